@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { loadConfig } from '../pipeline/config/load-config.js';
+
+const HiddenLayer = z.strictObject({
+  units: z.number().int().min(1).max(65_536),
+  activation: z.enum(['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'linear']).default('relu'),
+  dropout: z.number().min(0).lt(1).default(0),
+});
+
+/** `configs/production.json`: the network, how it is trained, and how it is evaluated. */
+export const TrainingConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  model: z.strictObject({
+    /** Hidden layers in order; the output is one logit. */
+    hiddenLayers: z.array(HiddenLayer).min(1).max(16),
+  }),
+  training: z.strictObject({
+    optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adam'),
+    learningRate: z.number().positive().max(1),
+    /** L2 penalty added to the gradient (PyTorch's `weight_decay`); decoupled for `adamw`. */
+    weightDecay: z.number().min(0).default(0),
+    batchSize: z.number().int().min(1).max(65_536),
+    maxEpochs: z.number().int().min(1).max(10_000),
+    /** Epochs without improvement of validation loss before training stops. */
+    patience: z.number().int().min(1),
+    /** How to handle class imbalance; `auto` picks by cross-validation score. */
+    rebalancing: z.enum(['none', 'class-weight', 'oversample', 'auto']).default('auto'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(42),
+  }),
+  evaluation: z.strictObject({
+    /** Share of rows held out as the test set. */
+    testFraction: z.number().gt(0).lt(1).default(0.2),
+    /** `stratified`: random, keeping the class balance; `time`: the newest rows. */
+    split: z.enum(['stratified', 'time']).default('stratified'),
+    folds: z.number().int().min(2).max(20).default(5),
+    threshold: z
+      .discriminatedUnion('strategy', [
+        z.strictObject({ strategy: z.literal('max-f1') }),
+        z.strictObject({ strategy: z.literal('fixed'), value: z.number().gt(0).lt(1) }),
+        /** The lowest threshold whose out-of-fold precision meets the target. */
+        z.strictObject({ strategy: z.literal('precision-target'), precision: z.number().gt(0).max(1) }),
+      ])
+      .default({ strategy: 'max-f1' }),
+  }),
+  divisions: z
+    .strictObject({
+      /** A division with fewer labelled rows uses the general model. */
+      minRows: z.number().int().min(1).default(500),
+      /** ... or with fewer rows of either class. */
+      minPerClass: z.number().int().min(1).default(25),
+    })
+    .default({ minRows: 500, minPerClass: 25 }),
+});
+
+export type TrainingConfig = z.output<typeof TrainingConfigSchema>;
+
+export function loadTrainingConfig(file: string): TrainingConfig {
+  return loadConfig(file, TrainingConfigSchema);
+}

@@ -1,0 +1,3 @@
+export { ConfigError, isConfigError } from './ConfigError.js';
+export { InputError, isInputError } from './InputError.js';
+export { isOppError, OppError } from './OppError.js';
