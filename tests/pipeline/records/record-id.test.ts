@@ -36,7 +36,11 @@ describe('record id codec', () => {
     // 9 UTF-16 characters + 1 zero byte = 19 bytes: the last Base64 group holds only the zero byte.
     const withZero = encodeRecordId('<ab@cd.e>', { zeroBytes: 1 });
     expect(withZero.endsWith('AA2')).toBe(true);
-    expect(decodeRecordId(withZero)).toMatchObject({ ok: true, id: '<ab@cd.e>', terminator: { padding: 2, zeroBytes: 1 } });
+    expect(decodeRecordId(withZero)).toMatchObject({
+      ok: true,
+      id: '<ab@cd.e>',
+      terminator: { padding: 2, zeroBytes: 1 },
+    });
   });
 
   it.each([
@@ -65,6 +69,8 @@ describe('record id codec', () => {
   });
 
   it('refuses a zero-byte count outside 0-8', () => {
-    expect(() => encodeRecordId('<a@b>', { zeroBytes: 9 })).toThrow(/zeroBytes must be an integer in 0..8, but got 9/);
+    expect(() => encodeRecordId('<a@b>', { zeroBytes: 9 })).toThrow(
+      /zeroBytes must be an integer in 0..8, but got 9/,
+    );
   });
 });

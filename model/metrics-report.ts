@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * The metrics report (`metrics.json`): the one file the gate, the PR comment and the job
+ * summary read. Training writes it into each bundle and beside a multi-division run.
+ * Version it: readers check `version` and refuse reports they do not know.
+ */
+
+export const METRICS_REPORT_VERSION = 1;
+
+const ratio = z.number().min(0).max(1);
+
+export const ConfusionSchema = z.strictObject({
+  tp: z.number().int().min(0),
+  fp: z.number().int().min(0),
+  tn: z.number().int().min(0),
+  fn: z.number().int().min(0),
+});
+
+/** Threshold-free and thresholded metrics of one set of scored rows. */
+export const MetricSetSchema = z.strictObject({
+  n: z.number().int().min(0),
+  positives: z.number().int().min(0),
+  accuracy: ratio,
+  precision: ratio,
+  recall: ratio,
+  f1: ratio,
+  auc: ratio,
+  prAuc: ratio,
+  brier: ratio,
+  logLoss: z.number().min(0),
+  /** The decision threshold the thresholded metrics used. */
+  threshold: ratio,
+  confusion: ConfusionSchema,
+});
+
+export const CurvesSchema = z.strictObject({
+  /** ROC points from (0,0) to (1,1), thinned to at most ~100 points. */
+  roc: z.array(z.strictObject({ fpr: ratio, tpr: ratio })),
+  /** Reliability bins: mean predicted probability vs observed positive rate. */
+  calibration: z.array(z.strictObject({ predicted: ratio, observed: ratio, count: z.number().int().min(0) })),
+});
+
+export const IntervalSchema = z.strictObject({
+  low: z.number(),
+  high: z.number(),
+  level: z.number().gt(0).lt(1),
+});
+
+export const MetricNames = [
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'auc',
+  'prAuc',
+  'brier',
+  'logLoss',
+] as const;
+export type MetricName = (typeof MetricNames)[number];
+
+const metricRecord = z.strictObject(
+  Object.fromEntries(MetricNames.map((m) => [m, z.number()])) as Record<MetricName, z.ZodNumber>,
+);
+
+export const ModelReportSchema = z.strictObject({
+  division: z.number().int().min(0),
+  /** Division name from configs/divisions.json. */
+  name: z.string(),
+  /** `trained`: a model of its own; `fallback`: too little data, the general model serves it. */
+  status: z.enum(['trained', 'fallback']),
+  fallbackReason: z.string().optional(),
+  rows: z.strictObject({
+    train: z.number().int().min(0),
+    test: z.number().int().min(0),
+    trainPositives: z.number().int().min(0),
+    testPositives: z.number().int().min(0),
+  }),
+  rebalancing: z.strictObject({
+    method: z.enum(['none', 'class-weight', 'oversample']),
+    /** Class counts of the training rows before and after rebalancing (weights count as rows). */
+    before: z.strictObject({ positives: z.number().min(0), negatives: z.number().min(0) }),
+    after: z.strictObject({ positives: z.number().min(0), negatives: z.number().min(0) }),
+  }),
+  threshold: ratio,
+  epochs: z.number().int().min(0),
+  cv: z
+    .strictObject({
+      folds: z.array(MetricSetSchema),
+      mean: metricRecord,
+      std: metricRecord,
+    })
+    .optional(),
+  test: MetricSetSchema.optional(),
+  curves: CurvesSchema.optional(),
+  /** Bootstrap interval of the test AUC. */
+  aucInterval: IntervalSchema.optional(),
+});
+
+export const MetricsReportSchema = z.strictObject({
+  version: z.literal(METRICS_REPORT_VERSION),
+  createdAt: z.iso.datetime(),
+  gitSha: z.string().optional(),
+  snapshotId: z.string().optional(),
+  specHash: z.string(),
+  configHash: z.string(),
+  seed: z.number().int(),
+  backend: z.string(),
+  models: z.array(ModelReportSchema).min(1),
+});
+
+export type MetricSet = z.output<typeof MetricSetSchema>;
+export type Curves = z.output<typeof CurvesSchema>;
+export type ModelReport = z.output<typeof ModelReportSchema>;
+export type MetricsReport = z.output<typeof MetricsReportSchema>;
