@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isOppError } from '../errors/OppError.js';
+import { registerDemo } from './commands/demo.js';
 import { registerFeatures } from './commands/features.js';
 import { registerSample } from './commands/sample.js';
 
@@ -12,6 +13,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerSample(program);
   registerFeatures(program);
+  registerDemo(program);
   return program;
 }
 

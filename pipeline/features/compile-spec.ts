@@ -88,9 +88,12 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     Object.entries(spec.division.map ?? {}).map(([k, v]) => [k.trim().toLowerCase(), v]),
   );
 
-  const toRow = (record: unknown): { ok: true; row: Row } | { ok: false; rule: string; reason: string } => {
+  const toRow = (
+    record: unknown,
+    requireIdentity = true,
+  ): { ok: true; row: Row } | { ok: false; rule: string; reason: string } => {
     if (spec.source === 'record') {
-      const parsed = parseRawRecord(record);
+      const parsed = parseRawRecord(record, { requireIdentity });
       return parsed.ok
         ? { ok: true, row: parsed.record }
         : { ok: false, rule: parsed.field || 'record', reason: parsed.reason };
@@ -136,7 +139,7 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     hash: hashSpec(spec),
     fields,
     computeFeatures(record) {
-      const converted = toRow(record);
+      const converted = toRow(record, false);
       return converted.ok ? computeInto(converted.row) : converted;
     },
     extract(record, unseen) {

@@ -85,7 +85,7 @@ async function readCsvHeader(file: string): Promise<string[]> {
 
 async function* readCsvRows(file: string, columns: readonly string[]): AsyncGenerator<SourceRow> {
   const parser = createReadStream(file).pipe(
-    parse({ bom: true, from_line: 2, info: true, skip_empty_lines: true }),
+    parse({ bom: true, from_line: 2, info: true, skip_empty_lines: true, relax_column_count: true }),
   );
   try {
     for await (const { record, info } of parser as AsyncIterable<{

@@ -39,6 +39,14 @@ export const RawRecordSchema = z.looseObject({
 
 export type RawRecord = z.output<typeof RawRecordSchema>;
 
+/** A record to score: the same fields, but it need not have an id or a state yet. */
+const ScoringRecordSchema = RawRecordSchema.partial({ id: true, state: true });
+
+export interface ParseRawRecordOptions {
+  /** Require the id and state fields (default true); scoring takes records without them. */
+  requireIdentity?: boolean;
+}
+
 export type ParseRawRecordResult =
   | { ok: true; record: RawRecord }
   | { ok: false; reason: string; field?: string };
@@ -54,7 +62,7 @@ const ALIAS_OF = new Map<string, CanonicalField>(
  *
  * @returns the canonical record, or the reason it is invalid (naming the field and its aliases).
  */
-export function parseRawRecord(input: unknown): ParseRawRecordResult {
+export function parseRawRecord(input: unknown, options: ParseRawRecordOptions = {}): ParseRawRecordResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, reason: `a record must be a JSON object, but got ${describe(input)}` };
   }
@@ -67,8 +75,9 @@ export function parseRawRecord(input: unknown): ParseRawRecordResult {
     const chosen = present.find((alias) => source[alias] !== null) ?? present[0];
     if (chosen !== undefined) canonical[name] = source[chosen];
   }
-  const result = RawRecordSchema.safeParse(canonical);
-  if (result.success) return { ok: true, record: result.data };
+  const schema = options.requireIdentity === false ? ScoringRecordSchema : RawRecordSchema;
+  const result = schema.safeParse(canonical);
+  if (result.success) return { ok: true, record: result.data as RawRecord };
   const issue = result.error.issues[0]!;
   const field = String(issue.path[0] ?? '');
   const aliases = RAW_RECORD_ALIASES[field as CanonicalField];
