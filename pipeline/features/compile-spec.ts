@@ -51,6 +51,10 @@ export interface CompiledFeatureSpec {
   extract(record: unknown, unseen?: Set<string>): ExtractResult;
   /** Computes only the features (for scoring): no id, label or filter rules apply. */
   computeFeatures(record: unknown): FeaturesResult;
+  /** The division of a record by the spec's division rule (for routing a scoring request). */
+  computeDivision(
+    record: unknown,
+  ): { ok: true; division: number } | { ok: false; rule: string; reason: string };
 }
 
 type Row = Record<string, unknown>;
@@ -141,6 +145,14 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     computeFeatures(record) {
       const converted = toRow(record, false);
       return converted.ok ? computeInto(converted.row) : converted;
+    },
+    computeDivision(record) {
+      const converted = toRow(record, false);
+      if (!converted.ok) return converted;
+      const division = divisionOf(converted.row);
+      return division instanceof ValueError
+        ? { ok: false, rule: spec.division.field!, reason: `${spec.division.field}: ${division.reason}` }
+        : { ok: true, division };
     },
     extract(record, unseen) {
       const converted = toRow(record);

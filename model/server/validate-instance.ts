@@ -1,0 +1,168 @@
+import type { CompiledFeatureSpec } from '../../pipeline/features/compile-spec.js';
+import type { FeatureRule } from '../../pipeline/features/feature-spec.js';
+
+/** One problem with one field of a request, as the 400 answer lists it. */
+export interface FieldError {
+  /** JSON path of the field, e.g. `instances[3].project_size`. */
+  field: string;
+  message: string;
+}
+
+/** A validated instance: its feature vector and the division to route it to. */
+export interface ValidInstance {
+  features: Float64Array;
+  division: number;
+}
+
+interface Check {
+  name: string;
+  index: number;
+  /** Allowed values, or bounds. */
+  kind: 'binary' | 'number';
+  min?: number;
+  max?: number;
+  integer?: boolean;
+}
+
+/** Keys an instance may carry beside its features. */
+const ROUTING_KEYS = new Set(['division']);
+
+/**
+ * Validates request instances against a feature spec. An instance is either the features by
+ * name (the seed's request form) or `{"record": {...}}`, a raw record featurised by the very code
+ * training used. Bounds come from the spec: flags and one-hot columns are 0 or 1 with exactly
+ * one column of each one-hot group set; numbers respect the rule's min, max and integer.
+ */
+export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisions: readonly number[]) {
+  const checks: Check[] = [];
+  const groups: { names: string[]; start: number }[] = [];
+  let index = 0;
+  for (const rule of spec.spec.features as FeatureRule[]) {
+    if (rule.type === 'one-hot') {
+      const names = rule.categories.map((c) => c.name);
+      groups.push({ names, start: index });
+      for (const name of names) checks.push({ name, index: index++, kind: 'binary' });
+    } else if (rule.type === 'flag' || rule.type === 'json-flag') {
+      checks.push({ name: rule.name, index: index++, kind: 'binary' });
+    } else if (rule.type === 'number' || rule.type === 'json-number') {
+      checks.push({
+        name: rule.name,
+        index: index++,
+        kind: 'number',
+        min: rule.min,
+        max: rule.max,
+        integer: rule.integer,
+      });
+    } else {
+      checks.push({ name: rule.name, index: index++, kind: 'number', integer: true });
+    }
+  }
+  const known = new Set(checks.map((c) => c.name));
+  const divisions = new Set(allowedDivisions);
+  const divisionList = allowedDivisions.join(', ');
+
+  function divisionOf(value: unknown, path: string, errors: FieldError[]): number {
+    if (value === undefined) return 0;
+    if (typeof value !== 'number' || !Number.isInteger(value) || !divisions.has(value)) {
+      errors.push({ field: path, message: `must be one of divisions ${divisionList}, got ${show(value)}` });
+      return 0;
+    }
+    return value;
+  }
+
+  /** Validates one instance; `path` prefixes field names in errors. */
+  return function validate(instance: unknown, path: string): ValidInstance | FieldError[] {
+    const at = (name: string) => (path ? `${path}.${name}` : name);
+    if (instance === null || typeof instance !== 'object' || Array.isArray(instance)) {
+      return [{ field: path || '(body)', message: `must be a JSON object, got ${show(instance)}` }];
+    }
+    const object = instance as Record<string, unknown>;
+    const errors: FieldError[] = [];
+    if ('record' in object) {
+      for (const key of Object.keys(object)) {
+        if (key !== 'record' && !ROUTING_KEYS.has(key))
+          errors.push({ field: at(key), message: 'unknown field beside "record"' });
+      }
+      const record = object.record;
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+        return [...errors, { field: at('record'), message: `must be a JSON object, got ${show(record)}` }];
+      }
+      const result = spec.computeFeatures(record);
+      if (!result.ok)
+        errors.push({
+          field: at(`record.${result.rule}`),
+          message: withoutField(result.reason, result.rule),
+        });
+      let division = divisionOf(object.division, at('division'), errors);
+      if (object.division === undefined) {
+        const own = spec.computeDivision(record);
+        if (own.ok) division = own.division;
+        else errors.push({ field: at(`record.${own.rule}`), message: withoutField(own.reason, own.rule) });
+      }
+      return errors.length > 0 || !result.ok ? errors : { features: result.features, division };
+    }
+
+    const features = new Float64Array(checks.length);
+    for (const key of Object.keys(object)) {
+      if (!known.has(key) && !ROUTING_KEYS.has(key)) {
+        errors.push({
+          field: at(key),
+          message: 'unknown field (expected the features by name, or "record")',
+        });
+      }
+    }
+    for (const check of checks) {
+      const value = object[check.name];
+      if (value === undefined) {
+        errors.push({ field: at(check.name), message: 'missing' });
+        continue;
+      }
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        errors.push({ field: at(check.name), message: `must be a finite number, got ${show(value)}` });
+        continue;
+      }
+      if (check.kind === 'binary' && value !== 0 && value !== 1) {
+        errors.push({ field: at(check.name), message: `must be 0 or 1, got ${value}` });
+        continue;
+      }
+      if (check.integer && !Number.isInteger(value)) {
+        errors.push({ field: at(check.name), message: `must be a whole number, got ${value}` });
+        continue;
+      }
+      if (check.min !== undefined && value < check.min) {
+        errors.push({ field: at(check.name), message: `must be at least ${check.min}, got ${value}` });
+        continue;
+      }
+      if (check.max !== undefined && value > check.max) {
+        errors.push({ field: at(check.name), message: `must be at most ${check.max}, got ${value}` });
+        continue;
+      }
+      features[check.index] = value;
+    }
+    if (errors.length === 0) {
+      for (const group of groups) {
+        let set = 0;
+        for (let i = 0; i < group.names.length; i++) set += features[group.start + i]!;
+        if (set !== 1) {
+          errors.push({
+            field: at(group.names.join('|')),
+            message: `exactly one of these must be 1, got ${set}`,
+          });
+        }
+      }
+    }
+    const division = divisionOf(object.division, at('division'), errors);
+    return errors.length > 0 ? errors : { features, division };
+  };
+}
+
+/** Reasons from the feature spec start with the field name, which the error's path already gives. */
+function withoutField(reason: string, field: string): string {
+  return reason.startsWith(`${field}: `) ? reason.slice(field.length + 2) : reason;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
