@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerClientError, HttpError, readBody, send } from './internal/http.js';
 import { Counter, Gauge, Histogram, renderMetrics } from './prometheus.js';
 import { type ModelSet, routeDivision, type ScoringModel } from './scoring-model.js';
 import { createInstanceValidator, type FieldError, type ValidInstance } from './validate-instance.js';
@@ -41,6 +42,7 @@ export interface Prediction {
 
 const DEFAULT_MAX_BODY = 1 << 20;
 const DEFAULT_MAX_INSTANCES = 1000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const MAX_LISTED_ERRORS = 100;
 const ROUTES: Record<string, string> = {
@@ -49,18 +51,6 @@ const ROUTES: Record<string, string> = {
   '/health/ready': 'GET',
   '/metrics': 'GET',
 };
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: FieldError[],
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 interface Loaded {
   set: ModelSet;
@@ -84,6 +74,8 @@ export class ScoringServer {
   /** The base URL, e.g. `http://127.0.0.1:43123`. */
   readonly url: string;
   private loaded: Loaded;
+  /** Once set, sockets end after their current answer instead of being kept alive. */
+  private closing = false;
   private readonly keyDigests: Buffer[] | null;
   private readonly info: Gauge;
 
@@ -106,18 +98,15 @@ export class ScoringServer {
     if (options.keys !== null && options.keys.length === 0) {
       throw new Error('no scoring keys given: pass at least one key, or turn authentication off explicitly');
     }
+    const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const server = createServer({
-      requestTimeout: options.requestTimeoutMs ?? 10_000,
-      headersTimeout: options.requestTimeoutMs ?? 10_000,
+      requestTimeout: timeout,
+      headersTimeout: timeout,
+      // Node checks for timed-out requests every 30 s by default: far too coarse for slow clients.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, timeout / 4)),
     });
     const models = load(options.models, options.divisions);
-    server.on('clientError', (_error, socket) => {
-      if (socket.writable)
-        socket.end(
-          'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"bad_request","message":"malformed HTTP request"}}',
-        );
-      else socket.destroy();
-    });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -144,6 +133,7 @@ export class ScoringServer {
    * what is left.
    */
   async close(graceMs = 10_000): Promise<void> {
+    this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
@@ -154,6 +144,10 @@ export class ScoringServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
+    // A request that arrived before close() began still gets its answer, then its socket ends.
+    res.once('finish', () => {
+      if (this.closing) req.socket.end();
+    });
     const path = (req.url ?? '/').split('?')[0]!;
     const route = path in ROUTES ? path : 'other';
     let status = 500;
@@ -333,40 +327,4 @@ function load(set: ModelSet, divisions: readonly number[]): Loaded {
 
 function digest(key: string): Buffer {
   return createHash('sha256').update(key).digest();
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): number {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-  return status;
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new HttpError(
-      413,
-      'body_too_large',
-      `request body of ${declared} bytes is over the limit of ${limit}`,
-    );
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit)
-      throw new HttpError(413, 'body_too_large', `request body is over the limit of ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

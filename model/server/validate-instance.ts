@@ -163,6 +163,9 @@ function withoutField(reason: string, field: string): string {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // Never serialise a whole object or array: a hostile body may nest thousands deep.
+  if (Array.isArray(value)) return 'an array';
+  if (value !== null && typeof value === 'object') return 'an object';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
