@@ -43,7 +43,9 @@ function randomJson(depth: number): unknown {
     default: {
       const object: Record<string, unknown> = {};
       for (let i = random.int(6); i > 0; i--) {
-        const key = random.chance(0.5) ? spec.featureNames[random.int(spec.featureNames.length)]! : random.pick(['record', 'instances', 'division', '__proto__', 'x']);
+        const key = random.chance(0.5)
+          ? spec.featureNames[random.int(spec.featureNames.length)]!
+          : random.pick(['record', 'instances', 'division', '__proto__', 'x']);
         object[key] = randomJson(depth + 1);
       }
       return object;
@@ -60,39 +62,105 @@ function hostileRequest(): { method: string; path: string; headers: Record<strin
       return { method: 'POST', path: '/score', headers: json, body: JSON.stringify(randomJson(0)) };
     case 1: {
       const depth = 1000 + random.int(20_000);
-      return { method: 'POST', path: '/score', headers: json, body: `${'['.repeat(depth)}${']'.repeat(depth)}` };
+      return {
+        method: 'POST',
+        path: '/score',
+        headers: json,
+        body: `${'['.repeat(depth)}${']'.repeat(depth)}`,
+      };
     }
     case 2:
-      return { method: 'POST', path: '/score', headers: json, body: random.pick(['{"timestamp_days": 1e999999}', '{', '}', '[1,]', '{"a":1}{"b":2}', '\u00ff\u00fe', '"\\ud800"', 'null', '1e400']) };
+      return {
+        method: 'POST',
+        path: '/score',
+        headers: json,
+        body: random.pick([
+          '{"timestamp_days": 1e999999}',
+          '{',
+          '}',
+          '[1,]',
+          '{"a":1}{"b":2}',
+          '\u00ff\u00fe',
+          '"\\ud800"',
+          'null',
+          '1e400',
+        ]),
+      };
     case 3:
-      return { method: 'POST', path: '/score', headers: { 'Content-Type': random.pick(['text/plain', 'application/xml', 'multipart/form-data', 'application/jsonx']) }, body: JSON.stringify({ record: base }) };
+      return {
+        method: 'POST',
+        path: '/score',
+        headers: {
+          'Content-Type': random.pick([
+            'text/plain',
+            'application/xml',
+            'multipart/form-data',
+            'application/jsonx',
+          ]),
+        },
+        body: JSON.stringify({ record: base }),
+      };
     case 4:
-      return { method: 'POST', path: '/score', headers: json, body: JSON.stringify({ instances: [{ record: base }], pad: 'x'.repeat(70_000) }) };
+      return {
+        method: 'POST',
+        path: '/score',
+        headers: json,
+        body: JSON.stringify({ instances: [{ record: base }], pad: 'x'.repeat(70_000) }),
+      };
     case 5: {
       const record: Record<string, unknown> = { ...base };
       const key = random.pick(Object.keys(record));
       record[key] = randomJson(2);
-      return { method: 'POST', path: '/score', headers: json, body: JSON.stringify({ record, division: random.pick([undefined, -1, 8, 2.5, '2', null]) }) };
+      return {
+        method: 'POST',
+        path: '/score',
+        headers: json,
+        body: JSON.stringify({ record, division: random.pick([undefined, -1, 8, 2.5, '2', null]) }),
+      };
     }
     case 6: {
-      const features = Object.fromEntries(spec.featureNames.map((n) => [n, random.chance(0.9) ? 0 : randomJson(2)]));
+      const features = Object.fromEntries(
+        spec.featureNames.map((n) => [n, random.chance(0.9) ? 0 : randomJson(2)]),
+      );
       return { method: 'POST', path: '/score', headers: json, body: JSON.stringify(features) };
     }
-    case 7:
-      {
+    case 7: {
       const method = random.pick(['GET', 'PUT', 'DELETE', 'PATCH']);
-      return { method, path: '/score', headers: json, body: method === 'GET' || random.chance(0.5) ? undefined : '{}' };
+      return {
+        method,
+        path: '/score',
+        headers: json,
+        body: method === 'GET' || random.chance(0.5) ? undefined : '{}',
+      };
     }
     case 8:
-      return { method: 'GET', path: random.pick(['/', '/scores', '/score/../metrics', '/%00', `/${'a'.repeat(3000)}`, '/health']), headers: {} };
+      return {
+        method: 'GET',
+        path: random.pick(['/', '/scores', '/score/../metrics', '/%00', `/${'a'.repeat(3000)}`, '/health']),
+        headers: {},
+      };
     default:
-      return { method: 'POST', path: '/score', headers: json, body: JSON.stringify({ instances: Array.from({ length: 101 + random.int(50) }, () => ({ record: base })) }) };
+      return {
+        method: 'POST',
+        path: '/score',
+        headers: json,
+        body: JSON.stringify({
+          instances: Array.from({ length: 101 + random.int(50) }, () => ({ record: base })),
+        }),
+      };
   }
 }
 
 let server: ScoringServer;
 beforeAll(async () => {
-  server = await ScoringServer.start({ models, divisions: [0, 1, 2, 3, 4, 5, 6, 7], keys: null, maxBodyBytes: 64 * 1024, maxInstances: 100, requestTimeoutMs: 1000 });
+  server = await ScoringServer.start({
+    models,
+    divisions: [0, 1, 2, 3, 4, 5, 6, 7],
+    keys: null,
+    maxBodyBytes: 64 * 1024,
+    maxInstances: 100,
+    requestTimeoutMs: 1000,
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -107,10 +175,15 @@ describe('the scoring server under hostile input', () => {
       while (next < HOSTILE_REQUESTS) {
         const n = next++;
         const request = hostileRequest();
-        const response = await fetch(`${server.url}${request.path}`, { method: request.method, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}) });
+        const response = await fetch(`${server.url}${request.path}`, {
+          method: request.method,
+          headers: request.headers,
+          ...(request.body !== undefined ? { body: request.body } : {}),
+        });
         const text = await response.text();
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-        if (response.status >= 500) throw new Error(`request ${n} got ${response.status}: ${text.slice(0, 200)}`);
+        if (response.status >= 500)
+          throw new Error(`request ${n} got ${response.status}: ${text.slice(0, 200)}`);
         if (response.status >= 400) {
           const body = JSON.parse(text);
           expect(typeof body.error.code).toBe('string');
@@ -118,7 +191,11 @@ describe('the scoring server under hostile input', () => {
         }
         if (n % 10 === 0) {
           const { record, p } = valid[n % valid.length]!;
-          const answer = await fetch(`${server.url}/score`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ record }) });
+          const answer = await fetch(`${server.url}/score`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ record }),
+          });
           expect(answer.status).toBe(200);
           expect((await jsonOf(answer)).probability).toBe(p);
           checked++;
@@ -146,9 +223,16 @@ describe('the scoring server under hostile input', () => {
         socket.write(payload);
         if (waitMs === 0) socket.end();
       });
-    expect(await exchange('\u0000\u0001GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 Bad Request[\s\S]*"code":"bad_request"/);
-    expect(await exchange(`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 [\s\S]*"code":"headers_too_large"/);
-    const slow = await exchange('POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"timesta', 1);
+    expect(await exchange('\u0000\u0001GARBAGE\r\n\r\n')).toMatch(
+      /^HTTP\/1\.1 400 Bad Request[\s\S]*"code":"bad_request"/,
+    );
+    expect(
+      await exchange(`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+    ).toMatch(/^HTTP\/1\.1 431 [\s\S]*"code":"headers_too_large"/);
+    const slow = await exchange(
+      'POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"timesta',
+      1,
+    );
     expect(slow).toMatch(/^HTTP\/1\.1 408 [\s\S]*"code":"request_timeout"/);
     expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
   });

@@ -34,7 +34,7 @@ async function failure(promise: Promise<unknown>): Promise<InputError> {
 }
 
 function writeJsonl(file: string, records: unknown[]): void {
-  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(file, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
 }
 
 describe('extractFeaturesFile on sample records', () => {
