@@ -30,7 +30,7 @@ export interface Prediction {
   probability: number;
   /** 1 = pursue: probability at or above the model's threshold. */
   prediction: 0 | 1;
-  /** Probability of the predicted class: max(p, 1 − p). */
+  /** Distance from a coin toss, as the seed's score.py computed it: |p − 0.5| × 2, in [0, 1]. */
   confidence: number;
   /** Percentile rank of the probability among the training set's (0-100). */
   percentile: number;
@@ -286,7 +286,7 @@ export class ScoringServer {
         predictions[i] = {
           probability: p,
           prediction: p >= model.threshold ? 1 : 0,
-          confidence: Math.max(p, 1 - p),
+          confidence: Math.abs(p - 0.5) * 2,
           percentile: model.percentile(p),
           threshold: model.threshold,
           model: { ...model.identity },

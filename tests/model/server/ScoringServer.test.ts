@@ -79,7 +79,7 @@ describe('POST /score', () => {
     expect(body).toEqual({
       probability: p,
       prediction: p >= 0.5 ? 1 : 0,
-      confidence: Math.max(p, 1 - p),
+      confidence: Math.abs(p - 0.5) * 2,
       percentile: Math.round(p * 10_000) / 100,
       threshold: 0.5,
       model: { name: 'opp-division-0', version: '1', division: 0 },
