@@ -37,7 +37,13 @@ export function smallConfig(overrides: Partial<TrainingConfig['training']> = {})
       seed: 7,
       ...overrides,
     },
-    evaluation: { testFraction: 0.2, split: 'stratified', folds: 3, threshold: { strategy: 'max-f1' } },
+    evaluation: {
+      testFraction: 0.2,
+      split: 'stratified',
+      timeFeature: 'timestamp_days',
+      folds: 3,
+      threshold: { strategy: 'max-f1' },
+    },
     divisions: { minRows: 200, minPerClass: 20 },
   };
 }
