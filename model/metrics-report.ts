@@ -81,9 +81,21 @@ export const ModelReportSchema = z.strictObject({
     /** Class counts of the training rows before and after rebalancing (weights count as rows). */
     before: z.strictObject({ positives: z.number().min(0), negatives: z.number().min(0) }),
     after: z.strictObject({ positives: z.number().min(0), negatives: z.number().min(0) }),
+    /** Added (optional): mean ± std fold AUC of each method tried when the config says `auto`. */
+    candidates: z
+      .array(
+        z.strictObject({
+          method: z.enum(['none', 'class-weight', 'oversample']),
+          cvAuc: z.number(),
+          cvAucStd: z.number(),
+        }),
+      )
+      .optional(),
   }),
   threshold: ratio,
   epochs: z.number().int().min(0),
+  /** Added (optional): the best epoch of each CV fold; `epochs` is their rounded mean. */
+  cvBestEpochs: z.array(z.number().int().min(1)).optional(),
   cv: z
     .strictObject({
       folds: z.array(MetricSetSchema),
@@ -95,6 +107,8 @@ export const ModelReportSchema = z.strictObject({
   curves: CurvesSchema.optional(),
   /** Bootstrap interval of the test AUC. */
   aucInterval: IntervalSchema.optional(),
+  /** Added (optional): training speed of the final fit, rows per second. */
+  samplesPerSecond: z.number().min(0).optional(),
 });
 
 export const MetricsReportSchema = z.strictObject({

@@ -38,6 +38,8 @@ export const TrainingConfigSchema = z.strictObject({
     testFraction: z.number().gt(0).lt(1).default(0.2),
     /** `stratified`: random, keeping the class balance; `time`: the newest rows. */
     split: z.enum(['stratified', 'time']).default('stratified'),
+    /** The feature whose value orders rows in time (for `split: time`). */
+    timeFeature: z.string().min(1).default('timestamp_days'),
     folds: z.number().int().min(2).max(20).default(5),
     threshold: z
       .discriminatedUnion('strategy', [

@@ -1,0 +1,145 @@
+import { InputError } from '../pipeline/errors/InputError.js';
+import { type CompiledFeatureSpec, compileFeatureSpec } from '../pipeline/features/compile-spec.js';
+import type { BundleManifest } from './bundle/bundle-manifest.js';
+import { loadBundle } from './bundle/load-bundle.js';
+import { percentileOf } from './bundle/percentiles.js';
+import type { BundleContents } from './bundle/save-bundle.js';
+import { type MlpWeights, mlpLogits, sigmoid } from './network/mlp-weights.js';
+
+/** The score of one row (SEED.md's response, plus the percentile rank). */
+export interface Score {
+  /** Probability that the opportunity is pursued. */
+  probability: number;
+  /** 1 iff `probability ≥ threshold`. */
+  prediction: 0 | 1;
+  /** Probability of the predicted class: `probability` for 1, `1 − probability` for 0. */
+  confidence: number;
+  /** Percentile rank (0-100) of `probability` among the training set's probabilities. */
+  percentile: number;
+}
+
+/**
+ * Scores rows with one model bundle: raw records through the bundle's own feature spec (the
+ * same code as training), or feature vectors in the bundle's feature order. Scoring is plain
+ * JavaScript on Float32Array weights (no tensors), cheap enough to call per request.
+ */
+export class Predictor {
+  /** Network weights as plain arrays, row-major [inputs × units] per layer. */
+  readonly weights: MlpWeights;
+  readonly featureNames: readonly string[];
+  readonly threshold: number;
+  readonly spec: CompiledFeatureSpec;
+  readonly manifest: BundleManifest;
+  /** Scaler as typed arrays (mean, 1/std) for the hot path. */
+  readonly mean: Float64Array;
+  readonly inverseStd: Float64Array;
+  readonly quantiles: Float64Array;
+
+  /** Builds a predictor from loaded or just-trained bundle contents. */
+  constructor(readonly bundle: BundleContents) {
+    this.manifest = bundle.manifest;
+    this.weights = bundle.weights;
+    this.featureNames = bundle.manifest.featureNames;
+    this.threshold = bundle.manifest.threshold;
+    this.spec = compileFeatureSpec(bundle.featureSpec);
+    this.mean = Float64Array.from(bundle.manifest.scaler.mean);
+    this.inverseStd = Float64Array.from(bundle.manifest.scaler.std, (s) => 1 / s);
+    this.quantiles = Float64Array.from(bundle.percentiles);
+    if (this.spec.featureNames.join(',') !== this.featureNames.join(',')) {
+      throw new InputError(
+        `bundle for division ${bundle.manifest.division}: its feature spec yields ${this.spec.featureNames.join(',')} ` +
+          `but the model was trained on ${this.featureNames.join(',')}`,
+      );
+    }
+  }
+
+  /** Loads a bundle folder. @throws InputError for a missing, altered or inconsistent bundle. */
+  static async load(dir: string): Promise<Predictor> {
+    return new Predictor(await loadBundle(dir));
+  }
+
+  /** Scores one feature vector (the bundle's feature order). */
+  scoreFeatures(features: ArrayLike<number>): Score {
+    return this.scoreBatch(features, 1)[0]!;
+  }
+
+  /**
+   * Scores `rows` feature vectors stored row-major in `x`.
+   * @throws InputError for a wrong length or a non-finite value (naming row and feature).
+   */
+  scoreBatch(x: ArrayLike<number>, rows = x.length / this.featureNames.length): Score[] {
+    const probabilities = this.probabilities(x, rows);
+    return Array.from(probabilities, (p) => this.toScore(p));
+  }
+
+  /**
+   * Scores raw records (record-API form or the spec's source rows) through the bundle's spec.
+   * @throws InputError naming the record (by position) and field when features cannot be computed.
+   */
+  scoreRecords(records: readonly unknown[]): Score[] {
+    const d = this.featureNames.length;
+    const x = new Float64Array(records.length * d);
+    records.forEach((record, i) => {
+      const result = this.spec.computeFeatures(record);
+      if (!result.ok) throw new InputError(`record ${i + 1}: ${result.reason}`);
+      x.set(result.features, i * d);
+    });
+    return this.scoreBatch(x, records.length);
+  }
+
+  /** Scores one raw record. */
+  scoreRecord(record: unknown): Score {
+    return this.scoreRecords([record])[0]!;
+  }
+
+  /** Probabilities only: the cheapest path (no objects per row). */
+  probabilities(x: ArrayLike<number>, rows = x.length / this.featureNames.length): Float64Array {
+    const d = this.featureNames.length;
+    if (!Number.isInteger(rows) || x.length !== rows * d) {
+      throw new InputError(
+        `expected ${d} feature values per row (${this.featureNames.join(', ')}), got ${x.length} for ${rows} row(s)`,
+      );
+    }
+    const scaled = new Float64Array(x.length);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < d; j++) {
+        const v = x[r * d + j]!;
+        if (!Number.isFinite(v))
+          throw new InputError(
+            `row ${r + 1}: feature "${this.featureNames[j]}" is ${v}, not a finite number`,
+          );
+        scaled[r * d + j] = (v - this.mean[j]!) * this.inverseStd[j]!;
+      }
+    }
+    const out = mlpLogits(this.weights, scaled, rows);
+    for (let i = 0; i < rows; i++) out[i] = sigmoid(out[i]!);
+    return out;
+  }
+
+  /** The percentile rank of a probability among the training set's. */
+  percentile(probability: number): number {
+    return percentileOf(this.quantiles, probability);
+  }
+
+  /**
+   * Refuses rows made with another feature spec.
+   * @throws InputError when `specHash` differs from the bundle's.
+   */
+  assertSpec(specHash: string, source = 'the input'): void {
+    if (specHash !== this.manifest.specHash) {
+      throw new InputError(
+        `${source} was made with feature spec ${specHash.slice(0, 12)}, but the model needs ${this.manifest.specHash.slice(0, 12)}`,
+      );
+    }
+  }
+
+  private toScore(probability: number): Score {
+    const prediction = probability >= this.threshold ? 1 : 0;
+    return {
+      probability,
+      prediction,
+      confidence: prediction === 1 ? probability : 1 - probability,
+      percentile: this.percentile(probability),
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { Random } from '../../pipeline/util/random.js';
+import { type MlpWeights, mlpLogits, sigmoid } from '../network/mlp-weights.js';
+import { type Dataset, takeRows } from './dataset.js';
+import { type EpochLog, fitNetwork, type NetworkSettings } from './fit-network.js';
+import { type ClassCounts, type RebalanceMethod, rebalance } from './rebalance.js';
+import { applyScaler, fitScaler, type Scaler, scaleDataset } from './scaler.js';
+
+/**
+ * One self-contained fit: everything a worker thread needs, as structured-clonable data.
+ * The scaler is fitted on `train` rows only; rebalancing touches `train` rows only.
+ */
+export interface FitTask {
+  /** Names the task in progress reports (e.g. `division 3 · oversample · fold 2`). */
+  label: string;
+  data: Dataset;
+  train: Int32Array;
+  /** Validation rows: early stopping and out-of-fold predictions. */
+  validation?: Int32Array;
+  rebalance: RebalanceMethod;
+  settings: NetworkSettings;
+  /** Maximum epochs with validation, exact epochs without. */
+  epochs: number;
+  patience: number;
+  seed: number;
+}
+
+export interface FitTaskResult {
+  label: string;
+  bestEpoch: number;
+  history: EpochLog[];
+  samplesPerSecond: number;
+  classesBefore: ClassCounts;
+  classesAfter: ClassCounts;
+  weights: MlpWeights;
+  scaler: Scaler;
+  /** Probabilities of the validation rows, in their order. */
+  validationProbabilities?: Float64Array;
+}
+
+/** Runs one fit task in this thread (what the workers run too). */
+export async function runFitTask(task: FitTask, onEpoch?: (log: EpochLog) => void): Promise<FitTaskResult> {
+  const random = new Random(task.seed);
+  const trainRows = takeRows(task.data, task.train);
+  const scaler = fitScaler(trainRows);
+  const balanced = rebalance(trainRows, task.rebalance, random);
+  const validation = task.validation ? scaleDataset(scaler, takeRows(task.data, task.validation)) : undefined;
+  const fit = await fitNetwork(scaleDataset(scaler, balanced.data), task.settings, {
+    ...(validation ? { validation } : {}),
+    ...(balanced.weights ? { weights: balanced.weights } : {}),
+    epochs: task.epochs,
+    patience: task.patience,
+    seed: random.uint32(),
+    ...(onEpoch ? { onEpoch } : {}),
+  });
+  return {
+    label: task.label,
+    bestEpoch: fit.bestEpoch,
+    history: fit.history,
+    samplesPerSecond: fit.samplesPerSecond,
+    classesBefore: balanced.before,
+    classesAfter: balanced.after,
+    weights: fit.weights,
+    scaler,
+    ...(validation
+      ? { validationProbabilities: predictProbabilities(fit.weights, validation.x, validation.rows) }
+      : {}),
+  };
+}
+
+/** Probabilities of standardised rows, computed in plain JavaScript as the Predictor does. */
+export function predictProbabilities(weights: MlpWeights, x: ArrayLike<number>, rows: number): Float64Array {
+  const logits = mlpLogits(weights, x, rows);
+  for (let i = 0; i < rows; i++) logits[i] = sigmoid(logits[i]!);
+  return logits;
+}
+
+/** Probabilities of raw (unscaled) rows through `scaler` and the network. */
+export function predictRaw(
+  weights: MlpWeights,
+  scaler: Scaler,
+  x: ArrayLike<number>,
+  rows: number,
+): Float64Array {
+  return predictProbabilities(weights, applyScaler(scaler, x, rows), rows);
+}

@@ -1,0 +1,134 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  bundleDir,
+  loadDivisionPredictors,
+  writeTrainingOutput,
+} from '../../../model/bundle/training-output.js';
+import { MetricsReportSchema } from '../../../model/metrics-report.js';
+import { Predictor } from '../../../model/Predictor.js';
+import { createSerialRunner } from '../../../model/parallel/fit-runner.js';
+import { useBackend } from '../../../model/tf/backend.js';
+import { type TrainDivisionsResult, trainDivisions } from '../../../model/training/train-divisions.js';
+import { loadDivisionsConfig } from '../../../pipeline/config/divisions-config.js';
+import { generateSampleRecords } from '../../../pipeline/sources/sample-records.js';
+import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
+import { defaultSpec, sampleTable } from '../helpers/sample-table.js';
+import { smallConfig } from '../helpers/synthetic.js';
+
+const out = mkdtempSync(join(tmpdir(), 'opp-bundle-'));
+const table = sampleTable(3000, 5);
+let result: TrainDivisionsResult;
+
+beforeAll(async () => {
+  await useBackend('wasm');
+  const config = smallConfig({ maxEpochs: 4 });
+  // Division 1 qualifies; the others are made to fall back by a high minimum.
+  config.divisions = { minRows: 150, minPerClass: 10 };
+  const counts = new Map<number, number>();
+  for (const d of table.division) counts.set(d, (counts.get(d) ?? 0) + 1);
+  config.divisions.minRows = Math.max(...[...counts].filter(([d]) => d !== 0).map(([, n]) => n));
+  result = await trainDivisions({
+    table,
+    spec: defaultSpec,
+    config,
+    divisions: loadDivisionsConfig(defaultConfigPath('divisions.json')),
+    runner: createSerialRunner(),
+    backend: 'wasm',
+    bootstrapResamples: 50,
+  });
+  await writeTrainingOutput(out, result);
+});
+
+describe('division models and bundles', () => {
+  it('trains the general model and the big division, and records the fallbacks', () => {
+    const report = MetricsReportSchema.parse(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')));
+    expect(report.models.map((m) => m.division)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const trained = report.models.filter((m) => m.status === 'trained');
+    expect(trained.length).toBe(2);
+    const fallback = report.models.filter((m) => m.status === 'fallback');
+    expect(fallback.length).toBe(6);
+    for (const m of fallback)
+      expect(m.fallbackReason).toMatch(/fewer than divisions.minRows.*general model serves/);
+    expect(report.snapshotId).toBe('sample-3000-5');
+    expect(report.specHash).toBe(defaultSpec.hash);
+  });
+
+  it('scores identically after save and reload', async () => {
+    const general = result.bundles.get(0)!;
+    const before = new Predictor(general);
+    const after = await Predictor.load(bundleDir(out, 0));
+    const x = table.x.subarray(0, 200 * table.featureNames.length);
+    expect(after.scoreBatch(x)).toEqual(before.scoreBatch(x));
+    expect(after.weights).toEqual(general.weights);
+    expect(after.quantiles).toHaveLength(10_001);
+  });
+
+  it('scores raw records through the same feature code as training', async () => {
+    const predictor = await Predictor.load(bundleDir(out, 0));
+    const records = [...generateSampleRecords({ n: 50, seed: 5 })];
+    const kept = records.filter((r) => defaultSpec.extract(r).status === 'kept').slice(0, 5);
+    const fromRecords = predictor.scoreRecords(kept);
+    const fromFeatures = kept.map((r) => {
+      const e = defaultSpec.extract(r);
+      return predictor.scoreFeatures(e.status === 'kept' ? e.row.features : []);
+    });
+    expect(fromRecords).toEqual(fromFeatures);
+    for (const s of fromRecords) {
+      expect(s.prediction).toBe(s.probability >= predictor.threshold ? 1 : 0);
+      expect(s.confidence).toBeCloseTo(s.prediction ? s.probability : 1 - s.probability, 12);
+      expect(s.percentile).toBeGreaterThanOrEqual(0);
+      expect(s.percentile).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('writes weights that tfjs itself loads and that give the same logits', async () => {
+    const predictor = await Predictor.load(bundleDir(out, 0));
+    const dir = bundleDir(out, 0);
+    const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const bytes = readFileSync(join(dir, 'weights.bin'));
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: modelJson.weightsManifest[0].weights,
+        weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      }),
+    );
+    const d = table.featureNames.length;
+    const raw = table.x.subarray(0, 20 * d);
+    const scaled = Float32Array.from(
+      raw,
+      (v, i) => (v - predictor.mean[i % d]!) * predictor.inverseStd[i % d]!,
+    );
+    const logits = (model.predict(tf.tensor2d(scaled, [20, d])) as tf.Tensor).dataSync();
+    const probabilities = predictor.probabilities(raw);
+    for (const [i, z] of logits.entries()) expect(1 / (1 + Math.exp(-z))).toBeCloseTo(probabilities[i]!, 5);
+    model.dispose();
+  });
+
+  it('serves fallback divisions with the general model', async () => {
+    const predictors = await loadDivisionPredictors(out);
+    expect(predictors.size).toBe(8);
+    expect(predictors.get(3)).toBe(predictors.get(0));
+    expect(predictors.get(1)).not.toBe(predictors.get(0));
+  });
+
+  it('refuses bad input and an altered bundle with clear errors', async () => {
+    const predictor = await Predictor.load(bundleDir(out, 0));
+    expect(() => predictor.scoreFeatures([1, 2, 3])).toThrow(/expected 15 feature values per row/);
+    const nan = new Float64Array(15).fill(0);
+    nan[2] = Number.NaN;
+    expect(() => predictor.scoreFeatures(nan)).toThrow(/feature "project_size" is NaN/);
+    expect(() => predictor.assertSpec('0'.repeat(64), 'features.csv')).toThrow(
+      /made with feature spec 000000000000/,
+    );
+    const specFile = join(bundleDir(out, 1), 'feature-spec.json');
+    const spec = JSON.parse(readFileSync(specFile, 'utf8'));
+    spec.features.pop();
+    writeFileSync(specFile, JSON.stringify(spec));
+    await expect(Predictor.load(bundleDir(out, 1))).rejects.toThrow(/does not match the spec hash/);
+  });
+});

@@ -1,0 +1,80 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MetricsReportSchema } from '../../../model/metrics-report.js';
+import { createSerialRunner } from '../../../model/parallel/fit-runner.js';
+import { useBackend } from '../../../model/tf/backend.js';
+import { trainModel } from '../../../model/training/train-model.js';
+import { TrainingError } from '../../../pipeline/errors/TrainingError.js';
+import { smallConfig, syntheticDataset } from '../helpers/synthetic.js';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+describe('trainModel', () => {
+  const data = syntheticDataset(1500, 4, 11, 1.5);
+
+  it('cross-validates each rebalancing candidate, keeps the best and reports valid metrics', async () => {
+    const config = smallConfig({ rebalancing: 'auto' });
+    const done: string[] = [];
+    const model = await trainModel(
+      { division: 0, name: 'general', data },
+      {
+        config,
+        runner: createSerialRunner(),
+        bootstrapResamples: 100,
+        onFitDone: (label) => done.push(label),
+      },
+    );
+    expect(done).toHaveLength(3 * 3 + 1);
+    const r = model.report;
+    expect(r.rebalancing.candidates!.map((c) => c.method)).toEqual(['none', 'class-weight', 'oversample']);
+    const best = Math.max(...r.rebalancing.candidates!.map((c) => c.cvAuc));
+    expect(r.rebalancing.candidates!.find((c) => c.method === r.rebalancing.method)!.cvAuc).toBe(best);
+    expect(r.cv!.folds).toHaveLength(3);
+    expect(r.rows.train + r.rows.test).toBe(1500);
+    expect(r.test!.auc).toBeGreaterThan(0.75);
+    expect(r.aucInterval!.low).toBeLessThan(r.test!.auc);
+    expect(r.epochs).toBe(Math.round(r.cvBestEpochs!.reduce((a, b) => a + b) / 3));
+    expect(model.percentiles).toHaveLength(10_001);
+    // The report entry fits the metrics report schema.
+    MetricsReportSchema.parse({
+      version: 1,
+      createdAt: new Date().toISOString(),
+      specHash: 'x',
+      configHash: 'y',
+      seed: 7,
+      backend: 'wasm',
+      models: [r],
+    });
+  });
+
+  it('gives identical metrics for the same seed', async () => {
+    const config = smallConfig({ rebalancing: 'class-weight' });
+    const run = async () =>
+      (
+        await trainModel(
+          { division: 0, name: 'g', data },
+          { config, runner: createSerialRunner(), bootstrapResamples: 50 },
+        )
+      ).report;
+    const { samplesPerSecond: _a, ...a } = await run();
+    const { samplesPerSecond: _b, ...b } = await run();
+    expect(b).toEqual(a);
+  });
+
+  it('refuses rows of a single class with a clear error', async () => {
+    const one = { ...data, y: new Uint8Array(data.rows) };
+    await expect(
+      trainModel(
+        { division: 3, name: 'd3', data: one },
+        { config: smallConfig(), runner: createSerialRunner() },
+      ),
+    ).rejects.toThrow(TrainingError);
+    await expect(
+      trainModel(
+        { division: 3, name: 'd3', data: one },
+        { config: smallConfig(), runner: createSerialRunner() },
+      ),
+    ).rejects.toThrow(/all 1500 rows are negative/);
+  });
+});
