@@ -1,3 +1,4 @@
+import { GENERAL_DIVISION } from '../../pipeline/config/divisions-config.js';
 import type { CompiledFeatureSpec } from '../../pipeline/features/compile-spec.js';
 
 /** Who answered a request: reported with every prediction. */
@@ -30,8 +31,6 @@ export interface ModelSet {
   readonly source: string;
 }
 
-export const GENERAL_MODEL = 0;
-
 export interface Route {
   model: ScoringModel;
   /** Set when the requested division has no model of its own. */
@@ -42,7 +41,7 @@ export interface Route {
 export function routeDivision(set: ModelSet, division: number): Route | undefined {
   const own = set.models.get(division);
   if (own) return { model: own };
-  const general = set.models.get(GENERAL_MODEL);
+  const general = set.models.get(GENERAL_DIVISION);
   if (!general) return undefined;
   return {
     model: general,

@@ -5,6 +5,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerFeatures } from './commands/features.js';
 import { registerReport } from './commands/report.js';
 import { registerSample } from './commands/sample.js';
+import { registerServe } from './commands/serve.js';
 
 /** Builds the `opp` command line; exported so tests can run commands in-process. */
 export function createProgram(): Command {
@@ -16,6 +17,7 @@ export function createProgram(): Command {
   registerFeatures(program);
   registerDemo(program);
   registerReport(program);
+  registerServe(program);
   return program;
 }
 
