@@ -1,3 +1,6 @@
 export { ConfigError, isConfigError } from './ConfigError.js';
 export { InputError, isInputError } from './InputError.js';
+export { isLeaseHeldError, LeaseHeldError } from './LeaseHeldError.js';
 export { isOppError, OppError } from './OppError.js';
+export { isSourceError, SourceError } from './SourceError.js';
+export { isStorageError, StorageError } from './StorageError.js';
