@@ -55,6 +55,8 @@ export interface SampleSourceServer {
   setFaults(faults: SourceFaults): void;
   /** True when `doc` is served malformed under the current knobs. */
   isMalformed(doc: SourceDocument): boolean;
+  /** The record as the record API serves it now (malformed or not). */
+  recordFor(doc: SourceDocument): Record<string, unknown>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,8 @@ export async function startSampleSourceServer(
   const isMalformed = (doc: SourceDocument) =>
     faults.malformedRate > 0 &&
     hash01(`${faults.seed}|${doc.indexId}|${doc.modified}`) < faults.malformedRate;
+
+  const recordFor = (doc: SourceDocument) => (isMalformed(doc) ? malform(doc.record) : doc.record);
 
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -219,7 +223,7 @@ export async function startSampleSourceServer(
     for (const id of ids as string[]) {
       const doc = source.get(id);
       if (!doc) continue;
-      records.push(isMalformed(doc) ? malform(doc.record) : doc.record);
+      records.push(recordFor(doc));
     }
     count('batches');
     send(response, 200, records);
@@ -235,6 +239,7 @@ export async function startSampleSourceServer(
     functionsKey,
     stats,
     isMalformed,
+    recordFor,
     setFaults(next) {
       faults = withDefaults(next);
       random = new Random(faults.seed);
