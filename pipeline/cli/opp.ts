@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isOppError } from '../errors/OppError.js';
+import { registerBackfill } from './commands/backfill.js';
 import { registerFeatures } from './commands/features.js';
+import { registerIngest } from './commands/ingest.js';
 import { registerSample } from './commands/sample.js';
+import { registerSnapshot } from './commands/snapshot.js';
 
 /** Builds the `opp` command line; exported so tests can run commands in-process. */
 export function createProgram(): Command {
@@ -12,6 +15,9 @@ export function createProgram(): Command {
     .exitOverride();
   registerSample(program);
   registerFeatures(program);
+  registerIngest(program);
+  registerBackfill(program);
+  registerSnapshot(program);
   return program;
 }
 
