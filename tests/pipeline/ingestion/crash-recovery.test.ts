@@ -78,31 +78,35 @@ async function ingestAndKill(prefix: string, killAfter: number): Promise<{ kille
 }
 
 describe('ingest killed at random points', () => {
-  it(`ends with the table equal to the source after ${RUNS} kill-and-rerun cycles`, async () => {
-    const random = new Random(5);
-    // A whole run makes about one index call and one record API call per page.
-    const requestsPerRun = 2 * Math.ceil(RECORDS / PAGE_SIZE) + 1;
-    let killedMidway = 0;
-    for (let run = 0; run < RUNS; run++) {
-      const { prefix, clients } = await azurite.freshStorage();
-      const { killed } = await ingestAndKill(prefix, 1 + random.int(requestsPerRun));
-      if (killed) killedMidway += 1;
+  it(
+    `ends with the table equal to the source after ${RUNS} kill-and-rerun cycles`,
+    async () => {
+      const random = new Random(5);
+      // A whole run makes about one index call and one record API call per page.
+      const requestsPerRun = 2 * Math.ceil(RECORDS / PAGE_SIZE) + 1;
+      let killedMidway = 0;
+      for (let run = 0; run < RUNS; run++) {
+        const { prefix, clients } = await azurite.freshStorage();
+        const { killed } = await ingestAndKill(prefix, 1 + random.int(requestsPerRun));
+        if (killed) killedMidway += 1;
 
-      // The watermark is never ahead of stored data: all before it is in the tables.
-      const watermark = await readWatermark(clients.state, INGEST_STATE_NAME);
-      if (watermark) {
-        const { records, quarantine } = await readTables(clients);
-        for (const doc of fixture.source.all().filter((d) => d.modified < watermark.getTime())) {
-          const stored = doc.recordId ? records.has(doc.recordId) : quarantine.has(doc.indexId);
-          expect(stored, `${doc.indexId} modified before the watermark`).toBe(true);
+        // The watermark is never ahead of stored data: all before it is in the tables.
+        const watermark = await readWatermark(clients.state, INGEST_STATE_NAME);
+        if (watermark) {
+          const { records, quarantine } = await readTables(clients);
+          for (const doc of fixture.source.all().filter((d) => d.modified < watermark.getTime())) {
+            const stored = doc.recordId ? records.has(doc.recordId) : quarantine.has(doc.indexId);
+            expect(stored, `${doc.indexId} modified before the watermark`).toBe(true);
+          }
         }
+        // Re-run (the dead run's lease is taken over at once), then the table equals the source.
+        await runIngest(fixture.clients(clients), { lagMs: 0 });
+        await expectTablesMatchSource(clients, fixture);
       }
-      // Re-run (the dead run's lease is taken over at once), then the table equals the source.
-      await runIngest(fixture.clients(clients), { lagMs: 0 });
-      await expectTablesMatchSource(clients, fixture);
-    }
-    expect(killedMidway).toBeGreaterThan(RUNS / 2);
-  });
+      expect(killedMidway).toBeGreaterThan(RUNS / 2);
+    },
+    RUNS * 15_000,
+  );
 });
 
 describe('two ingest processes at once', () => {
