@@ -6,6 +6,7 @@ import { registerFeatures } from './commands/features.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerSample } from './commands/sample.js';
 import { registerSnapshot } from './commands/snapshot.js';
+import { registerSource } from './commands/source.js';
 
 /** Builds the `opp` command line; exported so tests can run commands in-process. */
 export function createProgram(): Command {
@@ -18,6 +19,7 @@ export function createProgram(): Command {
   registerIngest(program);
   registerBackfill(program);
   registerSnapshot(program);
+  registerSource(program);
   return program;
 }
 

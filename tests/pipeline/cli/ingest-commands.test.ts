@@ -89,4 +89,39 @@ describe('opp ingest, backfill and snapshot', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/expected a duration/);
   });
+
+  it('keeps ingesting with --watch until SIGTERM, one JSON result per run', async () => {
+    const { prefix } = await azurite.freshStorage();
+    process.env.OPP_STORAGE_PREFIX = prefix;
+    const listening = process.listenerCount('SIGTERM');
+    const searched = fixture.server.stats.searched ?? 0;
+    const watching = run(['ingest', '--watch', '--interval', '20ms', '--json']);
+    await vi.waitFor(
+      () => {
+        expect(process.listenerCount('SIGTERM')).toBeGreaterThan(listening);
+        // Each run searches the index at least once: wait for a third run to start.
+        expect((fixture.server.stats.searched ?? 0) - searched).toBeGreaterThanOrEqual(3);
+      },
+      { timeout: 20_000 },
+    );
+    process.emit('SIGTERM');
+    const result = await watching;
+    expect(result.code, result.stderr).toBe(0);
+    const runs = result.stdout.split(/\n(?=\{)/).map((text) => JSON.parse(text) as { watermark: string });
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    for (const r of runs) expect(r.watermark).toMatch(/^\d{4}-/);
+  });
+
+  it('serves the sample source until SIGTERM, printing the env for opp ingest', async () => {
+    const listening = process.listenerCount('SIGTERM');
+    const serving = run(['source', '--n', '50', '--json']);
+    await vi.waitFor(() => expect(process.listenerCount('SIGTERM')).toBeGreaterThan(listening), {
+      timeout: 20_000,
+    });
+    process.emit('SIGTERM');
+    const result = await serving;
+    expect(result.code, result.stderr).toBe(0);
+    const { env } = JSON.parse(result.stdout) as { env: Record<string, string> };
+    expect(env.OPP_INDEX_ENDPOINT).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
 });
