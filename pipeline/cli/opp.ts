@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isOppError } from '../errors/OppError.js';
+import { registerBackfill } from './commands/backfill.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFeatures } from './commands/features.js';
+import { registerIngest } from './commands/ingest.js';
 import { registerReport } from './commands/report.js';
 import { registerSample } from './commands/sample.js';
 import { registerServe } from './commands/serve.js';
+import { registerSnapshot } from './commands/snapshot.js';
+import { registerSource } from './commands/source.js';
 
 /** Builds the `opp` command line; exported so tests can run commands in-process. */
 export function createProgram(): Command {
@@ -18,6 +22,10 @@ export function createProgram(): Command {
   registerDemo(program);
   registerReport(program);
   registerServe(program);
+  registerIngest(program);
+  registerBackfill(program);
+  registerSnapshot(program);
+  registerSource(program);
   return program;
 }
 

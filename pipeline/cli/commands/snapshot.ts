@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { compileFeatureSpec } from '../../features/compile-spec.js';
+import { loadFeatureSpec } from '../../features/feature-spec.js';
+import { createSnapshot, downloadSnapshot } from '../../ingestion/snapshot.js';
+import { AtomicFile } from '../../io/AtomicFile.js';
+import { resolveStorage } from '../../storage/resolve-storage.js';
+import { createStorageClients } from '../../storage/storage-clients.js';
+import { defaultConfigPath } from '../../util/package-root.js';
+import { STORAGE_PREFIX_ENV } from '../ingest-setup.js';
+import { createOutput } from '../output.js';
+
+interface SnapshotCliOptions {
+  spec: string;
+  get?: string;
+  out?: string;
+  json?: boolean;
+}
+
+export function registerSnapshot(program: Command): void {
+  program
+    .command('snapshot')
+    .description(
+      'Export the ML-ready table to a blob named by its content hash (prints the id), or --get one',
+    )
+    .option('--spec <file>', 'feature spec', defaultConfigPath('features.json'))
+    .option('--get <id>', 'download this snapshot instead of creating one')
+    .option('--out <file>', 'with --get: the features CSV to write (default: <id>.csv)')
+    .option('--json', 'print one JSON result on stdout')
+    .action(async (opts: SnapshotCliOptions) => {
+      const output = createOutput(Boolean(opts.json));
+      const target = await resolveStorage();
+      try {
+        const storage = createStorageClients(target.connectionString, {
+          prefix: process.env[STORAGE_PREFIX_ENV] ?? '',
+        });
+        if (opts.get) {
+          const snapshot = await downloadSnapshot(storage.snapshots, opts.get);
+          const out = opts.out ?? `${opts.get}.csv`;
+          await AtomicFile.write(out, snapshot.csv);
+          output.result(
+            { snapshotId: snapshot.snapshotId, out, rows: snapshot.rows, specHash: snapshot.specHash },
+            () =>
+              `wrote snapshot ${snapshot.snapshotId} (${snapshot.rows} rows, spec ${snapshot.specHash.slice(0, 12)}) to ${out}`,
+          );
+          return;
+        }
+        const result = await createSnapshot(storage, compileFeatureSpec(loadFeatureSpec(opts.spec)));
+        output.result(result, () =>
+          [
+            result.snapshotId,
+            `  ${result.rows} rows (${result.positives} positive), ${result.bytes} bytes, spec ${result.specHash.slice(0, 12)}${result.created ? '' : ' (already existed)'}`,
+          ].join('\n'),
+        );
+      } finally {
+        await target.close();
+      }
+    });
+}

@@ -1,0 +1,151 @@
+/**
+ * `npm run bench:ingest`: end-to-end ingest rate (sample source over HTTP → Azurite) beside the
+ * raw Azurite batch-upsert rate of the same entities, measured in the same run, then the
+ * backfill rate. Options: --records N (default 100,000), --backfill-records N (default: same),
+ * --concurrency N (backfill windows, default 4). Prints one JSON document on stdout.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
+import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
+import type { IngestContext } from '../../pipeline/ingestion/ingest-window.js';
+import { runBackfill } from '../../pipeline/ingestion/run-backfill.js';
+import { runIngest } from '../../pipeline/ingestion/run-ingest.js';
+import { IndexClient } from '../../pipeline/sources/IndexClient.js';
+import { RecordApiClient } from '../../pipeline/sources/RecordApiClient.js';
+import { SampleSource } from '../../pipeline/sources/SampleSource.js';
+import {
+  type SampleSourceServer,
+  startSampleSourceServer,
+} from '../../pipeline/sources/sample-source-server.js';
+import { startAzurite } from '../../pipeline/storage/azurite.js';
+import { BatchWriter } from '../../pipeline/storage/BatchWriter.js';
+import { keptRecord, toRecordEntity } from '../../pipeline/storage/record-rows.js';
+import {
+  createStorageClients,
+  ensureStorage,
+  type StorageClients,
+} from '../../pipeline/storage/storage-clients.js';
+import { defaultConfigPath } from '../../pipeline/util/package-root.js';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000' },
+    'backfill-records': { type: 'string' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const RECORDS = Number(values.records);
+const BACKFILL_RECORDS = Number(values['backfill-records'] ?? values.records);
+const CONCURRENCY = Number(values.concurrency);
+const FROM = new Date('2020-01-01T00:00:00Z');
+const TO = new Date('2027-01-01T00:00:00Z');
+
+const spec = compileFeatureSpec(loadFeatureSpec(defaultConfigPath('features.json')));
+const note = (line: string) => process.stderr.write(`${line}\n`);
+
+function context(server: SampleSourceServer, storage: StorageClients): IngestContext {
+  return {
+    index: new IndexClient({ endpoint: server.url, indexName: 'records', apiKey: server.apiKey }),
+    recordApi: new RecordApiClient({ url: server.recordApiUrl, key: server.functionsKey }),
+    storage,
+    spec,
+  };
+}
+
+async function fresh(connectionString: string, prefix: string): Promise<StorageClients> {
+  const storage = createStorageClients(connectionString, { prefix });
+  await ensureStorage(storage);
+  return storage;
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'opp-bench-'));
+const azurite = await startAzurite({ location: dir });
+try {
+  note(`generating ${RECORDS} sample records…`);
+  const source = SampleSource.fromSample({ n: RECORDS, seed: 1 });
+  const server = await startSampleSourceServer(source);
+
+  // Raw: the entities ingest would write, upserted straight from memory.
+  const entities = source.all().flatMap((doc) => {
+    const result = spec.extract(doc.record);
+    if (result.status !== 'kept') return [];
+    const meta = {
+      specHash: spec.hash,
+      modified: new Date(doc.modified).toISOString(),
+      indexId: doc.indexId,
+    };
+    return [toRecordEntity(keptRecord(result.row, { ...meta, payload: doc.record }))];
+  });
+  const raw = await fresh(azurite.connectionString, 'benchraw');
+  note(`raw batch upsert of ${entities.length} entities…`);
+  let started = performance.now();
+  const writer = new BatchWriter(raw.records);
+  for (const entity of entities) await writer.add(entity);
+  await writer.flush();
+  const rawSeconds = (performance.now() - started) / 1000;
+  const rawRate = entities.length / rawSeconds;
+
+  note(`end-to-end ingest of ${RECORDS} records…`);
+  const e2e = await runIngest(context(server, await fresh(azurite.connectionString, 'benchingest')), {
+    now: () => TO,
+    lagMs: 0,
+  });
+  const e2eRate = e2e.stats.listed / e2e.seconds;
+  await server.stop();
+
+  let backfillSource = source;
+  if (BACKFILL_RECORDS !== RECORDS) {
+    note(`generating ${BACKFILL_RECORDS} sample records for the backfill…`);
+    backfillSource = SampleSource.fromSample({ n: BACKFILL_RECORDS, seed: 2 });
+  }
+  const backfillServer = await startSampleSourceServer(backfillSource);
+  // Windows of about 5,000 records each (the samples span 2021-2025): full transactions.
+  const WINDOW_MS = Math.max(86_400_000, Math.round((5 * 365.25 * 86_400_000 * 5000) / BACKFILL_RECORDS));
+  note(`backfill of ${BACKFILL_RECORDS} records, ${CONCURRENCY} windows at once…`);
+  started = performance.now();
+  const backfill = await runBackfill(
+    context(backfillServer, await fresh(azurite.connectionString, 'benchbackfill')),
+    FROM,
+    TO,
+    { concurrency: CONCURRENCY, windowMs: WINDOW_MS },
+  );
+  const backfillRate = backfill.stats.listed / backfill.seconds;
+  await backfillServer.stop();
+
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        node: process.version,
+        records: RECORDS,
+        rawUpsert: { entities: entities.length, seconds: round(rawSeconds), perSecond: Math.round(rawRate) },
+        endToEnd: {
+          records: e2e.stats.listed,
+          seconds: round(e2e.seconds),
+          perSecond: Math.round(e2eRate),
+          ofRawRate: round(e2eRate / rawRate),
+        },
+        backfill: {
+          records: backfill.stats.listed,
+          windows: backfill.windows,
+          windowDays: round(WINDOW_MS / 86_400_000),
+          concurrency: CONCURRENCY,
+          seconds: round(backfill.seconds),
+          perSecond: Math.round(backfillRate),
+          projectedSecondsFor1M: Math.round(1_000_000 / backfillRate),
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} finally {
+  await azurite.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
