@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { isMetricsGateError } from '../errors/MetricsGateError.js';
 import { isOppError } from '../errors/OppError.js';
 import { registerFeatures } from './commands/features.js';
+import { registerGate } from './commands/gate.js';
 import { registerSample } from './commands/sample.js';
 
 /** Builds the `opp` command line; exported so tests can run commands in-process. */
@@ -12,6 +14,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerSample(program);
   registerFeatures(program);
+  registerGate(program);
   return program;
 }
 
@@ -30,6 +33,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         : 2;
     }
     const message = error instanceof Error ? error.message : String(error);
+    if (isMetricsGateError(error) && error.reported) {
+      process.stderr.write(`opp: ${error.message.split('\n')[0]}\n`);
+      return 1;
+    }
     if (json) {
       const name = error instanceof Error ? error.name : 'Error';
       process.stdout.write(`${JSON.stringify({ error: { name, message } }, null, 2)}\n`);
