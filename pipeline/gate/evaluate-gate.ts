@@ -112,7 +112,7 @@ function evaluateDivision(
   if (model.status === 'fallback') {
     result.outcome = 'fallback';
     result.notes.push(
-      `served by the general model${model.fallbackReason ? ` (${model.fallbackReason})` : ''}`,
+      `served by the general model${model.fallbackReason ? `: ${model.fallbackReason}` : ''}`,
     );
     return result;
   }

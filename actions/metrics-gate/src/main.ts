@@ -1,0 +1,71 @@
+import { writeFileSync } from 'node:fs';
+import * as core from '@actions/core';
+import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
+import { describeFailure, evaluateGate } from '../../../pipeline/gate/evaluate-gate.js';
+import { createGitHubClient, upsertMarkedComment } from '../../../pipeline/reports/github-comment.js';
+import { renderMetricsSummary } from '../../../pipeline/reports/job-summary.js';
+import { loadComparisonReport, loadMetricsReport } from '../../../pipeline/reports/load-reports.js';
+import { type MetricsCommentInput, renderMetricsComment } from '../../../pipeline/reports/pr-comment.js';
+import { pullRequestFromEvent, repositoryFromEnv, runUrlFromEnv } from '../../shared/github-env.js';
+import { type MetricsGateInputs, readInputs } from './inputs.js';
+
+/** Runs the metrics gate: outputs, job summary, annotations, the PR comment in `report` mode. */
+export async function run(): Promise<void> {
+  try {
+    const inputs = readInputs();
+    const report = loadMetricsReport(inputs.report);
+    const production = inputs.production ? loadMetricsReport(inputs.production) : undefined;
+    const comparison = inputs.comparison ? loadComparisonReport(inputs.comparison) : undefined;
+    const gate = evaluateGate(report, inputs.gate, { production, comparison });
+    const view: MetricsCommentInput = {
+      report,
+      gate,
+      production,
+      comparison,
+      comparisonModel: inputs.comparisonSource
+        ? { source: inputs.comparisonSource, modelVersion: inputs.comparisonModel }
+        : undefined,
+      artifactUrl: inputs.artifactUrl ?? runUrlFromEnv(),
+      runUrl: runUrlFromEnv(),
+    };
+    const markdown = renderMetricsComment(view);
+    writeFileSync(inputs.markdownFile, markdown);
+
+    core.setOutput('passed', String(gate.passed));
+    core.setOutput('reasons', gate.reasons.join('\n'));
+    core.setOutput(
+      'failing-divisions',
+      JSON.stringify(gate.divisions.filter((d) => d.outcome === 'fail').map((d) => d.division)),
+    );
+    core.setOutput('report-markdown', inputs.markdownFile);
+    for (const division of gate.divisions) {
+      for (const check of division.checks.filter((c) => !c.passed)) {
+        core.error(describeFailure(check), {
+          title: `metrics gate: division ${division.division} ${check.metric}`,
+        });
+      }
+      for (const note of division.notes)
+        core.notice(note, { title: `metrics gate: division ${division.division}` });
+    }
+    await core.summary.addRaw(renderMetricsSummary(view)).write();
+    if (inputs.mode === 'report') await postComment(inputs, markdown);
+    assertGatePassed(gate);
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function postComment(inputs: MetricsGateInputs, markdown: string): Promise<void> {
+  const issueNumber = inputs.pullRequest ?? pullRequestFromEvent();
+  if (issueNumber === undefined) {
+    core.warning('mode report: not a pull request event and no pull-request input: no comment posted');
+    return;
+  }
+  const client = createGitHubClient(inputs.token);
+  const result = await upsertMarkedComment(client, { ...repositoryFromEnv(), issueNumber }, markdown, {
+    author: inputs.commentAuthor,
+  });
+  core.info(`metrics comment ${result.action}: ${result.url}`);
+  core.setOutput('comment-id', String(result.commentId));
+  core.setOutput('comment-url', result.url);
+}
