@@ -217,3 +217,14 @@ function toGitHubApiError(error: unknown, operation: string): GitHubApiError {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Parses `owner/repo#123` into an issue reference.
+ *
+ * @throws TypeError naming the expected form.
+ */
+export function parseIssueRef(text: string): IssueRef {
+  const match = /^([\w.-]+)\/([\w.-]+)#(\d+)$/.exec(text.trim());
+  if (!match || Number(match[3]) <= 0) throw new TypeError(`expected owner/repo#number, but got "${text}"`);
+  return { owner: match[1]!, repo: match[2]!, issueNumber: Number(match[3]) };
+}

@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../pipeline/cli/opp.js';
+import { METRICS_COMMENT_MARKER } from '../../../pipeline/reports/pr-comment.js';
+import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.js';
 import { metricsReport, modelReport } from '../../support/metrics-fixtures.js';
 
 let dir: string;
@@ -73,5 +75,55 @@ describe('opp gate', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('bad.json: does not match its schema');
     expect(stderr).toContain('$.version');
+  });
+});
+
+describe('opp gate --markdown and --comment', () => {
+  let github: FakeGitHub;
+  beforeEach(async () => {
+    github = await startFakeGitHub();
+  });
+  afterEach(() => github.close());
+
+  it('writes the PR report and posts it once, then updates the same comment', async () => {
+    const report = writeJson('c1.json', metricsReport([modelReport(0)]));
+    const markdown = join(dir, 'comment.md');
+    vi.stubEnv('GITHUB_TOKEN', 'test-token');
+    vi.stubEnv('GITHUB_API_URL', github.url);
+    try {
+      capture();
+      expect(
+        await main(['gate', '--report', report, '--markdown', markdown, '--comment', 'acme/opp#5', '--json']),
+      ).toBe(0);
+      expect(JSON.parse(stdout).comment).toMatchObject({ action: 'created' });
+      expect(readFileSync(markdown, 'utf8')).toContain(METRICS_COMMENT_MARKER);
+      vi.restoreAllMocks();
+      const worse = writeJson('c2.json', metricsReport([modelReport(0, { recall: 0.5 })]));
+      capture();
+      expect(
+        await main([
+          'gate',
+          '--report',
+          worse,
+          '--comment',
+          'acme/opp#5',
+          '--comparison-source',
+          'base-commit',
+        ]),
+      ).toBe(1);
+      expect(stdout).toMatch(/comment updated: https:\/\/github\.test\/acme\/opp\/pull\/5#issuecomment-\d+/);
+      const comments = github.comments('acme', 'opp', 5);
+      expect(comments).toHaveLength(1);
+      expect(comments[0]!.body).toContain('a **model trained from the base commit**');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('rejects a malformed --comment target as bad usage', async () => {
+    const report = writeJson('c3.json', metricsReport([modelReport(0)]));
+    capture();
+    expect(await main(['gate', '--report', report, '--comment', 'acme/opp/5'])).toBe(2);
+    expect(stderr).toContain('expected owner/repo#number');
   });
 });
