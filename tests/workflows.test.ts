@@ -97,6 +97,21 @@ describe('workflows', () => {
     }
   });
 
+  it.each(workflowFiles)(
+    '%s sets least-privilege permissions and never runs on pull_request_target',
+    (file) => {
+      const text = readFileSync(file, 'utf8');
+      const workflow = parse(text) as Workflow & { permissions?: unknown };
+      // Without a permissions block a job gets the repository's default token scopes.
+      const jobs = Object.values(workflow.jobs) as { permissions?: unknown }[];
+      expect(workflow.permissions !== undefined || jobs.every((job) => job.permissions !== undefined)).toBe(
+        true,
+      );
+      expect(workflow.permissions).not.toBe('write-all');
+      expect(text).not.toMatch(/pull_request_target/);
+    },
+  );
+
   it('pin every third-party action to a full commit SHA', () => {
     for (const file of workflowFiles) {
       const uses = [...readFileSync(file, 'utf8').matchAll(/^\s*(?:-\s*)?uses:\s*(\S+)/gm)].map((m) => m[1]!);

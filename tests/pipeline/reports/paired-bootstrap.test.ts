@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareDivision, judgeDifference } from '../../../pipeline/reports/compare-division.js';
 import { ComparisonReportSchema } from '../../../pipeline/reports/comparison-report.js';
+import { sortScores, weightedAuc } from '../../../pipeline/reports/internal/auc.js';
 import { pairedBootstrapAucDifference, quantile } from '../../../pipeline/reports/paired-bootstrap.js';
 import { Random } from '../../../pipeline/util/random.js';
 import { metricSet } from '../../support/metrics-fixtures.js';
@@ -21,11 +22,10 @@ function scored(n: number, seed: number) {
 describe('pairedBootstrapAucDifference', () => {
   it('finds a clearly better model better, with the estimate inside its interval', () => {
     const { labels, model } = scored(1500, 1);
-    const diff = pairedBootstrapAucDifference(labels, model(1.5, 2), model(0.5, 3), {
-      auc: rankAuc,
-      resamples: 300,
-      seed: 7,
-    });
+    const better = model(1.5, 2);
+    const worse = model(0.5, 3);
+    const diff = pairedBootstrapAucDifference(labels, better, worse, { resamples: 300, seed: 7 });
+    expect(diff.estimate).toBeCloseTo(rankAuc(labels, better) - rankAuc(labels, worse), 12);
     expect(diff.estimate).toBeGreaterThan(0.1);
     expect(diff.interval.low).toBeGreaterThan(0);
     expect(diff.interval.low).toBeLessThan(diff.estimate);
@@ -36,7 +36,6 @@ describe('pairedBootstrapAucDifference', () => {
   it('cannot tell apart two equally good models', () => {
     const { labels, model } = scored(1500, 4);
     const diff = pairedBootstrapAucDifference(labels, model(1, 5), model(1, 6), {
-      auc: rankAuc,
       resamples: 300,
       seed: 7,
     });
@@ -49,7 +48,7 @@ describe('pairedBootstrapAucDifference', () => {
     const { labels, model } = scored(400, 8);
     const a = model(1, 9);
     const b = model(0.8, 10);
-    const options = { auc: rankAuc, resamples: 100 };
+    const options = { resamples: 100 };
     const first = pairedBootstrapAucDifference(labels, a, b, { ...options, seed: 1 });
     expect(pairedBootstrapAucDifference(labels, a, b, { ...options, seed: 1 })).toEqual(first);
     expect(pairedBootstrapAucDifference(labels, a, b, { ...options, seed: 2 }).interval).not.toEqual(
@@ -60,17 +59,43 @@ describe('pairedBootstrapAucDifference', () => {
   it('keeps both classes in every resample even when positives are rare', () => {
     const labels = Float64Array.from({ length: 300 }, (_, i) => (i < 2 ? 1 : 0));
     const scores = Float64Array.from({ length: 300 }, (_, i) => (i < 2 ? 0.9 : (i % 10) / 10));
-    const diff = pairedBootstrapAucDifference(labels, scores, scores, { auc: rankAuc, resamples: 50 });
+    const diff = pairedBootstrapAucDifference(labels, scores, scores, { resamples: 50 });
     expect(diff).toMatchObject({ estimate: 0, interval: { low: 0, high: 0 } });
   });
 
   it('rejects score arrays of another length and data with one class', () => {
     const labels = [1, 0, 1];
-    expect(() => pairedBootstrapAucDifference(labels, [0.1, 0.2], [0.1, 0.2, 0.3], { auc: rankAuc })).toThrow(
+    expect(() => pairedBootstrapAucDifference(labels, [0.1, 0.2], [0.1, 0.2, 0.3])).toThrow(
       /3 labels, 2 candidate and 3 production/,
     );
-    expect(() => pairedBootstrapAucDifference([1, 1], [0.1, 0.2], [0.1, 0.2], { auc: rankAuc })).toThrow(
+    expect(() => pairedBootstrapAucDifference([1, 1], [0.1, 0.2], [0.1, 0.2])).toThrow(
       /needs both classes: got 2 positive and 0 negative/,
+    );
+  });
+});
+
+describe('weightedAuc (internal, for the bootstrap)', () => {
+  it('agrees with the rank (Mann-Whitney) AUC, ties counted half', () => {
+    const random = new Random(3);
+    for (let trial = 0; trial < 20; trial++) {
+      const n = 50 + random.int(300);
+      const labels = Array.from({ length: n }, () => (random.chance(0.3) ? 1 : 0));
+      // Coarse scores make many ties.
+      const scores = labels.map((y) => Math.round((y * 0.8 + random.normal()) * 4) / 4);
+      expect(weightedAuc(sortScores(scores), labels)).toBeCloseTo(rankAuc(labels, scores), 12);
+    }
+  });
+
+  it('counts a row of weight k as k copies of it', () => {
+    const random = new Random(5);
+    const labels = Array.from({ length: 80 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const scores = labels.map((y) => Math.round((y + random.normal()) * 3) / 3);
+    const weights = labels.map(() => random.int(4));
+    const copiedLabels = labels.flatMap((y, i) => Array<number>(weights[i]!).fill(y));
+    const copiedScores = scores.flatMap((s, i) => Array<number>(weights[i]!).fill(s));
+    expect(weightedAuc(sortScores(scores), labels, weights)).toBeCloseTo(
+      rankAuc(copiedLabels, copiedScores),
+      12,
     );
   });
 });
