@@ -34,7 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     if (isMetricsGateError(error) && error.reported) {
-      process.stderr.write(`opp: ${error.message.split('\n')[0]}\n`);
+      process.stderr.write(`opp: ${error.message.split('\n')[0]!.replace(/:$/, '')} (details above)\n`);
       return 1;
     }
     if (json) {

@@ -26,6 +26,26 @@ export function createGitHubClient(token: string, options: CreateGitHubClientOpt
   return getOctokit(token, { baseUrl });
 }
 
+/** The login of the default `GITHUB_TOKEN` of a workflow run. */
+export const GITHUB_ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+
+/**
+ * The login the token writes comments as: `GET /user` for a personal token; an installation
+ * token (a workflow's `GITHUB_TOKEN`) may not call it (403), and writes as
+ * `github-actions[bot]`.
+ *
+ * @throws GitHubApiError when the token is refused (401) or GitHub fails.
+ */
+export async function resolveTokenLogin(client: GitHubClient): Promise<string> {
+  try {
+    const { data } = await client.rest.users.getAuthenticated();
+    return data.login;
+  } catch (error) {
+    if (statusOf(error) === 403) return GITHUB_ACTIONS_BOT_LOGIN;
+    throw toGitHubApiError(error, 'get the token user');
+  }
+}
+
 /** Attempts of a call that failed with a 5xx, a 429 or no response. */
 export const DEFAULT_ATTEMPTS = 3;
 /** First wait between attempts; it doubles each time. */

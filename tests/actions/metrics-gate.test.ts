@@ -97,6 +97,25 @@ describe('metrics-gate action', () => {
     expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
+  it("with a personal token, updates that user's comment and leaves other marked comments alone", async () => {
+    await github.close();
+    github = await startFakeGitHub({ tokens: { pat: 'alice' } });
+    const foreign = github.addComment(
+      'acme',
+      'opp',
+      42,
+      `${METRICS_COMMENT_MARKER}\nby someone else`,
+      'mallory',
+    );
+    const inputs = { mode: 'report', report: passing, 'github-token': 'pat' };
+    await harness.run(run, inputs, env());
+    await harness.run(run, { ...inputs, report: failing }, env());
+    const comments = github.comments('acme', 'opp', 42);
+    expect(comments.map((c) => c.user.login)).toEqual(['mallory', 'alice']);
+    expect(comments[0]!.body).toBe(foreign.body);
+    expect(comments[1]!.body).toContain('❌ failed');
+  });
+
   it('masks the token and fails with the API error when the comment cannot be posted', async () => {
     github.inject({ method: 'POST', path: /comments$/, status: 403 });
     const result = await harness.run(

@@ -50,7 +50,10 @@ export interface FakeGitHub {
 }
 
 export interface FakeGitHubOptions {
-  /** Token → login; requests with another token get 401. @default { 'test-token': 'github-actions[bot]' } */
+  /**
+   * Token → login; requests with another token get 401. Logins ending in `[bot]` act as
+   * installation tokens (GET /user answers 403). @default { 'test-token': 'github-actions[bot]' }
+   */
   tokens?: Record<string, string>;
   /** Default page size of list calls (GitHub's is 30; max 100). @default 30 */
   defaultPerPage?: number;
@@ -115,6 +118,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return send(fault.status, { message: `injected ${fault.status}` });
     }
 
+    if (url.pathname === '/user' && method === 'GET') {
+      // GitHub refuses GET /user to installation tokens such as a workflow's GITHUB_TOKEN.
+      if (login.endsWith('[bot]')) return send(403, { message: 'Resource not accessible by integration' });
+      return send(200, { login, id: login.length, type: 'User' });
+    }
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
     const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);
     if (list) {

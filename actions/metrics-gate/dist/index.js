@@ -44899,6 +44899,16 @@ function createGitHubClient(token, options = {}) {
   const baseUrl2 = options.baseUrl ?? process.env.GITHUB_API_URL ?? "https://api.github.com";
   return getOctokit(token, { baseUrl: baseUrl2 });
 }
+var GITHUB_ACTIONS_BOT_LOGIN = "github-actions[bot]";
+async function resolveTokenLogin(client) {
+  try {
+    const { data } = await client.rest.users.getAuthenticated();
+    return data.login;
+  } catch (error63) {
+    if (statusOf(error63) === 403) return GITHUB_ACTIONS_BOT_LOGIN;
+    throw toGitHubApiError(error63, "get the token user");
+  }
+}
 var DEFAULT_ATTEMPTS = 3;
 var DEFAULT_RETRY_DELAY_MS = 500;
 async function upsertMarkedComment(client, issue3, body, options = {}) {
@@ -45303,7 +45313,7 @@ async function postComment(inputs, markdown) {
   }
   const client = createGitHubClient(inputs.token);
   const result = await upsertMarkedComment(client, { ...repositoryFromEnv(), issueNumber }, markdown, {
-    author: inputs.commentAuthor
+    author: inputs.commentAuthor ?? await resolveTokenLogin(client)
   });
   info(`metrics comment ${result.action}: ${result.url}`);
   setOutput("comment-id", String(result.commentId));

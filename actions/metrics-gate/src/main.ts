@@ -2,7 +2,11 @@ import { writeFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
 import { describeFailure, evaluateGate } from '../../../pipeline/gate/evaluate-gate.js';
-import { createGitHubClient, upsertMarkedComment } from '../../../pipeline/reports/github-comment.js';
+import {
+  createGitHubClient,
+  resolveTokenLogin,
+  upsertMarkedComment,
+} from '../../../pipeline/reports/github-comment.js';
 import { renderMetricsSummary } from '../../../pipeline/reports/job-summary.js';
 import { loadComparisonReport, loadMetricsReport } from '../../../pipeline/reports/load-reports.js';
 import { type MetricsCommentInput, renderMetricsComment } from '../../../pipeline/reports/pr-comment.js';
@@ -63,7 +67,7 @@ async function postComment(inputs: MetricsGateInputs, markdown: string): Promise
   }
   const client = createGitHubClient(inputs.token);
   const result = await upsertMarkedComment(client, { ...repositoryFromEnv(), issueNumber }, markdown, {
-    author: inputs.commentAuthor,
+    author: inputs.commentAuthor ?? (await resolveTokenLogin(client)),
   });
   core.info(`metrics comment ${result.action}: ${result.url}`);
   core.setOutput('comment-id', String(result.commentId));

@@ -11,6 +11,7 @@ import {
   createGitHubClient,
   type IssueRef,
   parseIssueRef,
+  resolveTokenLogin,
   type UpsertCommentResult,
   upsertMarkedComment,
 } from '../../reports/github-comment.js';
@@ -83,7 +84,10 @@ export function registerGate(program: Command): void {
       if (opts.comment) {
         const token = process.env[GITHUB_TOKEN_ENV];
         if (!token) throw new ConfigError(`--comment needs a token in $${GITHUB_TOKEN_ENV}`);
-        comment = await upsertMarkedComment(createGitHubClient(token), opts.comment, markdown);
+        const client = createGitHubClient(token);
+        comment = await upsertMarkedComment(client, opts.comment, markdown, {
+          author: await resolveTokenLogin(client),
+        });
       }
       output.result(
         { ...result, report: opts.report, gate: opts.gate, markdown: opts.markdown, comment },

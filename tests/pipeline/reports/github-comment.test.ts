@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isGitHubApiError } from '../../../pipeline/errors/GitHubApiError.js';
-import { createGitHubClient, upsertMarkedComment } from '../../../pipeline/reports/github-comment.js';
+import {
+  createGitHubClient,
+  GITHUB_ACTIONS_BOT_LOGIN,
+  resolveTokenLogin,
+  upsertMarkedComment,
+} from '../../../pipeline/reports/github-comment.js';
 import { METRICS_COMMENT_MARKER } from '../../../pipeline/reports/pr-comment.js';
 import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.js';
 
@@ -107,5 +112,21 @@ describe('upsertMarkedComment', () => {
       /must start with its marker/,
     );
     expect(github.requests).toHaveLength(0);
+  });
+});
+
+describe('resolveTokenLogin', () => {
+  it("gives a personal token's login, and github-actions[bot] for an installation token", async () => {
+    await github.close();
+    github = await startFakeGitHub({ tokens: { pat: 'alice', 'test-token': 'github-actions[bot]' } });
+    expect(await resolveTokenLogin(createGitHubClient('pat', { baseUrl: github.url }))).toBe('alice');
+    expect(await resolveTokenLogin(createGitHubClient('test-token', { baseUrl: github.url }))).toBe(
+      GITHUB_ACTIONS_BOT_LOGIN,
+    );
+    await expect(
+      resolveTokenLogin(createGitHubClient('nope', { baseUrl: github.url })),
+    ).rejects.toMatchObject({
+      status: 401,
+    });
   });
 });
