@@ -47,6 +47,9 @@ export async function bundleAction(name, outFile) {
     target: TARGET,
     banner: { js: BANNER },
     legalComments: 'none',
+    // Keep module paths as `node_modules/…` even where node_modules is a symlink, so that
+    // every checkout writes byte-identical bundles.
+    preserveSymlinks: true,
     logLevel: 'warning',
   });
 }
