@@ -1,6 +1,14 @@
 import { type MetricName, MetricNames, type MetricSet } from '../../model/metrics-report.js';
+import { validateConfig } from '../config/load-config.js';
 import { InputError } from '../errors/InputError.js';
-import type { DivisionComparison, PairedDifference, Verdict } from './comparison-report.js';
+import {
+  COMPARISON_REPORT_VERSION,
+  type ComparisonReport,
+  ComparisonReportSchema,
+  type DivisionComparison,
+  type PairedDifference,
+  type Verdict,
+} from './comparison-report.js';
 
 export interface CompareDivisionInput {
   division: number;
@@ -49,4 +57,36 @@ export function judgeDifference(difference: PairedDifference): Verdict {
   if (difference.interval.low > 0) return 'better';
   if (difference.interval.high < 0) return 'worse';
   return 'no-real-change';
+}
+
+export interface CreateComparisonReportOptions {
+  /** Where the comparison model came from. */
+  comparison: ComparisonReport['comparison'];
+  candidate?: ComparisonReport['candidate'];
+  snapshotId?: string;
+  /** Identifies the pinned hold-out rows (e.g. a hash of their record ids). */
+  holdoutId?: string;
+  /** @default now */
+  createdAt?: Date;
+}
+
+/**
+ * Assembles a comparison report from per-division comparisons and checks it against its schema.
+ *
+ * @throws ConfigError (from the schema check) when a field is out of range.
+ */
+export function createComparisonReport(
+  divisions: readonly DivisionComparison[],
+  options: CreateComparisonReportOptions,
+): ComparisonReport {
+  const report = {
+    version: COMPARISON_REPORT_VERSION,
+    createdAt: (options.createdAt ?? new Date()).toISOString(),
+    ...(options.snapshotId === undefined ? {} : { snapshotId: options.snapshotId }),
+    ...(options.holdoutId === undefined ? {} : { holdoutId: options.holdoutId }),
+    candidate: options.candidate ?? {},
+    comparison: options.comparison,
+    divisions: [...divisions],
+  };
+  return validateConfig(report, ComparisonReportSchema, 'comparison report');
 }

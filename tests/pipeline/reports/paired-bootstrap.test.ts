@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compareDivision, judgeDifference } from '../../../pipeline/reports/compare-division.js';
+import {
+  compareDivision,
+  createComparisonReport,
+  judgeDifference,
+} from '../../../pipeline/reports/compare-division.js';
 import { ComparisonReportSchema } from '../../../pipeline/reports/comparison-report.js';
 import { sortScores, weightedAuc } from '../../../pipeline/reports/internal/auc.js';
 import { pairedBootstrapAucDifference, quantile } from '../../../pipeline/reports/paired-bootstrap.js';
@@ -127,14 +131,14 @@ describe('compareDivision', () => {
     expect(division.deltas.auc).toBeCloseTo(-0.03, 12);
     expect(division.deltas.brier).toBeCloseTo(0.01, 12);
     expect(division.verdict).toBe('worse');
-    const report = {
-      version: 1,
-      createdAt: '2026-11-25T09:00:00.000Z',
-      candidate: {},
+    const report = createComparisonReport([division], {
       comparison: { source: 'base-commit', gitSha: 'abc' },
-      divisions: [division],
-    };
-    expect(ComparisonReportSchema.parse(report).divisions[0]!.verdict).toBe('worse');
+      createdAt: new Date('2026-11-25T09:00:00Z'),
+    });
+    expect(report).toMatchObject({ version: 1, createdAt: '2026-11-25T09:00:00.000Z', candidate: {} });
+    expect(ComparisonReportSchema.parse(JSON.parse(JSON.stringify(report))).divisions[0]!.verdict).toBe(
+      'worse',
+    );
   });
 
   it('refuses metric sets from different rows', () => {
