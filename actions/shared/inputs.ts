@@ -50,3 +50,12 @@ export function getSecretInput(name: string, options: { required?: boolean } = {
   if (value !== '') core.setSecret(value);
   return value;
 }
+
+/** A full 40-hex-digit commit SHA (lower-cased), or `undefined` when empty. */
+export function getShaInput(name: string): string | undefined {
+  const value = core.getInput(name);
+  if (value === '') return undefined;
+  if (!/^[0-9a-f]{40}$/i.test(value))
+    throw new TypeError(`Input ${name}: expected a 40-digit commit SHA, but got "${value}"`);
+  return value.toLowerCase();
+}

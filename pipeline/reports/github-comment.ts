@@ -46,6 +46,43 @@ export async function resolveTokenLogin(client: GitHubClient): Promise<string> {
   }
 }
 
+/**
+ * Checks that pull request `issue` has head commit `headSha`. A workflow that comments on
+ * behalf of another run (e.g. `workflow_run` after a fork's `pull_request` run) reads the PR
+ * number from that run's artifact, which the PR's code could have forged: checking it
+ * against the triggering run's head SHA stops a comment landing on another pull request.
+ *
+ * @throws GitHubApiError (status 409) when the head differs, or when GitHub fails.
+ */
+export async function verifyPullRequestHead(
+  client: GitHubClient,
+  issue: IssueRef,
+  headSha: string,
+): Promise<void> {
+  const where = `${issue.owner}/${issue.repo}#${issue.issueNumber}`;
+  let actual: string;
+  try {
+    const { data } = await client.rest.pulls.get({
+      owner: issue.owner,
+      repo: issue.repo,
+      pull_number: issue.issueNumber,
+    });
+    actual = data.head.sha;
+  } catch (error) {
+    throw toGitHubApiError(error, `get pull request ${where}`);
+  }
+  if (actual !== headSha) {
+    throw new GitHubApiError(
+      `pull request ${where} has head ${actual}, not ${headSha}: refusing to comment on it`,
+      `verify pull request ${where}`,
+      HEAD_MISMATCH_STATUS,
+    );
+  }
+}
+
+/** Status given to a head-SHA mismatch (HTTP 409 Conflict: the PR is not the one expected). */
+export const HEAD_MISMATCH_STATUS = 409;
+
 /** Attempts of a call that failed with a 5xx, a 429 or no response. */
 export const DEFAULT_ATTEMPTS = 3;
 /** First wait between attempts; it doubles each time. */

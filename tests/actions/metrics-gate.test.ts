@@ -116,6 +116,20 @@ describe('metrics-gate action', () => {
     expect(comments[1]!.body).toContain('❌ failed');
   });
 
+  it('with head-sha, comments only when the pull request has that head commit', async () => {
+    github.setPullRequest('acme', 'opp', 42, 'a'.repeat(40));
+    const inputs = { mode: 'report', report: passing, 'github-token': 'test-token', 'pull-request': '42' };
+    const forged = await harness.run(run, { ...inputs, 'head-sha': 'b'.repeat(40) }, env());
+    expect(forged.failed).toBe(true);
+    expect(forged.errors.at(-1)).toContain(
+      `pull request acme/opp#42 has head ${'a'.repeat(40)}, not ${'b'.repeat(40)}`,
+    );
+    expect(github.comments('acme', 'opp', 42)).toHaveLength(0);
+    const genuine = await harness.run(run, { ...inputs, 'head-sha': 'A'.repeat(40) }, env());
+    expect(genuine.failed).toBe(false);
+    expect(github.comments('acme', 'opp', 42)).toHaveLength(1);
+  });
+
   it('masks the token and fails with the API error when the comment cannot be posted', async () => {
     github.inject({ method: 'POST', path: /comments$/, status: 403 });
     const result = await harness.run(

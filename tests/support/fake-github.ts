@@ -46,6 +46,8 @@ export interface FakeGitHub {
   /** Every request served, in order. */
   requests: FakeRequest[];
   inject(fault: Fault): void;
+  /** Makes `GET /repos/{owner}/{repo}/pulls/{n}` answer with this head commit. */
+  setPullRequest(owner: string, repo: string, issue: number, headSha: string): void;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const byId = new Map<number, { key: string; comment: FakeComment }>();
   const faults: (Fault & { left: number })[] = [];
   const requests: FakeRequest[] = [];
+  const pulls = new Map<string, string>();
   let nextId = 1000;
   let clock = Date.parse('2026-11-25T09:00:00Z');
   let base = '';
@@ -122,6 +125,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       // GitHub refuses GET /user to installation tokens such as a workflow's GITHUB_TOKEN.
       if (login.endsWith('[bot]')) return send(403, { message: 'Resource not accessible by integration' });
       return send(200, { login, id: login.length, type: 'User' });
+    }
+    const pull = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(url.pathname);
+    if (pull && method === 'GET') {
+      const head = pulls.get(`${pull[1]}/${pull[2]}#${pull[3]}`);
+      return head
+        ? send(200, { number: Number(pull[3]), head: { sha: head } })
+        : send(404, { message: 'Not Found' });
     }
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
     const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);
@@ -201,6 +211,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       add(`${owner}/${repo}#${issue}`, owner, repo, issue, body, login),
     requests,
     inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
+    setPullRequest: (owner, repo, issue, headSha) => pulls.set(`${owner}/${repo}#${issue}`, headSha),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -44909,6 +44909,28 @@ async function resolveTokenLogin(client) {
     throw toGitHubApiError(error63, "get the token user");
   }
 }
+async function verifyPullRequestHead(client, issue3, headSha) {
+  const where = `${issue3.owner}/${issue3.repo}#${issue3.issueNumber}`;
+  let actual;
+  try {
+    const { data } = await client.rest.pulls.get({
+      owner: issue3.owner,
+      repo: issue3.repo,
+      pull_number: issue3.issueNumber
+    });
+    actual = data.head.sha;
+  } catch (error63) {
+    throw toGitHubApiError(error63, `get pull request ${where}`);
+  }
+  if (actual !== headSha) {
+    throw new GitHubApiError(
+      `pull request ${where} has head ${actual}, not ${headSha}: refusing to comment on it`,
+      `verify pull request ${where}`,
+      HEAD_MISMATCH_STATUS
+    );
+  }
+}
+var HEAD_MISMATCH_STATUS = 409;
 var DEFAULT_ATTEMPTS = 3;
 var DEFAULT_RETRY_DELAY_MS = 500;
 async function upsertMarkedComment(client, issue3, body, options = {}) {
@@ -45236,6 +45258,13 @@ function getSecretInput(name, options = {}) {
   if (value !== "") setSecret(value);
   return value;
 }
+function getShaInput(name) {
+  const value = getInput(name);
+  if (value === "") return void 0;
+  if (!/^[0-9a-f]{40}$/i.test(value))
+    throw new TypeError(`Input ${name}: expected a 40-digit commit SHA, but got "${value}"`);
+  return value.toLowerCase();
+}
 
 // actions/metrics-gate/src/inputs.ts
 var MODES = ["gate", "report"];
@@ -45259,7 +45288,8 @@ function readInputs() {
     markdownFile: getInput("markdown-file") || join(process.env.RUNNER_TEMP || tmpdir(), "opp-metrics-report.md"),
     token,
     pullRequest: getPositiveIntegerInput("pull-request"),
-    commentAuthor: getInput("comment-author") || void 0
+    commentAuthor: getInput("comment-author") || void 0,
+    headSha: getShaInput("head-sha")
   };
 }
 
@@ -45312,7 +45342,9 @@ async function postComment(inputs, markdown) {
     return;
   }
   const client = createGitHubClient(inputs.token);
-  const result = await upsertMarkedComment(client, { ...repositoryFromEnv(), issueNumber }, markdown, {
+  const issue3 = { ...repositoryFromEnv(), issueNumber };
+  if (inputs.headSha) await verifyPullRequestHead(client, issue3, inputs.headSha);
+  const result = await upsertMarkedComment(client, issue3, markdown, {
     author: inputs.commentAuthor ?? await resolveTokenLogin(client)
   });
   info(`metrics comment ${result.action}: ${result.url}`);

@@ -10,6 +10,7 @@ import {
   getJsonInput,
   getPositiveIntegerInput,
   getSecretInput,
+  getShaInput,
 } from '../../shared/inputs.js';
 
 /** What the metrics-gate action does: `gate` checks; `report` also posts the PR comment. */
@@ -31,6 +32,7 @@ export interface MetricsGateInputs {
   token: string;
   pullRequest?: number;
   commentAuthor?: string;
+  headSha?: string;
 }
 
 /** Reads every input once, at the edge. @throws TypeError or ConfigError naming the input or file. */
@@ -57,5 +59,6 @@ export function readInputs(): MetricsGateInputs {
     token,
     pullRequest: getPositiveIntegerInput('pull-request'),
     commentAuthor: core.getInput('comment-author') || undefined,
+    headSha: getShaInput('head-sha'),
   };
 }

@@ -6,6 +6,7 @@ import {
   createGitHubClient,
   resolveTokenLogin,
   upsertMarkedComment,
+  verifyPullRequestHead,
 } from '../../../pipeline/reports/github-comment.js';
 import { renderMetricsSummary } from '../../../pipeline/reports/job-summary.js';
 import { loadComparisonReport, loadMetricsReport } from '../../../pipeline/reports/load-reports.js';
@@ -66,7 +67,9 @@ async function postComment(inputs: MetricsGateInputs, markdown: string): Promise
     return;
   }
   const client = createGitHubClient(inputs.token);
-  const result = await upsertMarkedComment(client, { ...repositoryFromEnv(), issueNumber }, markdown, {
+  const issue = { ...repositoryFromEnv(), issueNumber };
+  if (inputs.headSha) await verifyPullRequestHead(client, issue, inputs.headSha);
+  const result = await upsertMarkedComment(client, issue, markdown, {
     author: inputs.commentAuthor ?? (await resolveTokenLogin(client)),
   });
   core.info(`metrics comment ${result.action}: ${result.url}`);
