@@ -152,7 +152,7 @@ function renderDivisionTable(input: MetricsCommentInput, kept: ReadonlySet<numbe
       return [
         label,
         model.status,
-        aucCell(test, compared, production),
+        aucCell(test, compared, production, model.aucInterval),
         ...TABLE_METRICS.map((m) => metricCell(m.key)),
         outcome,
       ];
@@ -169,12 +169,15 @@ function aucCell(
   test: MetricSet,
   compared: DivisionComparison | undefined,
   production: MetricSet | undefined,
+  interval: ModelReport['aucInterval'],
 ): string {
   if (compared) {
     const { estimate, interval } = compared.aucDifference;
     return `${num(test.auc)} (${signed(estimate)}, [${signed(interval.low)}, ${signed(interval.high)}]) ${VERDICT_LABEL[compared.verdict]}`;
   }
-  return production ? `${num(test.auc)} (${signed(test.auc - production.auc)})` : num(test.auc);
+  if (production) return `${num(test.auc)} (${signed(test.auc - production.auc)})`;
+  // No comparison: the test AUC's own bootstrap interval, when training computed one.
+  return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
 }
 
 function renderGateDetails(gate: GateResult, kept: ReadonlySet<number>): string {
@@ -196,8 +199,10 @@ function renderBalanceTable(models: readonly ModelReport[]): string {
     `${model.rows.train} (${percent(model.rows.trainPositives, model.rows.train)} positive)`,
     `${model.rebalancing.method}: ${Math.round(model.rebalancing.before.positives)}:${Math.round(model.rebalancing.before.negatives)} → ${Math.round(model.rebalancing.after.positives)}:${Math.round(model.rebalancing.after.negatives)}`,
     num(model.threshold),
+    model.cv ? `${num(model.cv.mean.auc)} ± ${num(model.cv.std.auc)} (${model.cv.folds.length} folds)` : '—',
   ]);
-  return `### Class balance and threshold\n\n${table(['division', 'test rows', 'train rows', 'rebalancing (pos:neg)', 'threshold'], rows)}`;
+  const header = ['division', 'test rows', 'train rows', 'rebalancing (pos:neg)', 'threshold', 'CV AUC'];
+  return `### Class balance, threshold and cross-validation\n\n${table(header, rows)}`;
 }
 
 function renderCharts(model: ModelReport, input: MetricsCommentInput): string[] {

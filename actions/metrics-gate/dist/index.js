@@ -44801,7 +44801,7 @@ function renderDivisionTable(input2, kept, omitted) {
     return [
       label,
       model.status,
-      aucCell(test, compared, production),
+      aucCell(test, compared, production, model.aucInterval),
       ...TABLE_METRICS.map((m) => metricCell(m.key)),
       outcome
     ];
@@ -44816,12 +44816,13 @@ ${table(header, rows)}${note}
 
 \u0394 = candidate \u2212 comparison model on the same rows (for Brier, lower is better).`;
 }
-function aucCell(test, compared, production) {
+function aucCell(test, compared, production, interval) {
   if (compared) {
-    const { estimate, interval } = compared.aucDifference;
-    return `${num(test.auc)} (${signed(estimate)}, [${signed(interval.low)}, ${signed(interval.high)}]) ${VERDICT_LABEL[compared.verdict]}`;
+    const { estimate, interval: interval2 } = compared.aucDifference;
+    return `${num(test.auc)} (${signed(estimate)}, [${signed(interval2.low)}, ${signed(interval2.high)}]) ${VERDICT_LABEL[compared.verdict]}`;
   }
-  return production ? `${num(test.auc)} (${signed(test.auc - production.auc)})` : num(test.auc);
+  if (production) return `${num(test.auc)} (${signed(test.auc - production.auc)})`;
+  return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
 }
 function renderGateDetails(gate, kept) {
   const lines = [];
@@ -44842,11 +44843,13 @@ function renderBalanceTable(models) {
     `${model.rows.test} (${percent(model.rows.testPositives, model.rows.test)} positive)`,
     `${model.rows.train} (${percent(model.rows.trainPositives, model.rows.train)} positive)`,
     `${model.rebalancing.method}: ${Math.round(model.rebalancing.before.positives)}:${Math.round(model.rebalancing.before.negatives)} \u2192 ${Math.round(model.rebalancing.after.positives)}:${Math.round(model.rebalancing.after.negatives)}`,
-    num(model.threshold)
+    num(model.threshold),
+    model.cv ? `${num(model.cv.mean.auc)} \xB1 ${num(model.cv.std.auc)} (${model.cv.folds.length} folds)` : "\u2014"
   ]);
-  return `### Class balance and threshold
+  const header = ["division", "test rows", "train rows", "rebalancing (pos:neg)", "threshold", "CV AUC"];
+  return `### Class balance, threshold and cross-validation
 
-${table(["division", "test rows", "train rows", "rebalancing (pos:neg)", "threshold"], rows)}`;
+${table(header, rows)}`;
 }
 function renderCharts(model, input2) {
   if (!model.curves) return [];

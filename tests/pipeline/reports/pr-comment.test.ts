@@ -86,9 +86,43 @@ describe('renderMetricsComment', () => {
     expect(text).toContain('ROC lines: blue: candidate, orange: comparison model, grey: chance.');
   });
 
-  it('says when there is no comparison model', () => {
-    const gate = evaluateGate(report, config);
-    expect(renderMetricsComment({ report, gate })).toContain('**no comparison model** (thresholds only)');
+  it('says when there is no comparison model, and shows the test AUC interval and the CV AUC instead', () => {
+    const withCv = metricsReport([
+      modelReport(
+        0,
+        {},
+        {
+          cv: {
+            folds: [metricSet(), metricSet(), metricSet()],
+            mean: {
+              accuracy: 0.87,
+              precision: 0.8,
+              recall: 0.7,
+              f1: 0.75,
+              auc: 0.741,
+              prAuc: 0.5,
+              brier: 0.1,
+              logLoss: 0.3,
+            },
+            std: {
+              accuracy: 0.01,
+              precision: 0.01,
+              recall: 0.01,
+              f1: 0.01,
+              auc: 0.012,
+              prAuc: 0.01,
+              brier: 0.01,
+              logLoss: 0.01,
+            },
+          },
+        },
+      ),
+    ]);
+    const text = renderMetricsComment({ report: withCv, gate: evaluateGate(withCv, config) });
+    expect(text).toContain('**no comparison model** (thresholds only).');
+    expect(text).not.toContain('scored on the same pinned hold-out rows');
+    expect(text).toContain('| 0 general | trained | 0.750 [0.730, 0.770] |');
+    expect(text).toContain('| 0.420 | 0.741 ± 0.012 (3 folds) |');
   });
 
   it('stays within the size limit by dropping charts, then rows, keeping failing divisions', () => {
