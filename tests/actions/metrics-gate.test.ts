@@ -130,6 +130,13 @@ describe('metrics-gate action', () => {
     expect(github.comments('acme', 'opp', 42)).toHaveLength(1);
   });
 
+  it('skips the job summary without failing when GITHUB_STEP_SUMMARY is not set', async () => {
+    const result = await harness.run(run, { report: passing }, { ...env(), GITHUB_STEP_SUMMARY: '' });
+    expect(result.failed).toBe(false);
+    expect(result.summary).toBe('');
+    expect(result.stdout).toContain('job summary skipped');
+  });
+
   it('masks the token and fails with the API error when the comment cannot be posted', async () => {
     github.inject({ method: 'POST', path: /comments$/, status: 403 });
     const result = await harness.run(

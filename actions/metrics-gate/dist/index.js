@@ -45297,6 +45297,7 @@ function readInputs() {
 }
 
 // actions/metrics-gate/src/main.ts
+var SUMMARY_ENV = "GITHUB_STEP_SUMMARY";
 async function run() {
   try {
     const inputs = readInputs();
@@ -45331,7 +45332,8 @@ async function run() {
       for (const note of division.notes)
         notice(note, { title: `metrics gate: division ${division.division}` });
     }
-    await summary.addRaw(renderMetricsSummary(view)).write();
+    if (process.env[SUMMARY_ENV]) await summary.addRaw(renderMetricsSummary(view)).write();
+    else info(`${SUMMARY_ENV} is not set (not on a runner?): job summary skipped`);
     if (inputs.mode === "report") await postComment(inputs, markdown);
     assertGatePassed(gate);
   } catch (error63) {

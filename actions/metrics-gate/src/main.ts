@@ -14,6 +14,9 @@ import { type MetricsCommentInput, renderMetricsComment } from '../../../pipelin
 import { pullRequestFromEvent, repositoryFromEnv, runUrlFromEnv } from '../../shared/github-env.js';
 import { type MetricsGateInputs, readInputs } from './inputs.js';
 
+/** The runner's job summary file; absent in some local runs. */
+const SUMMARY_ENV = 'GITHUB_STEP_SUMMARY';
+
 /** Runs the metrics gate: outputs, job summary, annotations, the PR comment in `report` mode. */
 export async function run(): Promise<void> {
   try {
@@ -52,7 +55,8 @@ export async function run(): Promise<void> {
       for (const note of division.notes)
         core.notice(note, { title: `metrics gate: division ${division.division}` });
     }
-    await core.summary.addRaw(renderMetricsSummary(view)).write();
+    if (process.env[SUMMARY_ENV]) await core.summary.addRaw(renderMetricsSummary(view)).write();
+    else core.info(`${SUMMARY_ENV} is not set (not on a runner?): job summary skipped`);
     if (inputs.mode === 'report') await postComment(inputs, markdown);
     assertGatePassed(gate);
   } catch (error) {
