@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../actions/metrics-gate/src/main.js';
@@ -49,7 +49,10 @@ describe('metrics-gate action', () => {
     const result = await harness.run(run, { report: passing, 'gate-config': 'configs/gate.json' }, env());
     expect(result.failed).toBe(false);
     expect(result.outputs).toMatchObject({ passed: 'true', reasons: '', 'failing-divisions': '[]' });
-    expect(result.outputs['report-markdown']).toBe(join(harness.dir, 'opp-metrics-report.md'));
+    expect(result.outputs['report-markdown']).toBe(join(harness.dir, 'opp-metrics-gate', 'comment.md'));
+    expect(readFileSync(result.outputs['report-markdown']!, 'utf8')).toContain(METRICS_COMMENT_MARKER);
+    expect(readFileSync(result.outputs['full-report-markdown']!, 'utf8')).toBe(result.summary);
+    expect(JSON.parse(readFileSync(result.outputs['gate-result']!, 'utf8'))).toMatchObject({ passed: true });
     expect(result.summary).toContain('## opp metrics gate: ✅ passed');
     expect(result.summary).not.toContain(METRICS_COMMENT_MARKER);
     expect(result.summary).toContain('[artifact](https://github.test/acme/opp/actions/runs/99)');

@@ -19927,7 +19927,8 @@ var require_lib = __commonJS({
 });
 
 // actions/metrics-gate/src/main.ts
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join as join2 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -45288,7 +45289,7 @@ function readInputs() {
     comparisonSource: source === "" ? void 0 : getChoiceInput("comparison-source", ComparisonSources, "none"),
     comparisonModel: getInput("comparison-model") || void 0,
     artifactUrl: getInput("artifact-url") || void 0,
-    markdownFile: getInput("markdown-file") || join(process.env.RUNNER_TEMP || tmpdir(), "opp-metrics-report.md"),
+    outputDir: getInput("output-dir") || join(process.env.RUNNER_TEMP || tmpdir(), "opp-metrics-gate"),
     token,
     pullRequest: getPositiveIntegerInput("pull-request"),
     commentAuthor: getInput("comment-author") || void 0,
@@ -45315,14 +45316,17 @@ async function run() {
       runUrl: runUrlFromEnv()
     };
     const markdown = renderMetricsComment(view);
-    writeFileSync(inputs.markdownFile, markdown);
+    const fullReport = renderMetricsSummary(view);
+    const files = writeReportFiles(inputs.outputDir, markdown, fullReport, gate);
     setOutput("passed", String(gate.passed));
     setOutput("reasons", gate.reasons.join("\n"));
     setOutput(
       "failing-divisions",
       JSON.stringify(gate.divisions.filter((d) => d.outcome === "fail").map((d) => d.division))
     );
-    setOutput("report-markdown", inputs.markdownFile);
+    setOutput("report-markdown", files.comment);
+    setOutput("full-report-markdown", files.report);
+    setOutput("gate-result", files.gateResult);
     for (const division of gate.divisions) {
       for (const check3 of division.checks.filter((c) => !c.passed)) {
         error(describeFailure(check3), {
@@ -45332,13 +45336,26 @@ async function run() {
       for (const note of division.notes)
         notice(note, { title: `metrics gate: division ${division.division}` });
     }
-    if (process.env[SUMMARY_ENV]) await summary.addRaw(renderMetricsSummary(view)).write();
+    if (process.env[SUMMARY_ENV]) await summary.addRaw(fullReport).write();
     else info(`${SUMMARY_ENV} is not set (not on a runner?): job summary skipped`);
     if (inputs.mode === "report") await postComment(inputs, markdown);
     assertGatePassed(gate);
   } catch (error63) {
     setFailed(error63 instanceof Error ? error63.message : String(error63));
   }
+}
+function writeReportFiles(dir, comment, report, gate) {
+  mkdirSync(dir, { recursive: true });
+  const files = {
+    comment: join2(dir, "comment.md"),
+    report: join2(dir, "report.md"),
+    gateResult: join2(dir, "gate-result.json")
+  };
+  writeFileSync(files.comment, comment);
+  writeFileSync(files.report, report);
+  writeFileSync(files.gateResult, `${JSON.stringify(gate, null, 2)}
+`);
+  return files;
 }
 async function postComment(inputs, markdown) {
   const issueNumber = inputs.pullRequest ?? pullRequestFromEvent();

@@ -28,7 +28,7 @@ export interface MetricsGateInputs {
   comparisonSource?: ComparisonSource;
   comparisonModel?: string;
   artifactUrl?: string;
-  markdownFile: string;
+  outputDir: string;
   token: string;
   pullRequest?: number;
   commentAuthor?: string;
@@ -54,8 +54,7 @@ export function readInputs(): MetricsGateInputs {
       source === '' ? undefined : getChoiceInput('comparison-source', ComparisonSources, 'none'),
     comparisonModel: core.getInput('comparison-model') || undefined,
     artifactUrl: core.getInput('artifact-url') || undefined,
-    markdownFile:
-      core.getInput('markdown-file') || join(process.env.RUNNER_TEMP || tmpdir(), 'opp-metrics-report.md'),
+    outputDir: core.getInput('output-dir') || join(process.env.RUNNER_TEMP || tmpdir(), 'opp-metrics-gate'),
     token,
     pullRequest: getPositiveIntegerInput('pull-request'),
     commentAuthor: core.getInput('comment-author') || undefined,

@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as core from '@actions/core';
 import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
-import { describeFailure, evaluateGate } from '../../../pipeline/gate/evaluate-gate.js';
+import { describeFailure, evaluateGate, type GateResult } from '../../../pipeline/gate/evaluate-gate.js';
 import {
   createGitHubClient,
   resolveTokenLogin,
@@ -37,7 +38,8 @@ export async function run(): Promise<void> {
       runUrl: runUrlFromEnv(),
     };
     const markdown = renderMetricsComment(view);
-    writeFileSync(inputs.markdownFile, markdown);
+    const fullReport = renderMetricsSummary(view);
+    const files = writeReportFiles(inputs.outputDir, markdown, fullReport, gate);
 
     core.setOutput('passed', String(gate.passed));
     core.setOutput('reasons', gate.reasons.join('\n'));
@@ -45,7 +47,9 @@ export async function run(): Promise<void> {
       'failing-divisions',
       JSON.stringify(gate.divisions.filter((d) => d.outcome === 'fail').map((d) => d.division)),
     );
-    core.setOutput('report-markdown', inputs.markdownFile);
+    core.setOutput('report-markdown', files.comment);
+    core.setOutput('full-report-markdown', files.report);
+    core.setOutput('gate-result', files.gateResult);
     for (const division of gate.divisions) {
       for (const check of division.checks.filter((c) => !c.passed)) {
         core.error(describeFailure(check), {
@@ -55,13 +59,26 @@ export async function run(): Promise<void> {
       for (const note of division.notes)
         core.notice(note, { title: `metrics gate: division ${division.division}` });
     }
-    if (process.env[SUMMARY_ENV]) await core.summary.addRaw(renderMetricsSummary(view)).write();
+    if (process.env[SUMMARY_ENV]) await core.summary.addRaw(fullReport).write();
     else core.info(`${SUMMARY_ENV} is not set (not on a runner?): job summary skipped`);
     if (inputs.mode === 'report') await postComment(inputs, markdown);
     assertGatePassed(gate);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
+}
+
+function writeReportFiles(dir: string, comment: string, report: string, gate: GateResult) {
+  mkdirSync(dir, { recursive: true });
+  const files = {
+    comment: join(dir, 'comment.md'),
+    report: join(dir, 'report.md'),
+    gateResult: join(dir, 'gate-result.json'),
+  };
+  writeFileSync(files.comment, comment);
+  writeFileSync(files.report, report);
+  writeFileSync(files.gateResult, `${JSON.stringify(gate, null, 2)}\n`);
+  return files;
 }
 
 async function postComment(inputs: MetricsGateInputs, markdown: string): Promise<void> {
