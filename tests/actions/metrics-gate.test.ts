@@ -133,6 +133,14 @@ describe('metrics-gate action', () => {
     expect(github.comments('acme', 'opp', 42)).toHaveLength(1);
   });
 
+  it('annotates a division that failed for want of data, not on a metric', async () => {
+    const otherRows = writeJson('other-rows.json', metricsReport([modelReport(0, { n: 3000 })]));
+    const result = await harness.run(run, { report: passing, production: otherRows }, env());
+    expect(result.failed).toBe(true);
+    expect(result.errors[0]).toContain('production was scored on other rows (3000 rows');
+    expect(result.errors.at(-1)).toContain('metrics gate failed for 1 division');
+  });
+
   it('skips the job summary without failing when GITHUB_STEP_SUMMARY is not set', async () => {
     const result = await harness.run(run, { report: passing }, { ...env(), GITHUB_STEP_SUMMARY: '' });
     expect(result.failed).toBe(false);

@@ -45327,21 +45327,23 @@ async function run() {
     setOutput("report-markdown", files.comment);
     setOutput("full-report-markdown", files.report);
     setOutput("gate-result", files.gateResult);
-    for (const division of gate.divisions) {
-      for (const check3 of division.checks.filter((c) => !c.passed)) {
-        error(describeFailure(check3), {
-          title: `metrics gate: division ${division.division} ${check3.metric}`
-        });
-      }
-      for (const note of division.notes)
-        notice(note, { title: `metrics gate: division ${division.division}` });
-    }
+    annotate(gate);
     if (process.env[SUMMARY_ENV]) await summary.addRaw(fullReport).write();
     else info(`${SUMMARY_ENV} is not set (not on a runner?): job summary skipped`);
     if (inputs.mode === "report") await postComment(inputs, markdown);
     assertGatePassed(gate);
   } catch (error63) {
     setFailed(error63 instanceof Error ? error63.message : String(error63));
+  }
+}
+function annotate(gate) {
+  for (const division of gate.divisions) {
+    const title = `metrics gate: division ${division.division}`;
+    const failed = division.checks.filter((c) => !c.passed);
+    for (const check3 of failed) error(describeFailure(check3), { title: `${title} ${check3.metric}` });
+    const described = new Set(failed.map(describeFailure));
+    for (const reason of division.reasons.filter((r) => !described.has(r))) error(reason, { title });
+    for (const note of division.notes) notice(note, { title });
   }
 }
 function writeReportFiles(dir, comment, report, gate) {

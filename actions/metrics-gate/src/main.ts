@@ -50,21 +50,25 @@ export async function run(): Promise<void> {
     core.setOutput('report-markdown', files.comment);
     core.setOutput('full-report-markdown', files.report);
     core.setOutput('gate-result', files.gateResult);
-    for (const division of gate.divisions) {
-      for (const check of division.checks.filter((c) => !c.passed)) {
-        core.error(describeFailure(check), {
-          title: `metrics gate: division ${division.division} ${check.metric}`,
-        });
-      }
-      for (const note of division.notes)
-        core.notice(note, { title: `metrics gate: division ${division.division}` });
-    }
+    annotate(gate);
     if (process.env[SUMMARY_ENV]) await core.summary.addRaw(fullReport).write();
     else core.info(`${SUMMARY_ENV} is not set (not on a runner?): job summary skipped`);
     if (inputs.mode === 'report') await postComment(inputs, markdown);
     assertGatePassed(gate);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** One error annotation per failing check (metric and by how much) or data problem; notices for notes. */
+function annotate(gate: GateResult): void {
+  for (const division of gate.divisions) {
+    const title = `metrics gate: division ${division.division}`;
+    const failed = division.checks.filter((c) => !c.passed);
+    for (const check of failed) core.error(describeFailure(check), { title: `${title} ${check.metric}` });
+    const described = new Set(failed.map(describeFailure));
+    for (const reason of division.reasons.filter((r) => !described.has(r))) core.error(reason, { title });
+    for (const note of division.notes) core.notice(note, { title });
   }
 }
 
