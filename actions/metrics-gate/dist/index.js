@@ -40354,6 +40354,11 @@ function evaluateGate(report, config2, options = {}) {
 function productionMetrics(model, options) {
   if (options.comparison) {
     const entry = options.comparison.divisions.find((d) => d.division === model.division);
+    if (entry?.verdict === "worse") {
+      const { low, high, level } = entry.aucDifference.interval;
+      const note = `AUC is lower than production beyond noise (difference ${entry.aucDifference.estimate.toFixed(4)}, ${Math.round(level * 100)}% interval [${low.toFixed(4)}, ${high.toFixed(4)}])`;
+      return { metrics: entry.production, note };
+    }
     return entry ? { metrics: entry.production } : { note: "no production model in the comparison: non-regression not checked" };
   }
   if (options.production) {
@@ -40399,10 +40404,8 @@ function evaluateDivision(model, bounds2, production) {
 function addRegressionChecks(result, bounds2, test, production) {
   const drops = entries(bounds2.maxDrop);
   if (drops.length === 0) return;
-  if (!production.metrics) {
-    if (production.note) result.notes.push(production.note);
-    return;
-  }
+  if (production.note) result.notes.push(production.note);
+  if (!production.metrics) return;
   const other = production.metrics;
   if (other.n !== test.n || other.positives !== test.positives) {
     result.reasons.push(

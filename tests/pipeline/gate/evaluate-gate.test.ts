@@ -4,7 +4,8 @@ import { isMetricsGateError } from '../../../pipeline/errors/MetricsGateError.js
 import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
 import { evaluateGate } from '../../../pipeline/gate/evaluate-gate.js';
 import { mergeGateConfig, resolveDivisionBounds } from '../../../pipeline/gate/gate-bounds.js';
-import { fallbackReport, metricsReport, modelReport } from '../../support/metrics-fixtures.js';
+import type { ComparisonReport } from '../../../pipeline/reports/comparison-report.js';
+import { fallbackReport, metricSet, metricsReport, modelReport } from '../../support/metrics-fixtures.js';
 
 const config = GateConfigSchema.parse({
   minimum: { accuracy: 0.85, auc: 0.65, precision: 0.8, recall: 0.7, f1: 0.7 },
@@ -139,5 +140,52 @@ describe('assertGatePassed', () => {
 
   it('does nothing when the gate passed', () => {
     expect(() => assertGatePassed(evaluateGate(metricsReport([modelReport(0)]), config))).not.toThrow();
+  });
+});
+
+describe('evaluateGate with a comparison report', () => {
+  it('checks the drop against the comparison and notes a significant loss within the allowed drop', () => {
+    const production = metricSet({ auc: 0.755 });
+    const comparison: ComparisonReport = {
+      version: 1,
+      createdAt: '2026-11-25T09:00:00.000Z',
+      candidate: {},
+      comparison: { source: 'registry' },
+      divisions: [
+        {
+          division: 0,
+          name: 'general',
+          candidate: metricSet(),
+          production,
+          deltas: {
+            accuracy: 0,
+            precision: 0,
+            recall: 0,
+            f1: 0,
+            auc: -0.005,
+            prAuc: 0,
+            brier: 0,
+            logLoss: 0,
+          },
+          aucDifference: {
+            estimate: -0.005,
+            interval: { low: -0.008, high: -0.002, level: 0.95 },
+            resamples: 1000,
+            seed: 0,
+          },
+          verdict: 'worse',
+        },
+      ],
+    };
+    const result = evaluateGate(metricsReport([modelReport(0)]), config, { comparison });
+    expect(result.baseline).toBe('comparison');
+    expect(result.passed).toBe(true);
+    expect(result.divisions[0]!.checks.find((c) => c.kind === 'maxDrop')).toMatchObject({
+      production: 0.755,
+      passed: true,
+    });
+    expect(result.divisions[0]!.notes).toEqual([
+      'AUC is lower than production beyond noise (difference -0.0050, 95% interval [-0.0080, -0.0020])',
+    ]);
   });
 });
