@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { isMetricsGateError } from '../errors/MetricsGateError.js';
 import { isOppError } from '../errors/OppError.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFeatures } from './commands/features.js';
+import { registerGate } from './commands/gate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerReport } from './commands/report.js';
 import { registerSample } from './commands/sample.js';
@@ -26,6 +28,7 @@ export function createProgram(): Command {
   registerBackfill(program);
   registerSnapshot(program);
   registerSource(program);
+  registerGate(program);
   return program;
 }
 
@@ -44,6 +47,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         : 2;
     }
     const message = error instanceof Error ? error.message : String(error);
+    if (isMetricsGateError(error) && error.reported) {
+      process.stderr.write(`opp: ${error.message.split('\n')[0]!.replace(/:$/, '')} (details above)\n`);
+      return 1;
+    }
     if (json) {
       const name = error instanceof Error ? error.name : 'Error';
       process.stdout.write(`${JSON.stringify({ error: { name, message } }, null, 2)}\n`);

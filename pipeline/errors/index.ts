@@ -1,6 +1,8 @@
 export { ConfigError, isConfigError } from './ConfigError.js';
+export { GitHubApiError, isGitHubApiError } from './GitHubApiError.js';
 export { InputError, isInputError } from './InputError.js';
 export { isLeaseHeldError, LeaseHeldError } from './LeaseHeldError.js';
+export { isMetricsGateError, MetricsGateError } from './MetricsGateError.js';
 export { isOppError, OppError } from './OppError.js';
 export { isSourceError, SourceError } from './SourceError.js';
 export { isStorageError, StorageError } from './StorageError.js';

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/**
+ * Bundles every action (`actions/<step>/src/index.ts` → `actions/<step>/dist/index.js`) with
+ * esbuild, the one bundler for all actions. The bundles are committed, because a workflow
+ * runs `dist/index.js` as it is in the repository.
+ *
+ * Usage: node actions/bundle.mjs            rebuild every dist/
+ *        node actions/bundle.mjs --check    rebuild into a temporary folder and exit 1 when a
+ *                                           committed dist/ differs (it is stale)
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ACTIONS_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(ACTIONS_DIR);
+/** Node version the bundles must run on (runners use node24; this machine has Node 20). */
+const TARGET = 'node20';
+/** Lets bundled CommonJS dependencies `require` Node's built-in modules from an ES module. */
+const BANNER =
+  "import { createRequire as __oppCreateRequire } from 'node:module';\nconst require = __oppCreateRequire(import.meta.url);";
+
+/** Folders under actions/ that hold an action with a TypeScript entry point. */
+export function listActions() {
+  return readdirSync(ACTIONS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .filter(
+      (name) =>
+        existsSync(join(ACTIONS_DIR, name, 'action.yml')) &&
+        existsSync(join(ACTIONS_DIR, name, 'src', 'index.ts')),
+    )
+    .sort();
+}
+
+/** Bundles one action into `outFile`. */
+export async function bundleAction(name, outFile) {
+  await build({
+    entryPoints: [join(ACTIONS_DIR, name, 'src', 'index.ts')],
+    outfile: outFile,
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: TARGET,
+    banner: { js: BANNER },
+    legalComments: 'none',
+    // Keep module paths as `node_modules/…` even where node_modules is a symlink, so that
+    // every checkout writes byte-identical bundles.
+    preserveSymlinks: true,
+    logLevel: 'warning',
+  });
+}
+
+async function main() {
+  const check = process.argv.includes('--check');
+  const names = listActions();
+  const scratch = check ? mkdtempSync(join(tmpdir(), 'opp-dist-')) : undefined;
+  const stale = [];
+  try {
+    for (const name of names) {
+      const committed = join(ACTIONS_DIR, name, 'dist', 'index.js');
+      const outFile = scratch ? join(scratch, name, 'index.js') : committed;
+      await bundleAction(name, outFile);
+      if (scratch && (!existsSync(committed) || !readFileSync(committed).equals(readFileSync(outFile)))) {
+        stale.push(relative(ROOT, committed));
+      }
+      if (!check) console.log(`bundled ${relative(ROOT, committed)}`);
+    }
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+  if (stale.length > 0) {
+    console.error(`stale bundles (run \`npm run bundle\` and commit): ${stale.join(', ')}`);
+    process.exitCode = 1;
+  } else if (check) {
+    console.log(`dist/ is current for ${names.length} action(s): ${names.join(', ')}`);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

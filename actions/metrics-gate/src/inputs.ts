@@ -1,0 +1,63 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { type GateConfig, loadGateConfig } from '../../../pipeline/config/gate-config.js';
+import { mergeGateConfig } from '../../../pipeline/gate/gate-bounds.js';
+import { type ComparisonSource, ComparisonSources } from '../../../pipeline/reports/comparison-report.js';
+import {
+  getChoiceInput,
+  getFileInput,
+  getJsonInput,
+  getPositiveIntegerInput,
+  getSecretInput,
+  getShaInput,
+} from '../../shared/inputs.js';
+
+/** What the metrics-gate action does: `gate` checks; `report` also posts the PR comment. */
+export const MODES = ['gate', 'report'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** The action's inputs, parsed and checked (see action.yml for their descriptions and defaults). */
+export interface MetricsGateInputs {
+  mode: Mode;
+  report: string;
+  production?: string;
+  comparison?: string;
+  gateConfigFile: string;
+  gate: GateConfig;
+  comparisonSource?: ComparisonSource;
+  comparisonModel?: string;
+  artifactUrl?: string;
+  outputDir: string;
+  token: string;
+  pullRequest?: number;
+  commentAuthor?: string;
+  headSha?: string;
+}
+
+/** Reads every input once, at the edge. @throws TypeError or ConfigError naming the input or file. */
+export function readInputs(): MetricsGateInputs {
+  const mode = getChoiceInput('mode', MODES, 'gate');
+  const gateConfigFile = getFileInput('gate-config') ?? 'configs/gate.json';
+  const overrides = getJsonInput('gate-overrides');
+  const base = loadGateConfig(gateConfigFile);
+  const source = core.getInput('comparison-source');
+  const token = getSecretInput('github-token', { required: mode === 'report' });
+  return {
+    mode,
+    report: getFileInput('report', { required: true })!,
+    production: getFileInput('production'),
+    comparison: getFileInput('comparison'),
+    gateConfigFile,
+    gate: overrides === undefined ? base : mergeGateConfig(base, overrides, 'input gate-overrides'),
+    comparisonSource:
+      source === '' ? undefined : getChoiceInput('comparison-source', ComparisonSources, 'none'),
+    comparisonModel: core.getInput('comparison-model') || undefined,
+    artifactUrl: core.getInput('artifact-url') || undefined,
+    outputDir: core.getInput('output-dir') || join(process.env.RUNNER_TEMP || tmpdir(), 'opp-metrics-gate'),
+    token,
+    pullRequest: getPositiveIntegerInput('pull-request'),
+    commentAuthor: core.getInput('comment-author') || undefined,
+    headSha: getShaInput('head-sha'),
+  };
+}

@@ -1,0 +1,103 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
+import { describeFailure, evaluateGate, type GateResult } from '../../../pipeline/gate/evaluate-gate.js';
+import {
+  createGitHubClient,
+  resolveTokenLogin,
+  upsertMarkedComment,
+  verifyPullRequestHead,
+} from '../../../pipeline/reports/github-comment.js';
+import { renderMetricsSummary } from '../../../pipeline/reports/job-summary.js';
+import { loadComparisonReport, loadMetricsReport } from '../../../pipeline/reports/load-reports.js';
+import { type MetricsCommentInput, renderMetricsComment } from '../../../pipeline/reports/pr-comment.js';
+import { pullRequestFromEvent, repositoryFromEnv, runUrlFromEnv } from '../../shared/github-env.js';
+import { type MetricsGateInputs, readInputs } from './inputs.js';
+
+/** The runner's job summary file; absent in some local runs. */
+const SUMMARY_ENV = 'GITHUB_STEP_SUMMARY';
+
+/** Runs the metrics gate: outputs, job summary, annotations, the PR comment in `report` mode. */
+export async function run(): Promise<void> {
+  try {
+    const inputs = readInputs();
+    const report = loadMetricsReport(inputs.report);
+    const production = inputs.production ? loadMetricsReport(inputs.production) : undefined;
+    const comparison = inputs.comparison ? loadComparisonReport(inputs.comparison) : undefined;
+    const gate = evaluateGate(report, inputs.gate, { production, comparison });
+    const view: MetricsCommentInput = {
+      report,
+      gate,
+      production,
+      comparison,
+      comparisonModel: inputs.comparisonSource
+        ? { source: inputs.comparisonSource, modelVersion: inputs.comparisonModel }
+        : undefined,
+      artifactUrl: inputs.artifactUrl ?? runUrlFromEnv(),
+      runUrl: runUrlFromEnv(),
+    };
+    const markdown = renderMetricsComment(view);
+    const fullReport = renderMetricsSummary(view);
+    const files = writeReportFiles(inputs.outputDir, markdown, fullReport, gate);
+
+    core.setOutput('passed', String(gate.passed));
+    core.setOutput('reasons', gate.reasons.join('\n'));
+    core.setOutput(
+      'failing-divisions',
+      JSON.stringify(gate.divisions.filter((d) => d.outcome === 'fail').map((d) => d.division)),
+    );
+    core.setOutput('report-markdown', files.comment);
+    core.setOutput('full-report-markdown', files.report);
+    core.setOutput('gate-result', files.gateResult);
+    annotate(gate);
+    if (process.env[SUMMARY_ENV]) await core.summary.addRaw(fullReport).write();
+    else core.info(`${SUMMARY_ENV} is not set (not on a runner?): job summary skipped`);
+    if (inputs.mode === 'report') await postComment(inputs, markdown);
+    assertGatePassed(gate);
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** One error annotation per failing check (metric and by how much) or data problem; notices for notes. */
+function annotate(gate: GateResult): void {
+  for (const division of gate.divisions) {
+    const title = `metrics gate: division ${division.division}`;
+    const failed = division.checks.filter((c) => !c.passed);
+    for (const check of failed) core.error(describeFailure(check), { title: `${title} ${check.metric}` });
+    const described = new Set(failed.map(describeFailure));
+    for (const reason of division.reasons.filter((r) => !described.has(r))) core.error(reason, { title });
+    for (const note of division.notes) core.notice(note, { title });
+  }
+}
+
+function writeReportFiles(dir: string, comment: string, report: string, gate: GateResult) {
+  mkdirSync(dir, { recursive: true });
+  const files = {
+    comment: join(dir, 'comment.md'),
+    report: join(dir, 'report.md'),
+    gateResult: join(dir, 'gate-result.json'),
+  };
+  writeFileSync(files.comment, comment);
+  writeFileSync(files.report, report);
+  writeFileSync(files.gateResult, `${JSON.stringify(gate, null, 2)}\n`);
+  return files;
+}
+
+async function postComment(inputs: MetricsGateInputs, markdown: string): Promise<void> {
+  const issueNumber = inputs.pullRequest ?? pullRequestFromEvent();
+  if (issueNumber === undefined) {
+    core.warning('mode report: not a pull request event and no pull-request input: no comment posted');
+    return;
+  }
+  const client = createGitHubClient(inputs.token);
+  const issue = { ...repositoryFromEnv(), issueNumber };
+  if (inputs.headSha) await verifyPullRequestHead(client, issue, inputs.headSha);
+  const result = await upsertMarkedComment(client, issue, markdown, {
+    author: inputs.commentAuthor ?? (await resolveTokenLogin(client)),
+  });
+  core.info(`metrics comment ${result.action}: ${result.url}`);
+  core.setOutput('comment-id', String(result.commentId));
+  core.setOutput('comment-url', result.url);
+}

@@ -1,0 +1,200 @@
+import type { MetricName, MetricSet, MetricsReport, ModelReport } from '../../model/metrics-report.js';
+import type { GateConfig } from '../config/gate-config.js';
+import type { ComparisonReport } from '../reports/comparison-report.js';
+import { type DivisionBounds, resolveDivisionBounds } from './gate-bounds.js';
+
+/** Which kind of bound a check tested. */
+export type GateCheckKind = 'minimum' | 'maximum' | 'maxDrop';
+
+/** One metric tested against one bound. */
+export interface GateCheck {
+  metric: MetricName;
+  kind: GateCheckKind;
+  /** The value the metric had to reach (minimum, maxDrop) or stay under (maximum). */
+  bound: number;
+  /** The candidate's value on the hold-out rows. */
+  actual: number;
+  /** How far inside the bound the value is: ≥ 0 passes, < 0 fails by that much. */
+  margin: number;
+  passed: boolean;
+  /** For `maxDrop`: the production model's value and the allowed drop. */
+  production?: number;
+  allowedDrop?: number;
+}
+
+/** `pass`/`fail`: a trained model's verdict; `fallback`: the division uses the general model and is not gated. */
+export type DivisionOutcome = 'pass' | 'fail' | 'fallback';
+
+export interface DivisionGateResult {
+  division: number;
+  name: string;
+  outcome: DivisionOutcome;
+  checks: GateCheck[];
+  /** Why it failed, one line per failing check or missing input. */
+  reasons: string[];
+  /** Things worth knowing that did not fail the division (e.g. no production model yet). */
+  notes: string[];
+}
+
+export interface GateResult {
+  passed: boolean;
+  /** Where the non-regression baseline came from. */
+  baseline: 'comparison' | 'production-report' | 'none';
+  divisions: DivisionGateResult[];
+  /** Every division's reasons, prefixed with the division. */
+  reasons: string[];
+}
+
+export interface EvaluateGateOptions {
+  /** The production model's metrics report, scored on the same pinned hold-out rows. */
+  production?: MetricsReport;
+  /** A candidate-vs-production comparison on the same rows; preferred over `production`. */
+  comparison?: ComparisonReport;
+}
+
+/**
+ * Checks each division's hold-out metrics against the gate config, and against the
+ * production model's metrics on the same rows (the `maxDrop` bounds).
+ *
+ * A division passes when every check passes. Divisions whose status is `fallback` are
+ * reported but never fail the gate. A trained division without hold-out metrics fails. When
+ * there is no production metric for a division, non-regression is not checked (a note says so).
+ * When production was scored on other rows (a different row or positive count), it fails:
+ * the comparison would mean nothing.
+ */
+export function evaluateGate(
+  report: MetricsReport,
+  config: GateConfig,
+  options: EvaluateGateOptions = {},
+): GateResult {
+  const baseline = options.comparison ? 'comparison' : options.production ? 'production-report' : 'none';
+  const divisions = report.models.map((model) =>
+    evaluateDivision(model, resolveDivisionBounds(config, model.division), productionMetrics(model, options)),
+  );
+  const reasons = divisions.flatMap((d) => d.reasons.map((r) => `division ${d.division} (${d.name}): ${r}`));
+  return { passed: divisions.every((d) => d.outcome !== 'fail'), baseline, divisions, reasons };
+}
+
+interface ProductionLookup {
+  metrics?: MetricSet;
+  note?: string;
+}
+
+function productionMetrics(model: ModelReport, options: EvaluateGateOptions): ProductionLookup {
+  if (options.comparison) {
+    const entry = options.comparison.divisions.find((d) => d.division === model.division);
+    if (entry?.verdict === 'worse') {
+      const { low, high, level } = entry.aucDifference.interval;
+      const note = `AUC is lower than production beyond noise (difference ${entry.aucDifference.estimate.toFixed(4)}, ${Math.round(level * 100)}% interval [${low.toFixed(4)}, ${high.toFixed(4)}])`;
+      return { metrics: entry.production, note };
+    }
+    return entry
+      ? { metrics: entry.production }
+      : { note: 'no production model in the comparison: non-regression not checked' };
+  }
+  if (options.production) {
+    const entry = options.production.models.find((m) => m.division === model.division);
+    return entry?.test
+      ? { metrics: entry.test }
+      : { note: 'no production metrics for this division: non-regression not checked' };
+  }
+  return { note: 'no production model given: non-regression not checked' };
+}
+
+function evaluateDivision(
+  model: ModelReport,
+  bounds: DivisionBounds,
+  production: ProductionLookup,
+): DivisionGateResult {
+  const result: DivisionGateResult = {
+    division: model.division,
+    name: model.name,
+    outcome: 'pass',
+    checks: [],
+    reasons: [],
+    notes: [],
+  };
+  if (model.status === 'fallback') {
+    result.outcome = 'fallback';
+    result.notes.push(
+      `served by the general model${model.fallbackReason ? `: ${model.fallbackReason}` : ''}`,
+    );
+    return result;
+  }
+  const test = model.test;
+  if (!test) {
+    result.outcome = 'fail';
+    result.reasons.push('no hold-out test metrics in the report');
+    return result;
+  }
+  for (const [metric, bound] of entries(bounds.minimum)) {
+    result.checks.push(check(metric, 'minimum', bound, test[metric], test[metric] - bound));
+  }
+  for (const [metric, bound] of entries(bounds.maximum)) {
+    result.checks.push(check(metric, 'maximum', bound, test[metric], bound - test[metric]));
+  }
+  addRegressionChecks(result, bounds, test, production);
+  const failed = result.checks.filter((c) => !c.passed);
+  result.reasons.push(...failed.map(describeFailure));
+  if (result.reasons.length > 0) result.outcome = 'fail';
+  return result;
+}
+
+function addRegressionChecks(
+  result: DivisionGateResult,
+  bounds: DivisionBounds,
+  test: MetricSet,
+  production: ProductionLookup,
+): void {
+  const drops = entries(bounds.maxDrop);
+  if (drops.length === 0) return;
+  if (production.note) result.notes.push(production.note);
+  if (!production.metrics) return;
+  const other = production.metrics;
+  if (other.n !== test.n || other.positives !== test.positives) {
+    result.reasons.push(
+      `production was scored on other rows (${other.n} rows, ${other.positives} positive; candidate ${test.n}, ${test.positives}): non-regression cannot be checked`,
+    );
+    return;
+  }
+  for (const [metric, allowedDrop] of drops) {
+    const floor = other[metric] - allowedDrop;
+    result.checks.push({
+      ...check(metric, 'maxDrop', floor, test[metric], test[metric] - floor),
+      production: other[metric],
+      allowedDrop,
+    });
+  }
+}
+
+function check(
+  metric: MetricName,
+  kind: GateCheckKind,
+  bound: number,
+  actual: number,
+  margin: number,
+): GateCheck {
+  // Round away float noise so a value equal to its bound passes (0.85 - 0.85 can be -1e-17).
+  const rounded = Math.round(margin * 1e12) / 1e12;
+  return { metric, kind, bound, actual, margin: rounded, passed: rounded >= 0 };
+}
+
+/** One failing check in words, e.g. "auc 0.6120 < minimum 0.6500 (short by 0.0380)". */
+export function describeFailure(check: GateCheck): string {
+  const by = Math.abs(check.margin).toFixed(4);
+  const actual = check.actual.toFixed(4);
+  switch (check.kind) {
+    case 'minimum':
+      return `${check.metric} ${actual} < minimum ${check.bound.toFixed(4)} (short by ${by})`;
+    case 'maximum':
+      return `${check.metric} ${actual} > maximum ${check.bound.toFixed(4)} (over by ${by})`;
+    case 'maxDrop':
+      return `${check.metric} ${actual} dropped ${((check.production ?? 0) - check.actual).toFixed(4)} below production ${(check.production ?? 0).toFixed(4)} (allowed ${(check.allowedDrop ?? 0).toFixed(4)}; over by ${by})`;
+  }
+}
+
+function entries<K extends string>(record: Partial<Record<K, number>>): [K, number][] {
+  return (Object.entries(record) as [K, number | undefined][]).filter(
+    (e): e is [K, number] => e[1] !== undefined,
+  );
+}

@@ -1,0 +1,253 @@
+import type { MetricName, MetricSet, MetricsReport, ModelReport } from '../../model/metrics-report.js';
+import type { DivisionGateResult, GateResult } from '../gate/evaluate-gate.js';
+import type { ComparisonReport, ComparisonSource, DivisionComparison } from './comparison-report.js';
+import { cell, num, percent, short, signed, table } from './internal/format.js';
+import { CHART_COLOURS, calibrationChart, type RocLine, rocChart } from './internal/mermaid-charts.js';
+
+/** The hidden marker by which the metrics comment is found again and updated in place. */
+export const METRICS_COMMENT_MARKER = '<!-- opp-metrics-report -->';
+/** GitHub refuses issue comments longer than this many characters. */
+export const GITHUB_COMMENT_MAX_CHARS = 65_536;
+
+/** The model the candidate is compared with, and where it came from. */
+export interface ComparisonModel {
+  source: ComparisonSource;
+  /** Registry model name and version (`source: registry`). */
+  modelVersion?: string;
+  /** The base commit it was trained from (`source: base-commit`). */
+  gitSha?: string;
+}
+
+export interface MetricsCommentInput {
+  report: MetricsReport;
+  gate: GateResult;
+  /** Candidate vs comparison model on the same rows; gives deltas with bootstrap intervals. */
+  comparison?: ComparisonReport;
+  /** The comparison model's metrics report on the same rows; gives deltas (no intervals). */
+  production?: MetricsReport;
+  /** Defaults to the comparison report's, else `registry` when `production` is given, else `none`. */
+  comparisonModel?: ComparisonModel;
+  /** Link to the full report artifact. */
+  artifactUrl?: string;
+  /** Link to the workflow run. */
+  runUrl?: string;
+  /** The commit under test; defaults to the report's `gitSha`. */
+  gitSha?: string;
+}
+
+export interface RenderCommentOptions {
+  /** Longest text to return; charts, then table rows, are dropped to fit. @default 65536 */
+  maxChars?: number;
+  /** Start with the hidden marker. @default true */
+  marker?: boolean;
+}
+
+const TABLE_METRICS: readonly { key: MetricName; label: string }[] = [
+  { key: 'accuracy', label: 'accuracy' },
+  { key: 'precision', label: 'precision' },
+  { key: 'recall', label: 'recall' },
+  { key: 'f1', label: 'F1' },
+  { key: 'prAuc', label: 'PR-AUC' },
+  { key: 'brier', label: 'Brier' },
+];
+const OUTCOME_LABEL = { pass: '✅ pass', fail: '❌ fail', fallback: '↪️ fallback' } as const;
+const VERDICT_LABEL = { better: 'better', worse: 'worse', 'no-real-change': 'no real change' } as const;
+
+/**
+ * The PR metric report as GitHub Markdown: gate verdict, per-division metrics vs the
+ * comparison model (deltas, AUC bootstrap interval, pass/fail), class balance and threshold,
+ * ROC and calibration charts (Mermaid xychart-beta), provenance and the artifact link.
+ *
+ * Never longer than `maxChars`: charts go first, then division rows (failing divisions are
+ * kept longest), each with a note pointing to the full report.
+ */
+export function renderMetricsComment(input: MetricsCommentInput, options: RenderCommentOptions = {}): string {
+  const maxChars = options.maxChars ?? GITHUB_COMMENT_MAX_CHARS;
+  const head = options.marker === false ? [] : [METRICS_COMMENT_MARKER];
+  const divisions = orderForTruncation(input);
+  const charts = input.report.models.flatMap((model) => renderCharts(model, input));
+  for (let rows = divisions.length; rows >= 0; rows--) {
+    const kept = new Set(divisions.slice(0, rows).map((d) => d.division));
+    const omittedRows = divisions.length - rows;
+    for (let chartCount = rows === divisions.length ? charts.length : 0; chartCount >= 0; chartCount--) {
+      const text = [
+        ...head,
+        renderHeader(input),
+        renderDivisionTable(input, kept, omittedRows),
+        renderGateDetails(input.gate, kept),
+        renderBalanceTable(input.report.models.filter((m) => kept.has(m.division))),
+        renderChartSection(charts.slice(0, chartCount), charts.length - chartCount),
+        renderProvenance(input),
+      ]
+        .filter((part) => part !== '')
+        .join('\n\n');
+      if (text.length <= maxChars) return `${text}\n`;
+    }
+  }
+  const note = `\n\n_Report cut to fit ${maxChars} characters: see the full report._\n`;
+  const bare = [...head, renderHeader(input), renderProvenance(input)].join('\n\n');
+  return `${bare.slice(0, Math.max(0, maxChars - note.length))}${note}`.slice(0, maxChars);
+}
+
+/** Failing divisions first, then the others in report order: the rows kept longest. */
+function orderForTruncation(input: MetricsCommentInput): DivisionGateResult[] {
+  const failing = input.gate.divisions.filter((d) => d.outcome === 'fail');
+  return [...failing, ...input.gate.divisions.filter((d) => d.outcome !== 'fail')];
+}
+
+/** Resolves where the comparison model came from. */
+export function resolveComparisonModel(input: MetricsCommentInput): ComparisonModel {
+  if (input.comparisonModel) return input.comparisonModel;
+  if (input.comparison) return input.comparison.comparison;
+  return { source: input.production ? 'registry' : 'none' };
+}
+
+function describeComparisonModel(model: ComparisonModel): string {
+  switch (model.source) {
+    case 'registry':
+      return `the **production model from the registry**${model.modelVersion ? ` (\`${model.modelVersion}\`)` : ''}`;
+    case 'base-commit':
+      return `a **model trained from the base commit** ${short(model.gitSha)} on the same snapshot and seed (no registry reachable)`;
+    case 'none':
+      return '**no comparison model** (thresholds only)';
+  }
+}
+
+function renderHeader(input: MetricsCommentInput): string {
+  const { gate, report } = input;
+  const status = gate.passed ? '✅ passed' : '❌ failed';
+  const trained = report.models.filter((m) => m.status === 'trained').length;
+  const failing = gate.divisions.filter((d) => d.outcome === 'fail').length;
+  const sha = input.gitSha ?? report.gitSha;
+  const comparisonModel = resolveComparisonModel(input);
+  return [
+    `## opp metrics gate: ${status}`,
+    '',
+    `Candidate ${short(sha)}: ${trained} trained division${trained === 1 ? '' : 's'}, ${failing} failing. ` +
+      `Compared with ${describeComparisonModel(comparisonModel)}${comparisonModel.source === 'none' ? '' : ', scored on the same pinned hold-out rows'}.`,
+  ].join('\n');
+}
+
+function productionSet(input: MetricsCommentInput, division: number): MetricSet | undefined {
+  return input.production?.models.find((m) => m.division === division)?.test;
+}
+
+function comparisonOf(input: MetricsCommentInput, division: number): DivisionComparison | undefined {
+  return input.comparison?.divisions.find((d) => d.division === division);
+}
+
+function renderDivisionTable(input: MetricsCommentInput, kept: ReadonlySet<number>, omitted: number): string {
+  const rows = input.report.models
+    .filter((model) => kept.has(model.division))
+    .map((model) => {
+      const gate = input.gate.divisions.find((d) => d.division === model.division);
+      const label = cell(`${model.division} ${model.name}`);
+      const outcome = gate ? OUTCOME_LABEL[gate.outcome] : 'n/a';
+      if (!model.test) return [label, model.status, ...TABLE_METRICS.map(() => '—'), '—', outcome];
+      const compared = comparisonOf(input, model.division);
+      const production = compared?.production ?? productionSet(input, model.division);
+      const test = model.test;
+      const metricCell = (key: MetricName) =>
+        production ? `${num(test[key])} (${signed(test[key] - production[key])})` : num(test[key]);
+      return [
+        label,
+        model.status,
+        aucCell(test, compared, production, model.aucInterval),
+        ...TABLE_METRICS.map((m) => metricCell(m.key)),
+        outcome,
+      ];
+    });
+  const header = ['division', 'status', 'AUC (Δ, 95% CI)', ...TABLE_METRICS.map((m) => m.label), 'gate'];
+  const note =
+    omitted > 0
+      ? `\n\n_${omitted} more division${omitted === 1 ? '' : 's'} in the full report (comment size limit)._`
+      : '';
+  return `### Divisions\n\n${table(header, rows)}${note}\n\nΔ = candidate − comparison model on the same rows (for Brier, lower is better).`;
+}
+
+function aucCell(
+  test: MetricSet,
+  compared: DivisionComparison | undefined,
+  production: MetricSet | undefined,
+  interval: ModelReport['aucInterval'],
+): string {
+  if (compared) {
+    const { estimate, interval } = compared.aucDifference;
+    return `${num(test.auc)} (${signed(estimate)}, [${signed(interval.low)}, ${signed(interval.high)}]) ${VERDICT_LABEL[compared.verdict]}`;
+  }
+  if (production) return `${num(test.auc)} (${signed(test.auc - production.auc)})`;
+  // No comparison: the test AUC's own bootstrap interval, when training computed one.
+  return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
+}
+
+function renderGateDetails(gate: GateResult, kept: ReadonlySet<number>): string {
+  const lines: string[] = [];
+  for (const division of gate.divisions.filter((d) => kept.has(d.division))) {
+    for (const reason of division.reasons)
+      lines.push(`- ❌ division ${division.division} (${division.name}): ${reason}`);
+    for (const note of division.notes)
+      lines.push(`- ℹ️ division ${division.division} (${division.name}): ${note}`);
+  }
+  return lines.length === 0 ? '' : `### Gate\n\n${lines.join('\n')}`;
+}
+
+function renderBalanceTable(models: readonly ModelReport[]): string {
+  if (models.length === 0) return '';
+  const rows = models.map((model) => [
+    cell(`${model.division} ${model.name}`),
+    `${model.rows.test} (${percent(model.rows.testPositives, model.rows.test)} positive)`,
+    `${model.rows.train} (${percent(model.rows.trainPositives, model.rows.train)} positive)`,
+    `${model.rebalancing.method}: ${Math.round(model.rebalancing.before.positives)}:${Math.round(model.rebalancing.before.negatives)} → ${Math.round(model.rebalancing.after.positives)}:${Math.round(model.rebalancing.after.negatives)}`,
+    num(model.threshold),
+    model.cv ? `${num(model.cv.mean.auc)} ± ${num(model.cv.std.auc)} (${model.cv.folds.length} folds)` : '—',
+  ]);
+  const header = ['division', 'test rows', 'train rows', 'rebalancing (pos:neg)', 'threshold', 'CV AUC'];
+  return `### Class balance, threshold and cross-validation\n\n${table(header, rows)}`;
+}
+
+function renderCharts(model: ModelReport, input: MetricsCommentInput): string[] {
+  if (!model.curves) return [];
+  const production = input.production?.models.find((m) => m.division === model.division)?.curves;
+  const lines: RocLine[] = [{ label: 'candidate', roc: model.curves.roc }];
+  if (production) lines.push({ label: 'comparison model', roc: production.roc });
+  const legend = [...lines.map((l) => l.label), 'chance']
+    .map((label, i) => `${CHART_COLOURS[i]?.name ?? 'line'}: ${label}`)
+    .join(', ');
+  const title = `division ${model.division} (${model.name})`;
+  return [
+    [
+      `<details${model.division === 0 ? ' open' : ''}><summary>Charts: ${cell(title)}</summary>`,
+      '',
+      rocChart(`ROC, ${title}`, lines),
+      '',
+      `ROC lines: ${legend}.`,
+      '',
+      calibrationChart(`Calibration, ${title}`, model.curves.calibration),
+      '',
+      'Bars: observed positive rate per bin; line: perfect calibration.',
+      '',
+      '</details>',
+    ].join('\n'),
+  ];
+}
+
+function renderChartSection(charts: readonly string[], omitted: number): string {
+  if (charts.length === 0 && omitted === 0) return '';
+  const note =
+    omitted > 0
+      ? `\n\n_${omitted} chart${omitted === 1 ? '' : 's'} left out to fit the comment size limit: see the full report._`
+      : '';
+  return `### ROC and calibration\n\n${charts.join('\n\n')}${note}`;
+}
+
+function renderProvenance(input: MetricsCommentInput): string {
+  const { report } = input;
+  const lines = [
+    `- data snapshot: ${report.snapshotId ? `\`${report.snapshotId}\`` : 'n/a'}`,
+    `- config hash: ${short(report.configHash, 12)}, feature spec hash: ${short(report.specHash, 12)}, seed ${report.seed}, backend ${report.backend}`,
+    `- commit: ${short(input.gitSha ?? report.gitSha)}; report created ${report.createdAt}`,
+  ];
+  if (input.artifactUrl) lines.push(`- full report: [artifact](${input.artifactUrl})`);
+  if (input.runUrl) lines.push(`- workflow run: [logs](${input.runUrl})`);
+  return `### Provenance\n\n${lines.join('\n')}`;
+}

@@ -1,0 +1,179 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { run } from '../../actions/metrics-gate/src/main.js';
+import { METRICS_COMMENT_MARKER } from '../../pipeline/reports/pr-comment.js';
+import { type ActionHarness, createActionHarness } from '../support/action-run.js';
+import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.js';
+import { fallbackReport, metricsReport, modelReport } from '../support/metrics-fixtures.js';
+
+let harness: ActionHarness;
+let github: FakeGitHub;
+let passing: string;
+let failing: string;
+let production: string;
+let event: string;
+
+function writeJson(name: string, value: unknown): string {
+  const file = join(harness.dir, name);
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
+
+beforeAll(() => {
+  harness = createActionHarness();
+  passing = writeJson('passing.json', metricsReport([modelReport(0), fallbackReport(6)]));
+  failing = writeJson(
+    'failing.json',
+    metricsReport([modelReport(0, { auc: 0.7 }), modelReport(2, { recall: 0.66 })]),
+  );
+  production = writeJson('production.json', metricsReport([modelReport(0, { auc: 0.76 }), modelReport(2)]));
+  event = writeJson('event.json', { pull_request: { number: 42 } });
+});
+afterAll(() => harness.dispose());
+beforeEach(async () => {
+  github = await startFakeGitHub();
+});
+afterEach(() => github.close());
+
+const env = () => ({
+  GITHUB_REPOSITORY: 'acme/opp',
+  GITHUB_API_URL: github.url,
+  GITHUB_SERVER_URL: 'https://github.test',
+  GITHUB_RUN_ID: '99',
+  GITHUB_EVENT_PATH: event,
+});
+
+describe('metrics-gate action', () => {
+  it('passes, sets outputs and writes the job summary', async () => {
+    const result = await harness.run(run, { report: passing, 'gate-config': 'configs/gate.json' }, env());
+    expect(result.failed).toBe(false);
+    expect(result.outputs).toMatchObject({ passed: 'true', reasons: '', 'failing-divisions': '[]' });
+    expect(result.outputs['report-markdown']).toBe(join(harness.dir, 'opp-metrics-gate', 'comment.md'));
+    expect(readFileSync(result.outputs['report-markdown']!, 'utf8')).toContain(METRICS_COMMENT_MARKER);
+    expect(readFileSync(result.outputs['full-report-markdown']!, 'utf8')).toBe(result.summary);
+    expect(JSON.parse(readFileSync(result.outputs['gate-result']!, 'utf8'))).toMatchObject({ passed: true });
+    expect(result.summary).toContain('## opp metrics gate: ✅ passed');
+    expect(result.summary).not.toContain(METRICS_COMMENT_MARKER);
+    expect(result.summary).toContain('[artifact](https://github.test/acme/opp/actions/runs/99)');
+    expect(result.errors).toEqual([]);
+    expect(github.requests).toHaveLength(0);
+  });
+
+  it('fails the step once, with annotations naming each failing metric and by how much', async () => {
+    const result = await harness.run(run, { report: failing, production }, env());
+    expect(result.failed).toBe(true);
+    expect(result.outputs.passed).toBe('false');
+    expect(result.outputs['failing-divisions']).toBe('[0,2]');
+    expect(result.outputs.reasons).toBe(
+      [
+        'division 0 (general): auc 0.7000 dropped 0.0600 below production 0.7600 (allowed 0.0100; over by 0.0500)',
+        'division 2 (division-2): recall 0.6600 < minimum 0.7000 (short by 0.0400)',
+      ].join('\n'),
+    );
+    expect(result.stdout).toContain(
+      '::error title=metrics gate%3A division 2 recall::recall 0.6600 < minimum 0.7000 (short by 0.0400)',
+    );
+    expect(result.errors).toHaveLength(3);
+    expect(result.errors.at(-1)).toMatch(
+      /^metrics gate failed for 2 divisions:\n {2}division 0 \(general\): auc 0\.7000 dropped/,
+    );
+    expect(result.summary).toContain('## opp metrics gate: ❌ failed');
+  });
+
+  it('in report mode creates the PR comment once, then updates it in place', async () => {
+    const inputs = { mode: 'report', report: passing, 'github-token': 'test-token' };
+    const first = await harness.run(run, inputs, env());
+    expect(first.failed).toBe(false);
+    const comments = github.comments('acme', 'opp', 42);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body.startsWith(METRICS_COMMENT_MARKER)).toBe(true);
+    expect(first.outputs['comment-id']).toBe(String(comments[0]!.id));
+
+    const second = await harness.run(run, { ...inputs, report: failing, production }, env());
+    expect(second.failed).toBe(true);
+    const after = github.comments('acme', 'opp', 42);
+    expect(after).toHaveLength(1);
+    expect(after[0]!.id).toBe(comments[0]!.id);
+    expect(after[0]!.body).toContain('## opp metrics gate: ❌ failed');
+    expect(github.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  });
+
+  it("with a personal token, updates that user's comment and leaves other marked comments alone", async () => {
+    await github.close();
+    github = await startFakeGitHub({ tokens: { pat: 'alice' } });
+    const foreign = github.addComment(
+      'acme',
+      'opp',
+      42,
+      `${METRICS_COMMENT_MARKER}\nby someone else`,
+      'mallory',
+    );
+    const inputs = { mode: 'report', report: passing, 'github-token': 'pat' };
+    await harness.run(run, inputs, env());
+    await harness.run(run, { ...inputs, report: failing }, env());
+    const comments = github.comments('acme', 'opp', 42);
+    expect(comments.map((c) => c.user.login)).toEqual(['mallory', 'alice']);
+    expect(comments[0]!.body).toBe(foreign.body);
+    expect(comments[1]!.body).toContain('❌ failed');
+  });
+
+  it('with head-sha, comments only when the pull request has that head commit', async () => {
+    github.setPullRequest('acme', 'opp', 42, 'a'.repeat(40));
+    const inputs = { mode: 'report', report: passing, 'github-token': 'test-token', 'pull-request': '42' };
+    const forged = await harness.run(run, { ...inputs, 'head-sha': 'b'.repeat(40) }, env());
+    expect(forged.failed).toBe(true);
+    expect(forged.errors.at(-1)).toContain(
+      `pull request acme/opp#42 has head ${'a'.repeat(40)}, not ${'b'.repeat(40)}`,
+    );
+    expect(github.comments('acme', 'opp', 42)).toHaveLength(0);
+    const genuine = await harness.run(run, { ...inputs, 'head-sha': 'A'.repeat(40) }, env());
+    expect(genuine.failed).toBe(false);
+    expect(github.comments('acme', 'opp', 42)).toHaveLength(1);
+  });
+
+  it('annotates a division that failed for want of data, not on a metric', async () => {
+    const otherRows = writeJson('other-rows.json', metricsReport([modelReport(0, { n: 3000 })]));
+    const result = await harness.run(run, { report: passing, production: otherRows }, env());
+    expect(result.failed).toBe(true);
+    expect(result.errors[0]).toContain('production was scored on other rows (3000 rows');
+    expect(result.errors.at(-1)).toContain('metrics gate failed for 1 division');
+  });
+
+  it('skips the job summary without failing when GITHUB_STEP_SUMMARY is not set', async () => {
+    const result = await harness.run(run, { report: passing }, { ...env(), GITHUB_STEP_SUMMARY: '' });
+    expect(result.failed).toBe(false);
+    expect(result.summary).toBe('');
+    expect(result.stdout).toContain('job summary skipped');
+  });
+
+  it('masks the token and fails with the API error when the comment cannot be posted', async () => {
+    github.inject({ method: 'POST', path: /comments$/, status: 403 });
+    const result = await harness.run(
+      run,
+      { mode: 'report', report: passing, 'github-token': 'test-token' },
+      env(),
+    );
+    expect(result.stdout).toContain('::add-mask::test-token');
+    expect(result.failed).toBe(true);
+    expect(result.errors.at(-1)).toContain('create comment on acme/opp#42 failed (HTTP 403)');
+  });
+
+  it('applies gate-overrides and rejects a bad input by name', async () => {
+    const stricter = await harness.run(
+      run,
+      { report: passing, 'gate-overrides': '{"minimum": {"auc": 0.8}}' },
+      env(),
+    );
+    expect(stricter.failed).toBe(true);
+    expect(stricter.outputs.reasons).toContain('auc 0.7500 < minimum 0.8000');
+
+    const bad = await harness.run(run, { report: passing, mode: 'comment' }, env());
+    expect(bad.failed).toBe(true);
+    expect(bad.errors).toEqual(['Input mode: expected one of gate, report, but got "comment"']);
+
+    const missing = await harness.run(run, {}, env());
+    expect(missing.errors).toEqual(['Input required and not supplied: report']);
+  });
+});

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { GateConfigSchema } from '../../../pipeline/config/gate-config.js';
+import { evaluateGate } from '../../../pipeline/gate/evaluate-gate.js';
+import type { ComparisonReport } from '../../../pipeline/reports/comparison-report.js';
+import { calibrationChart, rocChart, tprAt } from '../../../pipeline/reports/internal/mermaid-charts.js';
+import { renderMetricsSummary } from '../../../pipeline/reports/job-summary.js';
+import {
+  GITHUB_COMMENT_MAX_CHARS,
+  METRICS_COMMENT_MARKER,
+  renderMetricsComment,
+} from '../../../pipeline/reports/pr-comment.js';
+import { fallbackReport, metricSet, metricsReport, modelReport } from '../../support/metrics-fixtures.js';
+
+const config = GateConfigSchema.parse({ minimum: { auc: 0.65, recall: 0.7 }, maxDrop: { auc: 0.01 } });
+
+function comparisonFor(divisions: number[], candidateAuc: number, productionAuc: number): ComparisonReport {
+  return {
+    version: 1,
+    createdAt: '2026-11-25T09:00:00.000Z',
+    candidate: {},
+    comparison: { source: 'base-commit', gitSha: '0123456789abcdef' },
+    divisions: divisions.map((division) => ({
+      division,
+      name: division === 0 ? 'general' : `division-${division}`,
+      candidate: metricSet({ auc: candidateAuc }),
+      production: metricSet({ auc: productionAuc, recall: 0.7 }),
+      deltas: {
+        accuracy: 0,
+        precision: 0,
+        recall: 0.04,
+        f1: 0,
+        auc: candidateAuc - productionAuc,
+        prAuc: 0,
+        brier: 0,
+        logLoss: 0,
+      },
+      aucDifference: {
+        estimate: candidateAuc - productionAuc,
+        interval: { low: -0.004, high: 0.027, level: 0.95 },
+        resamples: 1000,
+        seed: 0,
+      },
+      verdict: 'no-real-change',
+    })),
+  };
+}
+
+describe('renderMetricsComment', () => {
+  const report = metricsReport([modelReport(0), modelReport(1, { recall: 0.6 }), fallbackReport(6)]);
+
+  it('starts with the hidden marker and shows the verdict, table, deltas with intervals and pass/fail', () => {
+    const comparison = comparisonFor([0, 1], 0.75, 0.74);
+    const gate = evaluateGate(report, config, { comparison });
+    const text = renderMetricsComment({ report, gate, comparison, artifactUrl: 'https://example.test/a/1' });
+    expect(text.startsWith(`${METRICS_COMMENT_MARKER}\n`)).toBe(true);
+    expect(text).toContain('## opp metrics gate: ❌ failed');
+    expect(text).toContain('| 0 general | trained | 0.750 (+0.010, [−0.004, +0.027]) no real change |');
+    expect(text).toMatch(/\| 1 division-1 \| trained \| .* 0\.600 \(−0\.100\) .* ❌ fail \|/);
+    expect(text).toMatch(/\| 6 division-6 \| fallback \| — .* ↪️ fallback \|/);
+    expect(text).toContain('division 1 (division-1): recall 0.6000 < minimum 0.7000 (short by 0.1000)');
+    expect(text).toContain(
+      'a **model trained from the base commit** `0123456` on the same snapshot and seed',
+    );
+    expect(text).toContain(
+      '| 0 general | 4000 (13.0% positive) | 16000 (13.0% positive) | class-weight: 2080:13920 → 8000:8000 | 0.420 |',
+    );
+    expect(text).toContain('- data snapshot: `snap-2026-11-24T00-00Z`');
+    expect(text).toContain('config hash: `cccccccccccc`');
+    expect(text).toContain('- full report: [artifact](https://example.test/a/1)');
+  });
+
+  it('says when the comparison model is the registry production model, and draws both ROC lines', () => {
+    const production = metricsReport([modelReport(0, { auc: 0.74 })]);
+    const single = metricsReport([modelReport(0)]);
+    const gate = evaluateGate(single, config, { production });
+    const text = renderMetricsComment({
+      report: single,
+      gate,
+      production,
+      comparisonModel: { source: 'registry', modelVersion: 'opp-general:12' },
+    });
+    expect(text).toContain('the **production model from the registry** (`opp-general:12`)');
+    expect(text).toContain('| 0 general | trained | 0.750 (+0.010) |');
+    const roc = text.slice(text.indexOf('```mermaid'), text.indexOf('```', text.indexOf('```mermaid') + 3));
+    expect(roc.match(/^ {4}line \[/gm)).toHaveLength(3);
+    expect(text).toContain('ROC lines: blue: candidate, orange: comparison model, grey: chance.');
+  });
+
+  it('says when there is no comparison model, and shows the test AUC interval and the CV AUC instead', () => {
+    const withCv = metricsReport([
+      modelReport(
+        0,
+        {},
+        {
+          cv: {
+            folds: [metricSet(), metricSet(), metricSet()],
+            mean: {
+              accuracy: 0.87,
+              precision: 0.8,
+              recall: 0.7,
+              f1: 0.75,
+              auc: 0.741,
+              prAuc: 0.5,
+              brier: 0.1,
+              logLoss: 0.3,
+            },
+            std: {
+              accuracy: 0.01,
+              precision: 0.01,
+              recall: 0.01,
+              f1: 0.01,
+              auc: 0.012,
+              prAuc: 0.01,
+              brier: 0.01,
+              logLoss: 0.01,
+            },
+          },
+        },
+      ),
+    ]);
+    const text = renderMetricsComment({ report: withCv, gate: evaluateGate(withCv, config) });
+    expect(text).toContain('**no comparison model** (thresholds only).');
+    expect(text).not.toContain('scored on the same pinned hold-out rows');
+    expect(text).toContain('| 0 general | trained | 0.750 [0.730, 0.770] |');
+    expect(text).toContain('| 0.420 | 0.741 ± 0.012 (3 folds) |');
+  });
+
+  it('stays within the size limit by dropping charts, then rows, keeping failing divisions', () => {
+    const models = Array.from({ length: 8 }, (_, i) => modelReport(i, i === 7 ? { auc: 0.6 } : {}));
+    const big = metricsReport(models);
+    const gate = evaluateGate(big, config);
+    const full = renderMetricsComment({ report: big, gate });
+    expect(full.length).toBeLessThan(GITHUB_COMMENT_MAX_CHARS);
+    expect(full.match(/```mermaid/g)).toHaveLength(16);
+
+    const fewerCharts = renderMetricsComment({ report: big, gate }, { maxChars: full.length - 100 });
+    expect(fewerCharts.length).toBeLessThanOrEqual(full.length - 100);
+    expect(fewerCharts.match(/```mermaid/g)).toHaveLength(14);
+    expect(fewerCharts).toContain('_1 chart left out to fit the comment size limit');
+
+    const noCharts = full.slice(0, full.indexOf('### ROC and calibration'));
+    const fewerRows = renderMetricsComment({ report: big, gate }, { maxChars: noCharts.length - 200 });
+    expect(fewerRows.length).toBeLessThanOrEqual(noCharts.length - 200);
+    expect(fewerRows).not.toContain('```mermaid');
+    expect(fewerRows).toMatch(/_\d more divisions? in the full report/);
+    expect(fewerRows).toContain('| 7 division-7 |');
+    expect(fewerRows.startsWith(METRICS_COMMENT_MARKER)).toBe(true);
+
+    const tiny = renderMetricsComment({ report: big, gate }, { maxChars: 300 });
+    expect(tiny.length).toBeLessThanOrEqual(300);
+    expect(tiny).toContain('Report cut to fit 300 characters');
+  });
+
+  it('renders the job summary without the marker', () => {
+    const gate = evaluateGate(report, config);
+    const summary = renderMetricsSummary({ report, gate });
+    expect(summary.startsWith('## opp metrics gate')).toBe(true);
+    expect(summary).not.toContain(METRICS_COMMENT_MARKER);
+  });
+});
+
+describe('Mermaid charts', () => {
+  it('resamples ROC to an even FPR grid, interpolating and taking the top of vertical steps', () => {
+    const roc = [
+      { fpr: 0, tpr: 0 },
+      { fpr: 0, tpr: 0.4 },
+      { fpr: 0.5, tpr: 0.8 },
+      { fpr: 1, tpr: 1 },
+    ];
+    expect(tprAt(roc, 0)).toBe(0.4);
+    expect(tprAt(roc, 0.25)).toBeCloseTo(0.6, 12);
+    expect(tprAt(roc, 0.5)).toBe(0.8);
+    expect(tprAt(roc, 1)).toBe(1);
+  });
+
+  it('writes xychart-beta blocks with a title, axes and one value per grid point', () => {
+    const chart = rocChart('ROC "x"', [
+      {
+        label: 'candidate',
+        roc: [
+          { fpr: 0, tpr: 0 },
+          { fpr: 1, tpr: 1 },
+        ],
+      },
+    ]);
+    const lines = chart.split('\n');
+    expect(lines[0]).toBe('```mermaid');
+    expect(lines[2]).toBe('xychart-beta');
+    expect(lines[3]).toBe(`    title "ROC 'x'"`);
+    expect(lines[5]).toBe('    y-axis "true positive rate" 0 --> 1');
+    expect(lines[6]!.split(',')).toHaveLength(21);
+    expect(lines.at(-1)).toBe('```');
+    const calibration = calibrationChart('c', [
+      { predicted: 0.05, observed: 0.04, count: 10 },
+      { predicted: 0.15, observed: 0, count: 0 },
+      { predicted: 0.95, observed: 0.9, count: 3 },
+    ]);
+    expect(calibration).toContain('    x-axis "mean predicted probability" ["0.05", "0.95"]');
+    expect(calibration).toContain('    bar [0.04, 0.9]');
+  });
+});
