@@ -45126,10 +45126,20 @@ var ModelReportSchema = external_exports.strictObject({
     method: external_exports.enum(["none", "class-weight", "oversample"]),
     /** Class counts of the training rows before and after rebalancing (weights count as rows). */
     before: external_exports.strictObject({ positives: external_exports.number().min(0), negatives: external_exports.number().min(0) }),
-    after: external_exports.strictObject({ positives: external_exports.number().min(0), negatives: external_exports.number().min(0) })
+    after: external_exports.strictObject({ positives: external_exports.number().min(0), negatives: external_exports.number().min(0) }),
+    /** Added (optional): mean ± std fold AUC of each method tried when the config says `auto`. */
+    candidates: external_exports.array(
+      external_exports.strictObject({
+        method: external_exports.enum(["none", "class-weight", "oversample"]),
+        cvAuc: external_exports.number(),
+        cvAucStd: external_exports.number()
+      })
+    ).optional()
   }),
   threshold: ratio,
   epochs: external_exports.number().int().min(0),
+  /** Added (optional): the best epoch of each CV fold; `epochs` is their rounded mean. */
+  cvBestEpochs: external_exports.array(external_exports.number().int().min(1)).optional(),
   cv: external_exports.strictObject({
     folds: external_exports.array(MetricSetSchema),
     mean: metricRecord,
@@ -45138,7 +45148,9 @@ var ModelReportSchema = external_exports.strictObject({
   test: MetricSetSchema.optional(),
   curves: CurvesSchema.optional(),
   /** Bootstrap interval of the test AUC. */
-  aucInterval: IntervalSchema.optional()
+  aucInterval: IntervalSchema.optional(),
+  /** Added (optional): training speed of the final fit, rows per second. */
+  samplesPerSecond: external_exports.number().min(0).optional()
 });
 var MetricsReportSchema = external_exports.strictObject({
   version: external_exports.literal(METRICS_REPORT_VERSION),
