@@ -8,20 +8,37 @@
 export type YamlScalar = string | number | null | readonly never[];
 export type YamlMap = Record<string, YamlScalar>;
 
-/** Plain (unquoted) strings that YAML would read back as the same string. */
-const SAFE_PLAIN = /^[A-Za-z_./][A-Za-z0-9_./:@+-]*$/;
-/** Plain words YAML 1.1 reads as booleans or null. */
-const RESERVED = /^(y|n|yes|no|on|off|true|false|null|~)$/i;
-/** Anything YAML 1.1 could read as a number (e.g. a hex run id like `1e10…` or `0x1`). */
-const NUMBER_LIKE = /^[-+]?(\.?[0-9]|0x|0o|\.inf|\.nan)/i;
+/** Characters a plain (unquoted) scalar may use here; others are quoted. */
+const SAFE_PLAIN = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+ -]*$/;
+/**
+ * PyYAML's implicit resolvers (YAML 1.1): a plain string matching one would read back as a
+ * bool, int, float, null or timestamp, so it must be quoted (e.g. a run id of only digits).
+ */
+const IMPLICIT = [
+  /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
+  /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  /^(?:~|null|Null|NULL)$/,
+  /^[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?/,
+];
+
+function needsQuotes(text: string): boolean {
+  return (
+    text === '' ||
+    !SAFE_PLAIN.test(text) ||
+    text.endsWith(' ') ||
+    text.endsWith(':') ||
+    text.includes(': ') ||
+    IMPLICIT.some((pattern) => pattern.test(text))
+  );
+}
 
 function formatScalar(value: YamlScalar): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return '[]';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   const text = value as string;
-  if (text !== '' && SAFE_PLAIN.test(text) && !RESERVED.test(text) && !NUMBER_LIKE.test(text)) return text;
-  return `'${text.replaceAll("'", "''")}'`;
+  return needsQuotes(text) ? `'${text.replaceAll("'", "''")}'` : text;
 }
 
 /** Formats a flat mapping, keys sorted as PyYAML does. */
@@ -38,8 +55,8 @@ function parseScalar(text: string): YamlScalar {
   if (text.startsWith("'") && text.endsWith("'") && text.length >= 2)
     return text.slice(1, -1).replaceAll("''", "'");
   if (text.startsWith('"') && text.endsWith('"') && text.length >= 2) return JSON.parse(text) as string;
-  if (/^[-+]?[0-9]+$/.test(text)) return Number(text);
-  if (/^[-+]?([0-9]*\.[0-9]+|[0-9]+\.?[0-9]*)(e[-+]?[0-9]+)?$/i.test(text)) return Number(text);
+  if (/^[-+]?(?:0|[1-9][0-9]*)$/.test(text)) return Number(text);
+  if (/^[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?$/.test(text)) return Number(text);
   return text;
 }
 
