@@ -43,6 +43,8 @@ export interface Fault {
   /** Apply the request, then answer the error (a lost answer). @default false */
   afterApply?: boolean;
   retryAfterSeconds?: number;
+  /** Only requests whose JSON body this accepts get the fault. @default all */
+  when?: (body: Record<string, unknown>) => boolean;
 }
 
 export interface FakeMlflow {
@@ -272,7 +274,10 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       fake.before.delete(endpoint);
       hook();
     }
-    const fault = fake.faults.find((f) => (f.endpoint === endpoint || f.endpoint === '*') && f.times > 0);
+    const body = raw.length && !artifact ? (JSON.parse(raw.toString()) as Record<string, unknown>) : {};
+    const fault = fake.faults.find(
+      (f) => (f.endpoint === endpoint || f.endpoint === '*') && f.times > 0 && (!f.when || f.when(body)),
+    );
     if (fault) fault.times--;
     const fail = () =>
       answer(
@@ -292,7 +297,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       else {
         const handler = handlers[`${req.method} ${endpoint}`];
         if (!handler) throw new ApiError(404, 'ENDPOINT_NOT_FOUND', `no ${req.method} ${endpoint}`);
-        result = handler(raw.length ? JSON.parse(raw.toString()) : {}, url.searchParams);
+        result = handler(body, url.searchParams);
       }
       if (fault) return fail();
       answer(res, 200, result);
