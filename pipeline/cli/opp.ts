@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isOppError } from '../errors/OppError.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFeatures } from './commands/features.js';
+import { registerRuns } from './commands/runs.js';
 import { registerSample } from './commands/sample.js';
 
 /** Builds the `opp` command line; exported so tests can run commands in-process. */
@@ -14,6 +15,7 @@ export function createProgram(): Command {
   registerSample(program);
   registerFeatures(program);
   registerDemo(program);
+  registerRuns(program);
   return program;
 }
 
