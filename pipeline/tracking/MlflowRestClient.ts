@@ -84,6 +84,8 @@ const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 class RequestError extends TrackingError implements RetryAfter {
+  /** Set when the client already retried this failure as often as allowed. */
+  retriedByClient = false;
   constructor(
     message: string,
     code: string | undefined,
@@ -286,6 +288,21 @@ export class MlflowRestClient {
         error.statusCode === 429 ||
         (policy === 'transient' &&
           (error.statusCode === undefined || RETRYABLE_STATUS.has(error.statusCode))));
+    try {
+      return await this.attempt(method, url, body, label, retryable);
+    } catch (error) {
+      if (error instanceof RequestError) error.retriedByClient = retryable(error);
+      throw error;
+    }
+  }
+
+  private attempt(
+    method: string,
+    url: string,
+    body: string | Uint8Array | undefined,
+    label: string,
+    retryable: (error: unknown) => boolean,
+  ): Promise<unknown> {
     return withRetry(
       async () => {
         const headers: Record<string, string> = { accept: 'application/json' };
@@ -333,6 +350,14 @@ export class MlflowRestClient {
       this.options.retry,
     );
   }
+}
+
+/**
+ * True when the client already spent its retries on this failure (a 429, a 5xx of an
+ * idempotent call, a refused connection), so a caller should not retry it again.
+ */
+export function isRetriedByClient(error: unknown): boolean {
+  return error instanceof RequestError && error.retriedByClient;
 }
 
 function wireMetric(m: MetricEntry) {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { TrackingError } from '../errors/TrackingError.js';
+import { isTrackingError, TrackingError } from '../errors/TrackingError.js';
 import { type KeyValue, LOG_BATCH_LIMITS, type MetricEntry } from './internal/batch-limits.js';
 import { type RetryOptions, withRetry } from './internal/retry.js';
-import type { MlflowRestClient } from './MlflowRestClient.js';
+import { isRetriedByClient, type MlflowRestClient } from './MlflowRestClient.js';
 import { isAlive, type Outbox, type OutboxOp, type OutboxRun, type OutboxState } from './Outbox.js';
 import { LOCAL_RUN_ID_TAG, MLFLOW_TAGS } from './tracker.js';
 
@@ -161,7 +161,12 @@ async function uploadArtifact(
   }
 }
 
+/**
+ * Failures worth another try here: transient ones the client did not already retry, i.e. a
+ * 5xx or a lost connection on a call that may have been applied (which the next try checks).
+ */
 function isTransient(error: unknown): boolean {
+  if (!isTrackingError(error) || isRetriedByClient(error)) return false;
   const status = (error as TrackingError).statusCode;
   return status === undefined || status === 429 || status >= 500;
 }

@@ -237,6 +237,19 @@ describe('RemoteTracker', () => {
     expect(onlyRun().metrics).toHaveLength(expectedPoints);
   });
 
+  it('bounds the tries during an outage: the client retries, the upload does not retry again', async () => {
+    server.down = true;
+    const tracker = await open();
+    await train(tracker);
+    await tracker.close();
+    const before = server.requests.length;
+    await (await open()).close();
+    expect(server.requests.slice(before)).toEqual([
+      'GET experiments/get-by-name',
+      'GET experiments/get-by-name',
+    ]);
+  });
+
   it('ends as KILLED a run whose process died before ending it', async () => {
     const outbox = new Outbox(outboxDir());
     await outbox.createRun({
