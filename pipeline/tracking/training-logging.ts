@@ -16,7 +16,7 @@
  * sampled params and `trial_value` metric (tag `opp.trial.state`: complete/pruned/failed).
  */
 import type { MetricName, ModelReport } from '../../model/metrics-report.js';
-import type { ParamValue, Tracker } from './tracker.js';
+import type { ParamValue, StartRunOptions, Tracker } from './tracker.js';
 
 /** Keys MLflow shows as the UI's "source version" and in `opp runs --compare`. */
 export const TRAINING_PARAM_KEYS = {
@@ -169,4 +169,32 @@ export async function logBundle(
 ): Promise<void> {
   if (files.bundleDir) await tracker.logArtifact(runId, files.bundleDir, { artifactPath: 'bundle' });
   if (files.metricsReport) await tracker.logArtifact(runId, files.metricsReport);
+}
+
+/**
+ * Runs `work` inside a run: starts it, ends it FINISHED, or FAILED when `work` throws (the
+ * error is rethrown: tracking never hides a training failure, and never causes one).
+ *
+ * @example
+ * const tracker = await createTracker();
+ * const result = await withTrackedRun(tracker, { runName: 'train general' }, async (runId) => {
+ *   await logTrainingParams(tracker, runId, { config, seed, backend, dataSnapshotId, gitSha });
+ *   return train(config, { onEpoch: (e) => logEpoch(tracker, runId, e) });
+ * });
+ * await tracker.close();
+ */
+export async function withTrackedRun<T>(
+  tracker: Tracker,
+  options: StartRunOptions,
+  work: (runId: string) => Promise<T>,
+): Promise<T> {
+  const { runId } = await tracker.startRun(options);
+  try {
+    const result = await work(runId);
+    await tracker.endRun(runId, 'FINISHED');
+    return result;
+  } catch (error) {
+    await tracker.endRun(runId, 'FAILED');
+    throw error;
+  }
 }

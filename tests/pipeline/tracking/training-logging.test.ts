@@ -13,6 +13,7 @@ import {
   logGateDecision,
   logModelReport,
   logTrainingParams,
+  withTrackedRun,
 } from '../../../pipeline/tracking/training-logging.js';
 
 const metricSet = (auc: number): MetricSet => ({
@@ -131,5 +132,23 @@ describe('training logging', () => {
     expect(diff.metrics.find((m) => m.key === 'final_auc')).toMatchObject({ a: 0.74, b: 0.61 });
     expect(diff.metrics.find((m) => m.key === 'gate_passed')).toMatchObject({ a: 1, b: 0, delta: -1 });
     expect(headlineMetrics([a!, b!])).toEqual(['final_accuracy', 'final_auc', 'final_brier', 'final_f1']);
+  });
+});
+
+describe('withTrackedRun', () => {
+  it('ends the run FINISHED with the work done, or FAILED and rethrows', async () => {
+    const root = join(mkdtempSync(join(tmpdir(), 'opp-with-')), 'mlruns');
+    const tracker = new FileStoreTracker(root);
+    expect(await withTrackedRun(tracker, { runName: 'ok', startTime: 2 }, async () => 7)).toBe(7);
+    await expect(
+      withTrackedRun(tracker, { runName: 'bad', startTime: 1 }, async () => {
+        throw new Error('diverged');
+      }),
+    ).rejects.toThrow('diverged');
+    const runs = await listFileStoreRuns(root, 'Default');
+    expect(runs.map((r) => [r.runName, r.status])).toEqual([
+      ['ok', 'FINISHED'],
+      ['bad', 'FAILED'],
+    ]);
   });
 });
