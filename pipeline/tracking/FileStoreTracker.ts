@@ -62,6 +62,8 @@ export class FileStoreTracker implements Tracker {
   private readonly experimentName: string;
   private experimentId: Promise<string> | undefined;
   private readonly runDirs = new Map<string, string>();
+  /** Metric folders already made (keys with `/`): one mkdir per folder, not per point. */
+  private readonly madeDirs = new Set<string>();
 
   /** @param root - the `mlruns` folder (created with MLflow's Default experiment if missing). */
   constructor(root: string, options: FileStoreTrackerOptions = {}) {
@@ -142,7 +144,10 @@ export class FileStoreTracker implements Tracker {
     for (const [key, value] of Object.entries(metrics)) {
       checkKey('metric', key);
       const file = join(dir, FILE_STORE.metrics, key);
-      await mkdir(dirname(file), { recursive: true });
+      if (!this.madeDirs.has(dirname(file))) {
+        await mkdir(dirname(file), { recursive: true });
+        this.madeDirs.add(dirname(file));
+      }
       await appendFile(file, `${Math.round(timestamp)} ${formatMetricValue(value)} ${Math.round(step)}\n`);
     }
   }
