@@ -18,35 +18,19 @@ import {
   type LogBatchChunk,
   type MetricEntry,
 } from './internal/batch-limits.js';
-import { type RetryAfter, type RetryOptions, withRetry } from './internal/retry.js';
 import {
-  type ExperimentRecord,
-  latestPoint,
-  type MetricPoint,
-  type RunRecord,
-  runStatusName,
-  withParent,
-} from './run-record.js';
+  isRetriedByClient,
+  type RetryPolicy,
+  type SendOptions,
+  sendRequest,
+} from './internal/send-request.js';
+import { toExperiment, toRun, type WireRun, wireMetric } from './internal/wire-format.js';
+import type { ExperimentRecord, MetricPoint, RunRecord } from './run-record.js';
 import type { RunStatus } from './tracker.js';
 
-/** Returns a bearer token for each request (e.g. from @azure/identity), or undefined for none. */
-export type TokenProvider = () => Promise<string | undefined>;
+export type { RetryPolicy, TokenProvider } from './internal/send-request.js';
 
-/** Which failures a request may be retried on. */
-export type RetryPolicy =
-  /** 429, 5xx and network errors: for reads and idempotent writes. */
-  | 'transient'
-  /** Only failures where the server cannot have applied the request (429, connection refused). */
-  | 'unapplied';
-
-export interface MlflowRestClientOptions {
-  tokenProvider?: TokenProvider;
-  retry?: RetryOptions;
-  /** Per-request timeout. @default 30000 */
-  timeoutMs?: number;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
-}
+export type MlflowRestClientOptions = SendOptions;
 
 export interface SearchRunsOptions {
   /** MLflow filter, e.g. "tags.`opp.localRunId` = 'abc'". */
@@ -62,42 +46,7 @@ export interface SearchRunsPage {
   nextPageToken?: string;
 }
 
-interface WireRun {
-  info: {
-    run_id: string;
-    experiment_id: string;
-    run_name?: string;
-    status?: string;
-    start_time?: number | string;
-    end_time?: number | string;
-    user_id?: string;
-    artifact_uri?: string;
-    lifecycle_stage?: string;
-  };
-  data?: { params?: KeyValue[]; tags?: KeyValue[]; metrics?: MetricEntry[] };
-}
-
-const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 1000;
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-/** Network error codes that mean the request never reached the server. */
-const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-
-class RequestError extends TrackingError implements RetryAfter {
-  /** Set when the client already retried this failure as often as allowed. */
-  retriedByClient = false;
-  constructor(
-    message: string,
-    code: string | undefined,
-    statusCode: number | undefined,
-    readonly unsent: boolean,
-    readonly retryAfterMs?: number,
-    options?: ErrorOptions,
-  ) {
-    super(message, code, statusCode, options);
-  }
-}
-
 /** A client for one MLflow tracking server; `baseUrl` is the tracking URI (http or https). */
 export class MlflowRestClient {
   readonly baseUrl: string;
@@ -275,129 +224,16 @@ export class MlflowRestClient {
     return this.send(method, `${this.baseUrl}/api/2.0/mlflow/${endpoint}`, json, policy) as Promise<T>;
   }
 
-  private async send(
+  private send(
     method: string,
     url: string,
     body: string | Uint8Array | undefined,
     policy: RetryPolicy,
   ): Promise<unknown> {
     const label = `${method} ${url.replace(this.baseUrl, '').split('?')[0]}`;
-    const retryable = (error: unknown) =>
-      error instanceof RequestError &&
-      (error.unsent ||
-        error.statusCode === 429 ||
-        (policy === 'transient' &&
-          (error.statusCode === undefined || RETRYABLE_STATUS.has(error.statusCode))));
-    try {
-      return await this.attempt(method, url, body, label, retryable);
-    } catch (error) {
-      if (error instanceof RequestError) error.retriedByClient = retryable(error);
-      throw error;
-    }
-  }
-
-  private attempt(
-    method: string,
-    url: string,
-    body: string | Uint8Array | undefined,
-    label: string,
-    retryable: (error: unknown) => boolean,
-  ): Promise<unknown> {
-    return withRetry(
-      async () => {
-        const headers: Record<string, string> = { accept: 'application/json' };
-        if (typeof body === 'string') headers['content-type'] = 'application/json';
-        else if (body) headers['content-type'] = 'application/octet-stream';
-        const token = await this.options.tokenProvider?.();
-        if (token) headers.authorization = `Bearer ${token}`;
-        let response: Response;
-        try {
-          response = await (this.options.fetch ?? fetch)(url, {
-            method,
-            headers,
-            body,
-            signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-          });
-        } catch (error) {
-          const code = (error as { cause?: { code?: string } }).cause?.code;
-          throw new RequestError(
-            `${label}: ${code ?? (error as Error).message}`,
-            code,
-            undefined,
-            UNSENT_CODES.has(code ?? ''),
-            undefined,
-            { cause: error },
-          );
-        }
-        const text = await response.text();
-        if (response.ok) return text ? JSON.parse(text) : {};
-        let detail: { error_code?: string; message?: string } = {};
-        try {
-          detail = JSON.parse(text);
-        } catch {
-          detail = { message: text.slice(0, 200) };
-        }
-        const retryAfter = Number(response.headers.get('retry-after'));
-        throw new RequestError(
-          `${label}: HTTP ${response.status}${detail.error_code ? ` ${detail.error_code}` : ''}: ${detail.message ?? ''}`.trim(),
-          detail.error_code,
-          response.status,
-          false,
-          Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-        );
-      },
-      retryable,
-      this.options.retry,
-    );
+    return sendRequest({ method, url, body, label, policy }, this.options);
   }
 }
 
-/**
- * True when the client already spent its retries on this failure (a 429, a 5xx of an
- * idempotent call, a refused connection), so a caller should not retry it again.
- */
-export function isRetriedByClient(error: unknown): boolean {
-  return error instanceof RequestError && error.retriedByClient;
-}
-
-function wireMetric(m: MetricEntry) {
-  // JSON has no NaN/Infinity; MLflow's protobuf JSON parser reads them as strings.
-  return { ...m, value: Number.isFinite(m.value) ? m.value : String(m.value) };
-}
-
-function toExperiment(e: Record<string, unknown>): ExperimentRecord {
-  return {
-    experimentId: String(e.experiment_id),
-    name: String(e.name),
-    artifactLocation: String(e.artifact_location ?? ''),
-    lifecycleStage: String(e.lifecycle_stage ?? 'active'),
-    creationTime: e.creation_time === undefined ? null : Number(e.creation_time),
-  };
-}
-
-function toRun(run: WireRun): RunRecord {
-  const pairs = (list: KeyValue[] | undefined) =>
-    Object.fromEntries((list ?? []).map((p) => [p.key, p.value]));
-  const metrics: Record<string, number> = {};
-  for (const m of run.data?.metrics ?? []) {
-    const point = latestPoint([
-      { timestamp: Number(m.timestamp), value: Number(m.value), step: Number(m.step ?? 0) },
-    ]);
-    if (point) metrics[m.key] = point.value;
-  }
-  const tags = pairs(run.data?.tags);
-  return withParent({
-    runId: run.info.run_id,
-    experimentId: String(run.info.experiment_id),
-    runName: run.info.run_name ?? tags['mlflow.runName'] ?? '',
-    status: runStatusName(run.info.status),
-    startTime: Number(run.info.start_time ?? 0),
-    endTime: run.info.end_time === undefined || run.info.end_time === null ? null : Number(run.info.end_time),
-    userId: run.info.user_id ?? '',
-    artifactUri: run.info.artifact_uri ?? '',
-    lifecycleStage: run.info.lifecycle_stage ?? 'active',
-    params: pairs(run.data?.params),
-    tags,
-    metrics,
-  });
-}
+/** @see isRetriedByClient in internal/send-request.ts */
+export { isRetriedByClient };
