@@ -24,9 +24,17 @@ export interface RemoteTrackerOptions {
   /** Folder for runs not yet uploaded, e.g. `$OPP_HOME/tracking/outbox`. */
   outboxDir: string;
   retry?: RetryOptions;
+  /**
+   * After a failed upload, how long to keep runs in the outbox only before trying the server
+   * again (then everything pending is uploaded). @default 60000
+   */
+  offlineRetryMs?: number;
   /** Called once per distinct problem. */
   onWarning?: (message: string) => void;
 }
+
+/** Default of {@link RemoteTrackerOptions.offlineRetryMs}. */
+export const DEFAULT_OFFLINE_RETRY_MS = 60_000;
 
 /** What {@link RemoteTracker.syncPending} did. */
 export interface SyncReport {
@@ -38,9 +46,10 @@ export interface SyncReport {
 /**
  * Records runs on an MLflow server (any, or an Azure ML workspace) without ever holding up
  * training: each call is first appended to a local outbox, then uploaded in the background in
- * call order. When the server stays unreachable after retries, one warning is given, uploads
- * stop for this process and the runs stay in the outbox; {@link syncPending} (called by
- * `createTracker` on the next start) uploads them, exactly once (see `uploadOutboxRun`).
+ * call order. When the server stays unreachable after retries, one warning is given and the
+ * runs stay in the outbox; uploads are tried again after `offlineRetryMs` (catching up on
+ * everything pending), and {@link syncPending} (called by `createTracker` on the next start)
+ * uploads what is still left. Every upload is exactly once (see `uploadOutboxRun`).
  *
  * Run ids returned are client-side ids (32 hex digits); {@link remoteRunId} gives the server's.
  */
@@ -48,7 +57,8 @@ export class RemoteTracker implements Tracker {
   readonly destination: string;
   private readonly outbox: Outbox;
   private queue: Promise<void> = Promise.resolve();
-  private offline = false;
+  /** While set, uploads wait until this time (ms since the epoch); 0 when the server is reachable. */
+  private offlineUntil = 0;
   /** Runs with an upload queued and not yet started: one queued upload covers later calls. */
   private readonly queued = new Set<string>();
   private readonly warnings: string[] = [];
@@ -199,13 +209,18 @@ export class RemoteTracker implements Tracker {
     this.queued.add(localRunId);
     this.queue = this.queue.then(async () => {
       this.queued.delete(localRunId);
-      if (this.offline) return;
+      if (Date.now() < this.offlineUntil) return;
       try {
-        await this.upload(localRunId);
+        if (this.offlineUntil === 0) await this.upload(localRunId);
+        else {
+          // Back after an outage: catch up on every run kept meanwhile, oldest first.
+          for (const run of await this.outbox.pendingRuns()) await this.upload(run.localRunId);
+          this.offlineUntil = 0;
+        }
       } catch (error) {
-        this.offline = true;
+        this.offlineUntil = Date.now() + (this.options.offlineRetryMs ?? DEFAULT_OFFLINE_RETRY_MS);
         this.warn(
-          `tracking server ${this.destination} failed (${(error as Error).message}); the run is kept in ${this.outbox.root} and uploaded on the next run`,
+          `tracking server ${this.destination} failed (${(error as Error).message}); the run is kept in ${this.outbox.root} and uploaded later`,
         );
       }
     });

@@ -42,7 +42,7 @@ function bundleDir(): string {
 }
 
 /** Stands in for the trainer: logs as the trainer will, and must finish whatever tracking does. */
-async function train(tracker: Tracker, hooks: { afterFold?: (fold: number) => void } = {}) {
+async function train(tracker: Tracker, hooks: { afterFold?: (fold: number) => void | Promise<void> } = {}) {
   const { runId } = await tracker.startRun({ runName: 'train general' });
   await logTrainingParams(tracker, runId, {
     config: { training: { learningRate: 7.2e-4, batchSize: 64 }, model: { hiddenLayers: [{ units: 384 }] } },
@@ -61,7 +61,7 @@ async function train(tracker: Tracker, hooks: { afterFold?: (fold: number) => vo
         valAuc: 0.6 + epoch / 100,
         timestamp: 1000 + epoch,
       });
-    hooks.afterFold?.(fold);
+    await hooks.afterFold?.(fold);
   }
   await tracker.logMetrics(runId, { final_auc: 0.74, final_accuracy: 0.87 }, { step: EPOCHS });
   await logGateDecision(tracker, runId, { passed: true });
@@ -140,7 +140,7 @@ describe('RemoteTracker', () => {
     const report = await tracker.close();
     expect(report.pendingRuns).toBe(1);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/kept in .*outbox and uploaded on the next run/);
+    expect(warnings[0]).toMatch(/kept in .*outbox and uploaded later/);
     const before = [...server.runs.values()][0]?.metrics.length ?? 0; // what got there before the outage
     expect(before).toBeLessThan(expectedPoints);
 
@@ -235,6 +235,32 @@ describe('RemoteTracker', () => {
     expect(server.requests).toContain('GET metrics/get-history');
     expect(warnings).toEqual([]);
     expect(onlyRun().metrics).toHaveLength(expectedPoints);
+  });
+
+  it('catches up in the same process once the server is back (after offlineRetryMs)', async () => {
+    const tracker = new RemoteTracker(new MlflowRestClient(server.url, { retry }), {
+      experimentName: 'bids',
+      outboxDir: outboxDir(),
+      retry,
+      offlineRetryMs: 0,
+      onWarning: (m) => warnings.push(m),
+    });
+    const early = await tracker.startRun({ runName: 'early' });
+    await tracker.endRun(early.runId);
+    await train(tracker, {
+      afterFold: async (fold) => {
+        if (fold === 0) {
+          server.down = true;
+          await tracker.close(); // let the queued upload meet the outage
+        }
+        if (fold === 1) server.down = false;
+      },
+    });
+    expect((await tracker.close()).pendingRuns).toBe(0);
+    expect(warnings).toHaveLength(1);
+    const runs = [...server.runs.values()];
+    expect(runs.map((r) => r.info.run_name).sort()).toEqual(['early', 'train general']);
+    expect(runs.find((r) => r.info.run_name === 'train general')!.metrics).toHaveLength(expectedPoints);
   });
 
   it('bounds the tries during an outage: the client retries, the upload does not retry again', async () => {
