@@ -40,10 +40,10 @@ export interface StartRunOptions {
 
 /** A started run. `runId` is the id every other call takes. */
 export interface RunRef {
+  /** 32 hex digits. For a server, a client-side id (the server's comes with the upload). */
   runId: string;
+  /** The experiment's id in the local store; empty for a server (known after the upload). */
   experimentId: string;
-  /** For a run kept for upload: the server's id, once known. */
-  remoteRunId?: string;
 }
 
 export interface LogMetricsOptions {
