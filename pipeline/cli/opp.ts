@@ -8,6 +8,7 @@ import { registerFeatures } from './commands/features.js';
 import { registerGate } from './commands/gate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerReport } from './commands/report.js';
+import { registerRuns } from './commands/runs.js';
 import { registerSample } from './commands/sample.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerSnapshot(program);
   registerSource(program);
   registerGate(program);
+  registerRuns(program);
   return program;
 }
 

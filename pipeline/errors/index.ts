@@ -6,4 +6,5 @@ export { isMetricsGateError, MetricsGateError } from './MetricsGateError.js';
 export { isOppError, OppError } from './OppError.js';
 export { isSourceError, SourceError } from './SourceError.js';
 export { isStorageError, StorageError } from './StorageError.js';
+export { isTrackingError, TrackingError } from './TrackingError.js';
 export { isTrainingError, TrainingError } from './TrainingError.js';
