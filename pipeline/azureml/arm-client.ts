@@ -16,7 +16,6 @@ import type {
   BlobDatastore,
   CommandJobSpec,
   DeploymentResource,
-  DeploymentSpec,
   EndpointResource,
   JobResource,
   LroOptions,

@@ -41,6 +41,8 @@ export interface Fault {
 
 type Json = Record<string, unknown>;
 
+const OPERATION_PATH =
+  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/locations\/[^/]+\/mfeOperationsStatus\/([^/]+)$/;
 const str = z.string();
 const strRecord = z.record(z.string(), z.string().nullable());
 /** Body shapes, from the REST examples (our own schemas; fields opp does not send are optional). */
@@ -231,46 +233,61 @@ export class FakeAzureMl {
     }
   }
 
-  private route(method: string, path: string, url: URL, body: unknown, res: ServerResponse): void {
-    let m: RegExpExecArray | null;
-    if (
-      (m =
-        /^\/subscriptions\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/locations\/[^/]+\/mfeOperationsStatus\/([^/]+)$/.exec(
-          path,
-        ))
-    ) {
-      return this.pollOperation(m[1]!, res);
-    }
-    if (method === 'GET' && path === '/datastores') return this.listDatastores(url, res);
-    if ((m = /^\/models\/([^/]+)\/versions$/.exec(path)) && method === 'GET')
-      return this.listModels(m[1]!, url, res);
-    if ((m = /^\/models\/([^/]+)\/versions\/([^/]+)$/.exec(path)))
-      return this.modelVersion(method, m[1]!, m[2]!, body, res);
-    if ((m = /^\/jobs\/([^/]+)$/.exec(path))) return this.job(method, m[1]!, body, res);
-    if ((m = /^\/onlineEndpoints\/([^/]+)$/.exec(path))) return this.endpoint(method, m[1]!, body, url, res);
-    if ((m = /^\/onlineEndpoints\/([^/]+)\/listKeys$/.exec(path)) && method === 'POST') {
-      if (!this.endpoints.has(m[1]!)) return this.fail(res, 404, 'NotFound', `endpoint ${m[1]}`);
-      return send(res, 200, { primaryKey: 'fake-primary-key', secondaryKey: 'fake-secondary-key' });
-    }
-    if ((m = /^\/onlineEndpoints\/([^/]+)\/deployments$/.exec(path)) && method === 'GET') {
-      const value = [...this.deployments.entries()]
-        .filter(([k]) => k.startsWith(`${m![1]}/`))
-        .map(([, v]) => v);
-      return send(res, 200, { value });
-    }
-    if ((m = /^\/onlineEndpoints\/([^/]+)\/deployments\/([^/]+)\/getLogs$/.exec(path)) && method === 'POST') {
-      if (!this.check(res, 'getLogs', Bodies.getLogs, body)) return;
-      const content = this.logs.get(m[2]!) ?? this.failingDeployments.get(m[2]!) ?? '';
-      const tail = (body as { tail?: number }).tail;
-      return send(res, 200, { content: tail ? content.split('\n').slice(-tail).join('\n') : content });
-    }
-    if ((m = /^\/onlineEndpoints\/([^/]+)\/deployments\/([^/]+)$/.exec(path))) {
-      return this.deployment(method, m[1]!, m[2]!, body, url, res);
+  private route(method: string, path: string, url: URL, body: unknown, res: ServerResponse) {
+    const routes: [string | null, RegExp, (m: string[]) => void][] = [
+      [null, OPERATION_PATH, (m) => this.pollOperation(m[0]!, res)],
+      ['GET', /^\/datastores$/, () => this.listDatastores(url, res)],
+      ['GET', /^\/models\/([^/]+)\/versions$/, (m) => this.listModels(m[0]!, url, res)],
+      [
+        null,
+        /^\/models\/([^/]+)\/versions\/([^/]+)$/,
+        (m) => this.modelVersion(method, m[0]!, m[1]!, body, res),
+      ],
+      [null, /^\/jobs\/([^/]+)$/, (m) => this.job(method, m[0]!, body, res)],
+      [null, /^\/onlineEndpoints\/([^/]+)$/, (m) => this.endpoint(method, m[0]!, body, url, res)],
+      ['POST', /^\/onlineEndpoints\/([^/]+)\/listKeys$/, (m) => this.listKeys(m[0]!, res)],
+      ['GET', /^\/onlineEndpoints\/([^/]+)\/deployments$/, (m) => this.listDeployments(m[0]!, res)],
+      [
+        'POST',
+        /^\/onlineEndpoints\/([^/]+)\/deployments\/([^/]+)\/getLogs$/,
+        (m) => this.getLogs(m[1]!, body, res),
+      ],
+      [
+        null,
+        /^\/onlineEndpoints\/([^/]+)\/deployments\/([^/]+)$/,
+        (m) => this.deployment(method, m[0]!, m[1]!, body, url, res),
+      ],
+    ];
+    for (const [verb, pattern, handler] of routes) {
+      const match = pattern.exec(path);
+      if (match && (!verb || verb === method)) {
+        handler(match.slice(1));
+        return;
+      }
     }
     this.violation(res, `${method} ${path}: no such route`);
   }
 
-  private listDatastores(url: URL, res: ServerResponse): void {
+  private listKeys(endpoint: string, res: ServerResponse) {
+    if (!this.endpoints.has(endpoint)) return this.fail(res, 404, 'NotFound', `endpoint ${endpoint}`);
+    send(res, 200, { primaryKey: 'fake-primary-key', secondaryKey: 'fake-secondary-key' });
+  }
+
+  private listDeployments(endpoint: string, res: ServerResponse) {
+    const value = [...this.deployments.entries()]
+      .filter(([k]) => k.startsWith(`${endpoint}/`))
+      .map(([, v]) => v);
+    send(res, 200, { value });
+  }
+
+  private getLogs(deployment: string, body: unknown, res: ServerResponse) {
+    if (!this.check(res, 'getLogs', Bodies.getLogs, body)) return;
+    const content = this.logs.get(deployment) ?? this.failingDeployments.get(deployment) ?? '';
+    const tail = (body as { tail?: number }).tail;
+    send(res, 200, { content: tail ? content.split('\n').slice(-tail).join('\n') : content });
+  }
+
+  private listDatastores(url: URL, res: ServerResponse) {
     const ds = this.options.datastore ?? {
       name: 'workspaceblobstore',
       accountName: 'devstoreaccount1',
@@ -304,13 +321,7 @@ export class FakeAzureMl {
     };
   }
 
-  private modelVersion(
-    method: string,
-    name: string,
-    version: string,
-    body: unknown,
-    res: ServerResponse,
-  ): void {
+  private modelVersion(method: string, name: string, version: string, body: unknown, res: ServerResponse) {
     const key = `${name}/${version}`;
     if (method === 'GET') {
       const model = this.models.get(key);
@@ -324,7 +335,7 @@ export class FakeAzureMl {
     send(res, existed ? 200 : 201, resource);
   }
 
-  private listModels(name: string, url: URL, res: ServerResponse): void {
+  private listModels(name: string, url: URL, res: ServerResponse) {
     const filter = url.searchParams.get('tags');
     const wanted = (filter ? filter.split(',') : []).map((kv) => kv.split('='));
     const all = [...this.models.entries()]
@@ -343,7 +354,7 @@ export class FakeAzureMl {
     send(res, 200, { value, ...(skip + top < all.length ? { nextLink: next.toString() } : {}) });
   }
 
-  private job(method: string, name: string, body: unknown, res: ServerResponse): void {
+  private job(method: string, name: string, body: unknown, res: ServerResponse) {
     const job = this.jobs.get(name);
     if (method === 'GET') {
       if (!job) return this.fail(res, 404, 'UserError', `job ${name} not found`);
@@ -373,7 +384,7 @@ export class FakeAzureMl {
     send(res, 201, resource);
   }
 
-  private endpoint(method: string, name: string, body: unknown, url: URL, res: ServerResponse): void {
+  private endpoint(method: string, name: string, body: unknown, url: URL, res: ServerResponse) {
     const existing = this.endpoints.get(name);
     if (method === 'GET')
       return existing ? send(res, 200, existing) : this.fail(res, 404, 'NotFound', `endpoint ${name}`);
@@ -420,7 +431,7 @@ export class FakeAzureMl {
     body: unknown,
     url: URL,
     res: ServerResponse,
-  ): void {
+  ) {
     const key = `${endpoint}/${name}`;
     const existing = this.deployments.get(key);
     if (method === 'GET')
@@ -466,7 +477,7 @@ export class FakeAzureMl {
     url: URL,
     fail: Operation['fail'],
     onDone: () => void,
-  ): void {
+  ) {
     const id = randomUUID();
     this.operations.set(id, { polls: 0, onDone, ...(fail ? { fail } : {}) });
     const op = `${this.url}/subscriptions/${this.subscriptionId}/providers/Microsoft.MachineLearningServices/locations/westeurope/mfeOperationsStatus/${id}?api-version=${url.searchParams.get('api-version')}`;
@@ -476,7 +487,7 @@ export class FakeAzureMl {
     else res.writeHead(status, headers).end();
   }
 
-  private pollOperation(id: string, res: ServerResponse): void {
+  private pollOperation(id: string, res: ServerResponse) {
     const op = this.operations.get(id);
     if (!op) return this.fail(res, 404, 'NotFound', `operation ${id}`);
     op.polls++;
@@ -497,22 +508,17 @@ export class FakeAzureMl {
     return false;
   }
 
-  private violation(res: ServerResponse, message: string): void {
+  private violation(res: ServerResponse, message: string) {
     this.violations.push(message);
     this.fail(res, 400, 'BadRequest', message);
   }
 
-  private fail(res: ServerResponse, status: number, code: string, message: string): void {
+  private fail(res: ServerResponse, status: number, code: string, message: string) {
     send(res, status, { error: { code, message } });
   }
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
