@@ -1,0 +1,94 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { deployModelVersion } from '../../../pipeline/deployment/blue-green.js';
+import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
+import { isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
+import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
+import { makeBundle } from '../../support/bundle-fixture.js';
+
+const serverCommand = [
+  'node',
+  '{root}/tests/support/placeholder-server.mjs',
+  '--bundle',
+  '{bundle}',
+  '--port',
+  '{port}',
+];
+const fast = { stepWaitMs: 0, healthTimeoutMs: 600, healthPollMs: 50, steps: [10, 100] };
+const targets: LocalDeploymentTarget[] = [];
+
+async function setUp() {
+  const home = await mkdtemp(join(tmpdir(), 'opp-twin-'));
+  const registry = new LocalModelRegistry(join(home, 'registry'));
+  const target = new LocalDeploymentTarget(
+    registry,
+    { serverCommand, healthProbes: 3 },
+    join(home, 'endpoints'),
+  );
+  targets.push(target);
+  return { registry, target };
+}
+
+afterEach(async () => {
+  for (const t of targets.splice(0)) await t.removeEndpoint('twin');
+});
+
+describe('local twin: blue/green on local server processes', () => {
+  it('register → deploy v1 → deploy v2 with a failing health check ⇒ v1 keeps 100%, error has the logs', async () => {
+    const { registry, target } = await setUp();
+    const v1 = await registry.registerVersion('opp', await makeBundle(), {});
+    const v2 = await registry.registerVersion('opp', await makeBundle({ 'placeholder-fail-health': '' }), {});
+    const first = await deployModelVersion(target, 'twin', v1, fast);
+    expect(first.traffic).toEqual({ 'opp-v1': 100 });
+
+    const error = await deployModelVersion(target, 'twin', v2, fast).catch((e: unknown) => e);
+    expect(isDeploymentError(error)).toBe(true);
+    if (!isDeploymentError(error)) return;
+    expect(error.details).toMatchObject({ phase: 'health', rolledBack: true, traffic: { 'opp-v1': 100 } });
+    expect(error.message).toContain('model failed to load');
+    expect(await target.getTraffic('twin')).toEqual({ 'opp-v1': 100 });
+    expect((await target.listDeployments('twin')).map((d) => d.name)).toEqual(['opp-v1']);
+    expect((await target.checkHealth('twin', 'opp-v1')).healthy).toBe(true);
+  });
+
+  it('rolls traffic back when the new deployment starts failing at a traffic step', async () => {
+    const { registry, target } = await setUp();
+    const v1 = await registry.registerVersion('opp', await makeBundle(), {});
+    // Healthy for the first 3 probes (the readiness wait), failing from the 10% step on.
+    const v2 = await registry.registerVersion('opp', await makeBundle({ 'placeholder-fail-after': '3' }), {});
+    await deployModelVersion(target, 'twin', v1, fast);
+    const progress: string[] = [];
+    const error = await deployModelVersion(target, 'twin', v2, {
+      ...fast,
+      onProgress: (e) => progress.push(e.stage === 'traffic' ? `traffic ${e.percent}` : e.stage),
+    }).catch((e: unknown) => e);
+    expect(isDeploymentError(error) && error.details).toMatchObject({ phase: 'traffic', rolledBack: true });
+    expect(progress).toEqual(['create', 'healthy', 'traffic 10', 'rollback']);
+    expect(await target.getTraffic('twin')).toEqual({ 'opp-v1': 100 });
+  });
+
+  it('shifts traffic in steps and deletes deployments past keepDeployments', async () => {
+    const { registry, target } = await setUp();
+    const bundle = await makeBundle();
+    const versions = [];
+    for (let i = 0; i < 3; i++) versions.push(await registry.registerVersion('opp', bundle, {}));
+    await deployModelVersion(target, 'twin', versions[0]!, { ...fast, keepDeployments: 2 });
+    const seen: Record<string, number>[] = [];
+    const second = await deployModelVersion(target, 'twin', versions[1]!, {
+      ...fast,
+      keepDeployments: 2,
+      onProgress: (e) => e.stage === 'traffic' && seen.push(e.traffic),
+    });
+    expect(seen).toEqual([
+      { 'opp-v1': 90, 'opp-v2': 10 },
+      { 'opp-v1': 0, 'opp-v2': 100 },
+    ]);
+    expect(second.deleted).toEqual([]);
+    const third = await deployModelVersion(target, 'twin', versions[2]!, { ...fast, keepDeployments: 2 });
+    expect(third.deleted).toEqual(['opp-v1']);
+    expect((await target.listDeployments('twin')).map((d) => d.name).sort()).toEqual(['opp-v2', 'opp-v3']);
+    expect(await target.getTraffic('twin')).toEqual({ 'opp-v3': 100 });
+  });
+});
