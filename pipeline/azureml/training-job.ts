@@ -19,6 +19,7 @@ import { JobPoller, type JobPollerOptions } from './job-poller.js';
 export const BUNDLE_OUTPUT = 'bundle';
 /** Default command: `opp train` reading the snapshot input and writing the bundle output. */
 export const DEFAULT_TRAIN_COMMAND =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML's own placeholders, not JS templates
   'opp train --snapshot ${{inputs.snapshot}} --config ${{inputs.config}} --out ${{outputs.bundle}} --json';
 
 /** What to train, where. */

@@ -38,6 +38,7 @@ describe('Azure ML training job', () => {
     expect(spec.computeId).toMatch(/\/workspaces\/test-ws\/computes\/gpu-cluster$/);
     expect(spec.environmentId).toMatch(/\/workspaces\/test-ws\/environments\/opp-train-gpu\/versions\/1$/);
     expect(spec.command).toContain('opp train');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML's own placeholder
     expect(spec.command).toContain('${{outputs.bundle}}');
     expect(spec.environmentVariables.OPP_TFJS_BACKEND).toBe('tensorflow');
   });
