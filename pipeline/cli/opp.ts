@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isOppError } from '../errors/OppError.js';
+import { registerAml } from './commands/aml.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerFeatures } from './commands/features.js';
+import { registerRegister } from './commands/register.js';
 import { registerSample } from './commands/sample.js';
 
 /** Builds the `opp` command line; exported so tests can run commands in-process. */
@@ -14,6 +17,9 @@ export function createProgram(): Command {
   registerSample(program);
   registerFeatures(program);
   registerDemo(program);
+  registerRegister(program);
+  registerDeploy(program);
+  registerAml(program);
   return program;
 }
 
