@@ -81,6 +81,30 @@ export async function deployModelVersion(
   const name = deploymentName(model.name, model.version, options.division);
   await target.ensureEndpoint(endpoint);
   const previousTraffic = await target.getTraffic(endpoint);
+  if ((await target.listDeployments(endpoint)).some((d) => d.name === name)) {
+    const share = previousTraffic[name] ?? 0;
+    // Idempotent: the version already serves everything.
+    if (share === 100) {
+      return {
+        endpoint,
+        deployment: name,
+        model: model.name,
+        version: model.version,
+        previousTraffic,
+        traffic: previousTraffic,
+        deleted: [],
+        warnings: [],
+      };
+    }
+    if (share > 0) {
+      throw new DeploymentError(
+        `deployment ${name} on ${endpoint} already takes ${share}% (an interrupted rollout?): set its traffic to 0 or 100 first`,
+        { endpoint, deployment: name, phase: 'create', rolledBack: false, traffic: previousTraffic },
+      );
+    }
+    // An idle leftover (e.g. of a failed run): replace it.
+    await target.deleteDeployment(endpoint, name);
+  }
   const fail = async (
     phase: 'create' | 'health' | 'traffic',
     reason: string,

@@ -63,6 +63,7 @@ describe('AzureMlDeploymentTarget (real SDK against the fake ARM server)', () =>
     // Every long-running call was followed by polls of its Azure-AsyncOperation URL.
     expect(fake.calls('GET', /mfeOperationsStatus/).length).toBeGreaterThanOrEqual(6);
     expect(fake.violations).toEqual([]);
+    expect((await clientFor(fake).listEndpointKeys('ep-blue')).primaryKey).toBe('fake-primary-key');
   });
 
   it('fails provisioning ⇒ traffic unchanged, deployment removed, container logs in the error', async () => {

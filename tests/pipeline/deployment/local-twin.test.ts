@@ -53,6 +53,16 @@ describe('local twin: blue/green on local server processes', () => {
     expect((await target.checkHealth('twin', 'opp-v1')).healthy).toBe(true);
   });
 
+  it('treats deploying the version that already has 100% as done, leaving its server alone', async () => {
+    const { registry, target } = await setUp();
+    const v1 = await registry.registerVersion('opp', await makeBundle(), {});
+    await deployModelVersion(target, 'twin', v1, fast);
+    const before = await target.listDeployments('twin');
+    const again = await deployModelVersion(target, 'twin', v1, fast);
+    expect(again).toMatchObject({ traffic: { 'opp-v1': 100 }, deleted: [] });
+    expect(await target.listDeployments('twin')).toEqual(before);
+  });
+
   it('rolls traffic back when the new deployment starts failing at a traffic step', async () => {
     const { registry, target } = await setUp();
     const v1 = await registry.registerVersion('opp', await makeBundle(), {});
