@@ -1,8 +1,6 @@
 import {
   AzureMachineLearningWorkspaces,
-  type CommandJob,
   getContinuationToken,
-  type JobBase,
   type ManagedOnlineDeployment,
   type ModelVersion,
   type OnlineDeployment,
@@ -14,13 +12,10 @@ import type {
   AzureMlClient,
   AzureMlWorkspace,
   BlobDatastore,
-  CommandJobSpec,
   DeploymentResource,
-  EndpointResource,
-  JobResource,
   LroOptions,
-  ModelVersionResource,
 } from './azureml-client.js';
+import { toCommandJob, toDeployment, toEndpoint, toJob, toModel } from './internal/arm-mappers.js';
 import { useTokenPolicyForHttp } from './internal/http-token-policy.js';
 
 /** Default ARM endpoint. */
@@ -226,94 +221,5 @@ function restDetails(error: unknown): { statusCode?: number; code?: string } {
   return {
     ...(typeof e.statusCode === 'number' ? { statusCode: e.statusCode } : {}),
     ...(typeof e.code === 'string' ? { code: e.code } : {}),
-  };
-}
-
-function strings(record: Record<string, string | null> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(record ?? {}).filter((e): e is [string, string] => e[1] !== null));
-}
-
-function toModel(m: ModelVersion): ModelVersionResource {
-  const nameFromId = /\/models\/([^/]+)\/versions\//.exec(m.id ?? '')?.[1];
-  return {
-    name: nameFromId ?? '',
-    version: m.name ?? '',
-    ...(m.properties.description ? { description: m.properties.description } : {}),
-    tags: strings(m.properties.tags),
-    properties: strings(m.properties.properties),
-    ...(m.properties.modelUri ? { modelUri: m.properties.modelUri } : {}),
-    ...(m.properties.modelType ? { modelType: m.properties.modelType } : {}),
-  };
-}
-
-function toCommandJob(spec: CommandJobSpec): CommandJob {
-  const inputs = Object.fromEntries(
-    Object.entries(spec.inputs).map(([k, v]) => [
-      k,
-      v.type === 'literal'
-        ? { jobInputType: 'literal', value: v.value }
-        : { jobInputType: v.type, uri: v.uri },
-    ]),
-  );
-  const outputs = Object.fromEntries(
-    Object.entries(spec.outputs).map(([k, v]) => [
-      k,
-      { jobOutputType: v.type, mode: v.mode ?? 'ReadWriteMount', ...(v.uri ? { uri: v.uri } : {}) },
-    ]),
-  );
-  return {
-    jobType: 'Command',
-    displayName: spec.displayName,
-    experimentName: spec.experimentName,
-    ...(spec.description ? { description: spec.description } : {}),
-    computeId: spec.computeId,
-    environmentId: spec.environmentId,
-    command: spec.command,
-    inputs: inputs as CommandJob['inputs'],
-    outputs: outputs as CommandJob['outputs'],
-    environmentVariables: spec.environmentVariables,
-    tags: spec.tags,
-    resources: { instanceCount: spec.instanceCount },
-    limits: { jobLimitsType: 'Command', timeout: spec.timeout },
-  };
-}
-
-function toJob(job: JobBase): JobResource {
-  const p = job.properties as CommandJob & { services?: Record<string, { endpoint?: string }> };
-  const outputs = Object.fromEntries(
-    Object.entries(p.outputs ?? {}).map(([k, v]) => [
-      k,
-      { ...((v as { uri?: string }).uri ? { uri: (v as { uri: string }).uri } : {}) },
-    ]),
-  );
-  const studioUrl = p.services?.Studio?.endpoint;
-  return {
-    name: job.name ?? '',
-    status: p.status ?? 'Unknown',
-    ...(p.displayName ? { displayName: p.displayName } : {}),
-    outputs,
-    ...(studioUrl ? { studioUrl } : {}),
-  };
-}
-
-function toEndpoint(e: OnlineEndpoint): EndpointResource {
-  return {
-    name: e.name ?? '',
-    location: e.location,
-    authMode: e.properties.authMode as EndpointResource['authMode'],
-    traffic: { ...(e.properties.traffic ?? {}) },
-    tags: { ...(e.tags ?? {}) },
-    ...(e.properties.provisioningState ? { provisioningState: e.properties.provisioningState } : {}),
-    ...(e.properties.scoringUri ? { scoringUri: e.properties.scoringUri } : {}),
-  };
-}
-
-function toDeployment(d: OnlineDeployment): DeploymentResource {
-  return {
-    name: d.name ?? '',
-    ...(d.properties.provisioningState ? { provisioningState: d.properties.provisioningState } : {}),
-    ...(d.properties.model ? { modelId: d.properties.model } : {}),
-    tags: { ...(d.tags ?? {}) },
-    environmentVariables: strings(d.properties.environmentVariables),
   };
 }
