@@ -80,7 +80,7 @@ export function createArmAzureMlClient(
     async getModelVersion(name, version) {
       return orUndefined(() => sdk.modelVersions.get(rg, ws, name, version).then(toModel));
     },
-    async putModelVersion(model) {
+    async putModelVersion(model, o = {}) {
       const body: ModelVersion = {
         properties: {
           ...(model.description !== undefined ? { description: model.description } : {}),
@@ -91,7 +91,16 @@ export function createArmAzureMlClient(
         },
       };
       return call(`create model version ${model.name}:${model.version}`, async () =>
-        toModel(await sdk.modelVersions.createOrUpdate(rg, ws, model.name, model.version, body)),
+        toModel(
+          await sdk.modelVersions.createOrUpdate(
+            rg,
+            ws,
+            model.name,
+            model.version,
+            body,
+            o.createOnly ? { requestOptions: { customHeaders: { 'If-None-Match': '*' } } } : {},
+          ),
+        ),
       );
     },
     async listModelVersionsPage(name, o = {}) {

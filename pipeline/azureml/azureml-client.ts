@@ -122,7 +122,14 @@ export interface AzureMlClient {
   /** The workspace's default datastore (a blob container). */
   getDefaultDatastore(): Promise<BlobDatastore>;
   getModelVersion(name: string, version: string): Promise<ModelVersionResource | undefined>;
-  putModelVersion(model: ModelVersionResource): Promise<ModelVersionResource>;
+  /**
+   * Creates or updates a model version. With `createOnly`, sends `If-None-Match: *` so that a
+   * version created meanwhile by someone else is not overwritten (409/412 → AzureMlError).
+   */
+  putModelVersion(
+    model: ModelVersionResource,
+    options?: { createOnly?: boolean },
+  ): Promise<ModelVersionResource>;
   /** One page of versions of `name`; `tags` filters as `key=value[,key=value]`. */
   listModelVersionsPage(
     name: string,

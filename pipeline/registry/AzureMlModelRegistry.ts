@@ -10,6 +10,7 @@ import {
   type ModelVersionResource,
   parseDatastoreUri,
 } from '../azureml/azureml-client.js';
+import { isAzureMlError } from '../errors/AzureMlError.js';
 import { RegistryError } from '../errors/RegistryError.js';
 import { assertSafeBundlePath, hashFile, listBundleFiles } from './internal/bundle-files.js';
 import {
@@ -38,6 +39,8 @@ export const AML_TAGS = {
 const PROP_FILES = 'opp.files';
 const PROP_CREATED = 'opp.createdAt';
 const LINEAGE_KEYS = ['snapshotId', 'gitSha', 'configHash', 'specHash'] as const;
+/** Answers to a conditional create when the version exists already. */
+const LOST_RACE_STATUS = [409, 412];
 /** Versions tried after a lost race for a version number. */
 const MAX_VERSION_ATTEMPTS = 20;
 
@@ -102,10 +105,18 @@ export class AzureMlModelRegistry implements ModelRegistry {
     let version = (await this.latestVersionNumber(name)) + 1;
     for (let attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt++, version++) {
       if (await this.client.getModelVersion(name, String(version))) continue;
-      const created = toModelVersion(
-        await this.client.putModelVersion({ ...resource, version: String(version) }),
-        name,
-      );
+      let created: ModelVersion;
+      try {
+        const put = await this.client.putModelVersion(
+          { ...resource, version: String(version) },
+          { createOnly: true },
+        );
+        created = toModelVersion(put, name);
+      } catch (error) {
+        // Another registration took this number between our read and our write: take the next.
+        if (isAzureMlError(error) && LOST_RACE_STATUS.includes(error.details.statusCode ?? 0)) continue;
+        throw error;
+      }
       const stage = options.stage ?? 'candidate';
       return stage === 'candidate' ? created : this.setStage(name, created.version, stage);
     }

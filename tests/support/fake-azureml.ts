@@ -28,6 +28,7 @@ export interface RecordedRequest {
   path: string;
   apiVersion: string | null;
   query: Record<string, string>;
+  headers: Record<string, string>;
   body: unknown;
 }
 
@@ -132,7 +133,19 @@ export class FakeAzureMl {
     const method = req.method ?? 'GET';
     const path = url.pathname.startsWith(this.prefix) ? url.pathname.slice(this.prefix.length) : url.pathname;
     const apiVersion = url.searchParams.get('api-version');
-    this.requests.push({ method, path, apiVersion, query: Object.fromEntries(url.searchParams), body });
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(
+        (e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'authorization',
+      ),
+    );
+    this.requests.push({
+      method,
+      path,
+      apiVersion,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+    });
     if (req.headers.authorization !== `Bearer ${FAKE_TOKEN}`)
       return this.fail(res, 401, 'AuthenticationFailed', 'no token');
     if (apiVersion !== FAKE_API_VERSION)
@@ -154,13 +167,20 @@ export class FakeAzureMl {
       return;
     }
     try {
-      this.route(method, path, url, body, res);
+      this.route(method, path, url, body, res, req.headers['if-none-match']);
     } catch (error) {
       this.fail(res, 500, 'FakeError', (error as Error).message);
     }
   }
 
-  private route(method: string, path: string, url: URL, body: unknown, res: ServerResponse) {
+  private route(
+    method: string,
+    path: string,
+    url: URL,
+    body: unknown,
+    res: ServerResponse,
+    ifNoneMatch?: string,
+  ) {
     const routes: [string | null, RegExp, (m: string[]) => void][] = [
       [null, OPERATION_PATH, (m) => this.pollOperation(m[0]!, res)],
       ['GET', /^\/datastores$/, () => this.listDatastores(url, res)],
@@ -168,7 +188,7 @@ export class FakeAzureMl {
       [
         null,
         /^\/models\/([^/]+)\/versions\/([^/]+)$/,
-        (m) => this.modelVersion(method, m[0]!, m[1]!, body, res),
+        (m) => this.modelVersion(method, m[0]!, m[1]!, body, res, ifNoneMatch),
       ],
       [null, /^\/jobs\/([^/]+)$/, (m) => this.job(method, m[0]!, body, res)],
       [null, /^\/onlineEndpoints\/([^/]+)$/, (m) => this.endpoint(method, m[0]!, body, url, res)],
@@ -248,7 +268,14 @@ export class FakeAzureMl {
     };
   }
 
-  private modelVersion(method: string, name: string, version: string, body: unknown, res: ServerResponse) {
+  private modelVersion(
+    method: string,
+    name: string,
+    version: string,
+    body: unknown,
+    res: ServerResponse,
+    ifNoneMatch?: string,
+  ) {
     const key = `${name}/${version}`;
     if (method === 'GET') {
       const model = this.models.get(key);
@@ -257,6 +284,13 @@ export class FakeAzureMl {
     if (method !== 'PUT') return this.violation(res, `${method} model version`);
     if (!this.check(res, 'model version', Bodies.modelVersion, body)) return;
     const existed = this.models.has(key);
+    if (existed && ifNoneMatch === '*')
+      return this.fail(res, 412, 'PreconditionFailed', `model ${key} exists`);
+    const oldUri = ((this.models.get(key)?.properties ?? {}) as Json).modelUri;
+    const newUri = (body as { properties: Json }).properties.modelUri;
+    // Asset versions are immutable but for tags and description.
+    if (existed && oldUri !== newUri)
+      return this.fail(res, 409, 'Conflict', `model ${key}: modelUri cannot change`);
     const resource = this.modelResource(name, version, (body as { properties: Json }).properties);
     this.models.set(key, resource);
     send(res, existed ? 200 : 201, resource);

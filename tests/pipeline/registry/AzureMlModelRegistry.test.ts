@@ -80,6 +80,33 @@ describe('AzureMlModelRegistry (real SDK against the fake ARM server, bundles in
     expect(fake.violations).toEqual([]);
   });
 
+  it('gives concurrent registrations distinct versions (conditional create, retry on the next number)', async () => {
+    const bundles = await Promise.all([1, 2, 3].map((i) => makeBundle({}, i / 10)));
+    const versions = await Promise.all(bundles.map((b) => registry.registerVersion('race', b, lineage)));
+    expect(versions.map((v) => v.version).sort()).toEqual(['1', '2', '3']);
+    for (const v of versions) expect((await registry.getVersion('race', v.version)).uri).toBe(v.uri);
+    expect(
+      fake.calls('PUT', /^\/models\/race\/versions\/\d+$/).every((r) => r.headers['if-none-match'] === '*'),
+    ).toBe(true);
+  });
+
+  it('never overwrites a version created between its read and its write (stale read ⇒ next number)', async () => {
+    const first = await registry.registerVersion('stale', await makeBundle(), lineage);
+    const client = clientFor(fake);
+    // A client whose reads miss every version: what a registration sees when it loses a race.
+    const stale = new AzureMlModelRegistry(
+      {
+        ...client,
+        getModelVersion: async () => undefined,
+        listModelVersionsPage: async () => ({ items: [] }),
+      },
+      { containerClient: azuriteContainers(azurite) },
+    );
+    const second = await stale.registerVersion('stale', await makeBundle({}, 0.5), lineage);
+    expect(second.version).toBe('2');
+    expect((await registry.getVersion('stale', '1')).uri).toBe(first.uri);
+  });
+
   it('retries a 429 with Retry-After and a 503, then succeeds', async () => {
     fake.faults.push(
       {
