@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deployModelVersion } from '../../../pipeline/deployment/blue-green.js';
+import { beginDeploy, deployModelVersion } from '../../../pipeline/deployment/blue-green.js';
 import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
 import { isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
@@ -61,6 +61,32 @@ describe('local twin: blue/green on local server processes', () => {
     const again = await deployModelVersion(target, 'twin', v1, fast);
     expect(again).toMatchObject({ traffic: { 'opp-v1': 100 }, deleted: [] });
     expect(await target.listDeployments('twin')).toEqual(before);
+  });
+
+  it('resumes a rollout from its poller token in a new poller (as a later CI job would)', async () => {
+    const { registry, target } = await setUp();
+    const bundle = await makeBundle();
+    const v1 = await registry.registerVersion('opp', bundle, {});
+    const v2 = await registry.registerVersion('opp', bundle, {});
+    await deployModelVersion(target, 'twin', v1, fast);
+    const first = beginDeploy(target, 'twin', v2, { ...fast, stepWaitMs: 200 });
+    while (first.getOperationState().phase !== 'check') await first.poll();
+    expect(await target.getTraffic('twin')).toEqual({ 'opp-v1': 90, 'opp-v2': 10 });
+    const token = first.toString();
+    // The first poller is abandoned here; a fresh one picks the rollout up at the 10% check.
+    const stages: string[] = [];
+    const resumed = beginDeploy(target, 'twin', v2, {
+      resumeFrom: token,
+      onProgress: (e) => stages.push(e.stage),
+    });
+    const result = await resumed.pollUntilDone();
+    expect(stages).toEqual(['traffic', 'traffic', 'cleanup']);
+    expect(result).toMatchObject({
+      deployment: 'opp-v2',
+      previousTraffic: { 'opp-v1': 100 },
+      traffic: { 'opp-v1': 0, 'opp-v2': 100 },
+    });
+    expect((await target.listDeployments('twin')).map((d) => d.name).sort()).toEqual(['opp-v1', 'opp-v2']);
   });
 
   it('rolls traffic back when the new deployment starts failing at a traffic step', async () => {
