@@ -43,15 +43,17 @@ export function createArmAzureMlClient(
 ): AzureMlClient {
   const endpoint = options.endpoint ?? AZURE_ARM_ENDPOINT;
   const insecure = endpoint.startsWith('http://');
+  // Tokens are for the ARM audience of the cloud in use; a local fake accepts the public cloud's.
+  const scope = `${insecure ? AZURE_ARM_ENDPOINT : endpoint.replace(/\/+$/, '')}/.default`;
   const sdk = new AzureMachineLearningWorkspaces(credential, workspace.subscriptionId, {
     $host: endpoint,
     endpoint,
-    credentialScopes: `${AZURE_ARM_ENDPOINT}/.default`,
+    credentialScopes: scope,
     ...(options.apiVersion ? { apiVersion: options.apiVersion } : {}),
     ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
     allowInsecureConnection: insecure,
   });
-  if (insecure) useTokenPolicyForHttp(sdk.pipeline, credential, `${AZURE_ARM_ENDPOINT}/.default`);
+  if (insecure) useTokenPolicyForHttp(sdk.pipeline, credential, scope);
   const rg = workspace.resourceGroup;
   const ws = workspace.workspaceName;
   const lro = (o: LroOptions) => ({

@@ -89,6 +89,25 @@ describe('local twin: blue/green on local server processes', () => {
     expect((await target.listDeployments('twin')).map((d) => d.name).sort()).toEqual(['opp-v1', 'opp-v2']);
   });
 
+  it('reports a server that exits at start with its output, traffic untouched', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'opp-twin-'));
+    const registry = new LocalModelRegistry(join(home, 'registry'));
+    const crashing = ['node', '-e', 'console.error("cannot bind: address in use"); process.exit(3)'];
+    const target = new LocalDeploymentTarget(registry, { serverCommand: crashing }, join(home, 'endpoints'));
+    targets.push(target);
+    const v1 = await registry.registerVersion('opp', await makeBundle(), {});
+    const error = await deployModelVersion(target, 'twin', v1, fast).catch((e: unknown) => e);
+    expect(isDeploymentError(error) && error.details).toMatchObject({
+      phase: 'create',
+      rolledBack: true,
+      traffic: {},
+    });
+    expect(isDeploymentError(error) && error.message).toMatch(
+      /exited with 3[\s\S]*cannot bind: address in use/,
+    );
+    expect(await target.listDeployments('twin')).toEqual([]);
+  });
+
   it('rolls traffic back when the new deployment starts failing at a traffic step', async () => {
     const { registry, target } = await setUp();
     const v1 = await registry.registerVersion('opp', await makeBundle(), {});
