@@ -65,9 +65,23 @@ export class DeployPoller {
   }
 
   static resume(target: DeploymentTarget, token: string, options: BlueGreenOptions): DeployPoller {
-    let state: DeployPollerState;
+    return new DeployPoller(
+      target,
+      DeployPoller.parseToken(token),
+      options.onProgress ? { onProgress: options.onProgress } : {},
+    );
+  }
+
+  /**
+   * Reads a `toString()` token back into the rollout's state.
+   * @throws DeploymentError when the token is not one.
+   */
+  static parseToken(token: string): DeployPollerState {
     try {
-      state = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as DeployPollerState;
+      const state = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as DeployPollerState;
+      if (typeof state.endpoint !== 'string' || typeof state.phase !== 'string' || !state.model)
+        throw new Error('bad state');
+      return state;
     } catch (error) {
       throw new DeploymentError(
         'resumeFrom: not a deployment poller token',
@@ -75,7 +89,6 @@ export class DeployPoller {
         { cause: error },
       );
     }
-    return new DeployPoller(target, state, options.onProgress ? { onProgress: options.onProgress } : {});
   }
 
   isDone(): boolean {
@@ -92,12 +105,15 @@ export class DeployPoller {
   }
 
   /**
-   * Runs the rollout to its end.
+   * Runs the rollout to its end. `onPoll` runs after each step (e.g. to save `toString()`).
    * @throws DeploymentError after rolling back, with the new deployment's logs.
    */
-  async pollUntilDone(options: { abortSignal?: AbortSignal } = {}): Promise<DeployResult> {
+  async pollUntilDone(
+    options: { abortSignal?: AbortSignal; onPoll?: (poller: DeployPoller) => Promise<void> | void } = {},
+  ): Promise<DeployResult> {
     while (!this.isDone()) {
       await this.poll();
+      await options.onPoll?.(this);
       const wait = this.waitMs();
       if (wait > 0) await sleep(wait, undefined, { signal: options.abortSignal });
     }

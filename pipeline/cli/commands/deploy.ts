@@ -1,11 +1,17 @@
+import { readFile, rm } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type AzureConnectionOverrides, connectAzureMl } from '../../azureml/create-client.js';
 import { loadDeploymentConfig } from '../../config/deployment-config.js';
 import { loadDivisionsConfig } from '../../config/divisions-config.js';
-import { type DeployResult, deployModelVersion } from '../../deployment/blue-green.js';
+import { beginDeploy, type DeployResult } from '../../deployment/blue-green.js';
 import { createDeploymentTarget } from '../../deployment/create-target.js';
+import { DeployPoller } from '../../deployment/DeployPoller.js';
+import { isDeploymentError } from '../../errors/DeploymentError.js';
 import { RegistryError } from '../../errors/RegistryError.js';
+import { AtomicFile } from '../../io/AtomicFile.js';
 import { createRegistry, type RegistryKind } from '../../registry/create-registry.js';
+import type { ModelVersion } from '../../registry/model-registry.js';
+import { oppPath } from '../../util/opp-home.js';
 import { defaultConfigPath } from '../../util/package-root.js';
 import { wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
@@ -23,7 +29,13 @@ interface DeployOptions {
   keep?: number;
   stepWait?: number;
   promote?: boolean;
+  resume?: boolean;
   json?: boolean;
+}
+
+/** Where `opp deploy` keeps the poller token of a rollout in progress, per endpoint. */
+export function rolloutFile(endpoint: string): string {
+  return oppPath('rollouts', `${endpoint}.token`);
 }
 
 /** Parses `name:version` (version a number or `production`). */
@@ -78,6 +90,7 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
     .option('--keep <n>', 'deployments kept per endpoint (default: from the config)', wholeNumber(1))
     .option('--step-wait <seconds>', 'wait at each traffic step (default: from the config)', wholeNumber(0))
     .option('--promote', 'mark the version production in the registry once deployed')
+    .option('--resume', 'continue an interrupted rollout of this version from where it stopped')
     .option('--json', 'print one JSON result on stdout')
     .action(async (opts: DeployOptions) => {
       const output = createOutput(Boolean(opts.json));
@@ -104,26 +117,41 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
       for (const division of divisions) {
         const name = division === undefined ? endpoint : `${endpoint}-d${division}`;
         output.note(`deploying ${model.name}:${model.version} to ${target.kind} endpoint ${name}`);
-        results.push(
-          await deployModelVersion(target, name, model, {
-            steps: opts.traffic ?? config.traffic.steps,
-            stepWaitMs: (opts.stepWait ?? config.traffic.stepWaitSeconds) * MS,
-            maxErrorRate: config.traffic.maxErrorRate,
-            healthTimeoutMs: config.traffic.healthTimeoutSeconds * MS,
-            healthPollMs: config.traffic.healthPollSeconds * MS,
-            keepDeployments: opts.keep ?? config.keepDeployments,
-            logTailLines: config.logTailLines,
-            ...(division !== undefined ? { division } : {}),
-            onProgress: (e) => {
-              if (e.stage === 'traffic')
-                output.note(`  ${e.percent}% on ${e.deployment}: ${e.health.detail}`);
-              else if (e.stage === 'healthy') output.note(`  ${e.deployment} is healthy`);
-              else if (e.stage === 'rollback') output.note(`  rolling back: ${e.reason}`);
-              else if (e.stage === 'cleanup' && e.deleted.length > 0)
-                output.note(`  deleted ${e.deleted.join(', ')}`);
-            },
-          }),
-        );
+        const file = rolloutFile(name);
+        let token = opts.resume ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
+        if (token && !sameRollout(token, model)) {
+          output.note(`  the rollout saved in ${file} is of another version: starting afresh`);
+          token = undefined;
+        }
+        if (token) output.note(`  resuming the rollout saved in ${file}`);
+        const poller = beginDeploy(target, name, model, {
+          ...(token ? { resumeFrom: token } : {}),
+          steps: opts.traffic ?? config.traffic.steps,
+          stepWaitMs: (opts.stepWait ?? config.traffic.stepWaitSeconds) * MS,
+          maxErrorRate: config.traffic.maxErrorRate,
+          healthTimeoutMs: config.traffic.healthTimeoutSeconds * MS,
+          healthPollMs: config.traffic.healthPollSeconds * MS,
+          keepDeployments: opts.keep ?? config.keepDeployments,
+          logTailLines: config.logTailLines,
+          ...(division !== undefined ? { division } : {}),
+          onProgress: (e) => {
+            if (e.stage === 'traffic') output.note(`  ${e.percent}% on ${e.deployment}: ${e.health.detail}`);
+            else if (e.stage === 'healthy') output.note(`  ${e.deployment} is healthy`);
+            else if (e.stage === 'rollback') output.note(`  rolling back: ${e.reason}`);
+            else if (e.stage === 'cleanup' && e.deleted.length > 0)
+              output.note(`  deleted ${e.deleted.join(', ')}`);
+          },
+        });
+        try {
+          results.push(await poller.pollUntilDone({ onPoll: (p) => AtomicFile.write(file, p.toString()) }));
+          await rm(file, { force: true });
+        } catch (error) {
+          // A DeploymentError has rolled back: nothing to resume. Anything else (network,
+          // abort) leaves the rollout half-way: keep its token for --resume.
+          if (isDeploymentError(error)) await rm(file, { force: true });
+          else output.note(`  interrupted: run again with --resume to continue from ${file}`);
+          throw error;
+        }
       }
       if (opts.promote) await registry.setStage(model.name, model.version, 'production');
       output.result(
@@ -143,4 +171,14 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
             .join('\n'),
       );
     });
+}
+
+/** Whether a saved rollout token is of this model version. */
+function sameRollout(token: string, model: ModelVersion): boolean {
+  try {
+    const state = DeployPoller.parseToken(token);
+    return state.model.name === model.name && state.model.version === model.version;
+  } catch {
+    return false;
+  }
 }
