@@ -40,7 +40,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     if (json) {
       const name = error instanceof Error ? error.name : 'Error';
-      process.stdout.write(`${JSON.stringify({ error: { name, message } }, null, 2)}\n`);
+      // Typed errors with structured details (e.g. DeploymentError: phase, traffic, logs) keep them.
+      const details = isOppError(error) && 'details' in error ? { details: error.details } : {};
+      process.stdout.write(`${JSON.stringify({ error: { name, message, ...details } }, null, 2)}\n`);
     }
     process.stderr.write(`opp: ${isOppError(error) ? '' : 'unexpected error: '}${message}\n`);
     if (!isOppError(error) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

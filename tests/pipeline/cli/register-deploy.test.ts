@@ -87,6 +87,8 @@ describe('opp register / opp deploy (local)', () => {
     expect(error.name).toBe('DeploymentError');
     expect(error.message).toMatch(/traffic unchanged/);
     expect(error.message).toMatch(/model failed to load/);
+    expect(error.details).toMatchObject({ phase: 'health', rolledBack: true, traffic: { 'opp-v1': 100 } });
+    expect(error.details.logs).toMatch(/model failed to load/);
     expect(d2.stderr).toMatch(/rolling back/);
     const state = JSON.parse(readFileSync(join(home, 'endpoints', 'cli-ep', 'state.json'), 'utf8'));
     expect(state.traffic).toEqual({ 'opp-v1': 100 });
