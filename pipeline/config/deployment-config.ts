@@ -79,6 +79,17 @@ export const DeploymentConfigSchema = z.strictObject({
       authMode: z.enum(['Key', 'AMLToken']).default('Key'),
       /** Polling interval of long-running Azure ML operations. */
       pollSeconds: z.number().min(0).default(10),
+      /**
+       * Error-rate probe: real scoring calls to the new deployment at each check. Absent: health
+       * is the provisioning state alone.
+       */
+      probe: z
+        .strictObject({
+          requests: z.number().int().min(1).default(5),
+          /** A request body the scoring server accepts. */
+          body: z.unknown(),
+        })
+        .optional(),
     })
     .optional(),
 });

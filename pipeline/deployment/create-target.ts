@@ -5,6 +5,7 @@ import type { ModelRegistry } from '../registry/model-registry.js';
 import { AzureMlDeploymentTarget } from './AzureMlDeploymentTarget.js';
 import type { DeploymentTarget } from './deployment-target.js';
 import { LocalDeploymentTarget } from './LocalDeploymentTarget.js';
+import { createScoringProbe } from './scoring-probe.js';
 
 const MS = 1000;
 
@@ -26,8 +27,11 @@ export async function createDeploymentTarget(
   }
   if (!config.azureml)
     throw new ConfigError('deployment config has no "azureml" section for --target azureml');
-  const { location, environmentId, instanceType, instanceCount, authMode, pollSeconds } = config.azureml;
-  return new AzureMlDeploymentTarget((await azure()).client, {
+  const { location, environmentId, instanceType, instanceCount, authMode, pollSeconds, probe } =
+    config.azureml;
+  const { client } = await azure();
+  return new AzureMlDeploymentTarget(client, {
+    ...(probe ? { probe: createScoringProbe(client, { requests: probe.requests, body: probe.body }) } : {}),
     location,
     environmentId,
     instanceType,

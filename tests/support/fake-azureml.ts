@@ -75,6 +75,8 @@ export class FakeAzureMl {
   readonly failingDeployments = new Map<string, string>();
   /** Deployment name → container logs returned by getLogs. */
   readonly logs = new Map<string, string>();
+  /** Deployments whose scoring calls answer 500. */
+  readonly failingScoring = new Set<string>();
   /** Job name → final status (default Completed). */
   readonly jobOutcomes = new Map<string, 'Completed' | 'Failed'>();
   url = '';
@@ -146,6 +148,8 @@ export class FakeAzureMl {
       headers,
       body,
     });
+    const scoring = /^\/inference\/([^/]+)\/score$/.exec(path);
+    if (scoring && method === 'POST') return this.score(scoring[1]!, req.headers, res);
     if (req.headers.authorization !== `Bearer ${FAKE_TOKEN}`)
       return this.fail(res, 401, 'AuthenticationFailed', 'no token');
     if (apiVersion !== FAKE_API_VERSION)
@@ -375,7 +379,7 @@ export class FakeAzureMl {
       properties: {
         authMode: b.properties.authMode,
         traffic,
-        scoringUri: `https://${name}.fake.inference.ml.azure.com/score`,
+        scoringUri: `${this.url}/inference/${name}/score`,
         provisioningState: existing ? 'Updating' : 'Creating',
       },
     };
@@ -428,6 +432,21 @@ export class FakeAzureMl {
     this.startOperation(res, existing ? 200 : 201, resource, url, fail, () => {
       props.provisioningState = failing ? 'Failed' : 'Succeeded';
     });
+  }
+
+  /**
+   * The endpoint's scoring route (data plane): key auth, routed to one deployment by the
+   * `azureml-model-deployment` header; deployments in `failingScoring` answer 500.
+   */
+  private score(endpoint: string, headers: IncomingMessage['headers'], res: ServerResponse) {
+    if (headers.authorization !== 'Bearer fake-primary-key')
+      return this.fail(res, 401, 'Unauthorized', 'bad key');
+    const deployment = headers['azureml-model-deployment'];
+    if (typeof deployment !== 'string' || !this.deployments.has(`${endpoint}/${deployment}`)) {
+      return this.fail(res, 404, 'NotFound', `no deployment ${String(deployment)} on ${endpoint}`);
+    }
+    if (this.failingScoring.has(deployment)) return this.fail(res, 500, 'ScoringError', 'model raised');
+    send(res, 200, { scores: [0.5] });
   }
 
   /** Answers a long-running PUT/DELETE with an Azure-AsyncOperation URL to poll. */

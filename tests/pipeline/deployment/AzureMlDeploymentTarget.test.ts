@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureMlDeploymentTarget } from '../../../pipeline/deployment/AzureMlDeploymentTarget.js';
 import { deployModelVersion } from '../../../pipeline/deployment/blue-green.js';
+import { createScoringProbe } from '../../../pipeline/deployment/scoring-probe.js';
 import { isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
 import type { ModelVersion } from '../../../pipeline/registry/model-registry.js';
 import { clientFor } from '../../support/azureml-fixture.js';
@@ -104,6 +105,30 @@ describe('AzureMlDeploymentTarget (real SDK against the fake ARM server)', () =>
     expect(isDeploymentError(error) && error.details).toMatchObject({ phase: 'traffic', rolledBack: true });
     expect(isDeploymentError(error) && error.message).toContain('shape mismatch');
     expect(fake.endpoints.get('ep-rate')).toMatchObject({ properties: { traffic: { 'opp-v1': 100 } } });
+  });
+
+  it('measures the error rate with real scoring calls routed to the new deployment, and rolls back', async () => {
+    const client = clientFor(fake);
+    const probed = new AzureMlDeploymentTarget(client, {
+      location: 'westeurope',
+      environmentId: 'azureml:opp-serve:1',
+      instanceType: 'Standard_DS3_v2',
+      instanceCount: 1,
+      authMode: 'Key',
+      pollIntervalMs: 5,
+      probe: createScoringProbe(client, { requests: 4, body: { records: [{ id: 'x' }] } }),
+    });
+    await deployModelVersion(probed, 'ep-score', version('1'), fast);
+    fake.failingScoring.add('opp-v2');
+    const error = await deployModelVersion(probed, 'ep-score', version('2'), fast).catch((e: unknown) => e);
+    expect(isDeploymentError(error) && error.message).toMatch(
+      /error rate 1 .*4\/4 scoring calls to opp-v2 failed \(last: HTTP 500\)/,
+    );
+    expect(fake.endpoints.get('ep-score')).toMatchObject({ properties: { traffic: { 'opp-v1': 100 } } });
+    const calls = fake.requests.filter((r) => r.method === 'POST' && r.path === '/inference/ep-score/score');
+    expect(new Set(calls.map((r) => r.headers['azureml-model-deployment']))).toEqual(
+      new Set(['opp-v1', 'opp-v2']),
+    );
   });
 
   it('retries 429 (Retry-After) and 5xx answers on endpoint and deployment calls', async () => {
