@@ -4,6 +4,7 @@ import { isOppError } from '../errors/OppError.js';
 import { registerAml } from './commands/aml.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerEndpoint } from './commands/endpoint.js';
 import { registerFeatures } from './commands/features.js';
 import { registerRegister } from './commands/register.js';
 import { registerSample } from './commands/sample.js';
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   registerRegister(program);
   registerDeploy(program);
   registerAml(program);
+  registerEndpoint(program);
   return program;
 }
 

@@ -45,7 +45,9 @@ const StateSchema = z.strictObject({
     }),
   ),
 });
-type EndpointState = z.output<typeof StateSchema>;
+/** A local endpoint: traffic split and the server process of each deployment. */
+export type LocalEndpointState = z.output<typeof StateSchema>;
+type EndpointState = LocalEndpointState;
 
 const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+)/;
 const READY_POLL_MS = 25;
@@ -55,7 +57,7 @@ const PROBE_TIMEOUT_MS = 2_000;
  * Deployment target on this machine: each deployment is a server process (detached, so it
  * outlives `opp deploy`) serving a bundle downloaded from the registry; an endpoint is a
  * state file `$OPP_HOME/endpoints/<endpoint>/state.json` holding the traffic split and the
- * processes. The split is recorded for a local router to honour; health is probed on each server.
+ * processes. `opp endpoint serve` (LocalEndpointRouter) routes by the split; health is probed on each server.
  */
 export class LocalDeploymentTarget implements DeploymentTarget {
   readonly kind = 'local';
@@ -207,6 +209,16 @@ export class LocalDeploymentTarget implements DeploymentTarget {
 
   private deploymentDir(endpoint: string, deployment: string): string {
     return join(this.root, endpoint, 'deployments', deployment);
+  }
+
+  /** The endpoint's state file (what a local router reads). */
+  stateFile(endpoint: string): string {
+    return join(this.root, endpoint, 'state.json');
+  }
+
+  /** The endpoint's traffic split and deployments (empty when it does not exist). */
+  async getEndpointState(endpoint: string): Promise<LocalEndpointState> {
+    return this.readState(endpoint);
   }
 
   private async readState(endpoint: string): Promise<EndpointState> {

@@ -41,11 +41,14 @@ afterAll(async () => {
 });
 
 describe('opp register / opp deploy (local)', () => {
-  it.each([[['register']], [['deploy']], [['aml', 'submit-train']]])('prints help for %j', (command) => {
-    const run = opp(...command, '--help');
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Usage: opp/);
-  });
+  it.each([[['register']], [['deploy']], [['aml', 'submit-train']], [['endpoint', 'serve']]])(
+    'prints help for %j',
+    (command) => {
+      const run = opp(...command, '--help');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: opp/);
+    },
+  );
 
   it('registers with lineage from metrics.json, deploys v1, and keeps v1 at 100% when v2 fails health', async () => {
     const reg1 = opp(

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { beginDeploy, deployModelVersion } from '../../../pipeline/deployment/blue-green.js';
 import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
+import {
+  DEPLOYMENT_HEADER,
+  startLocalEndpointRouter,
+} from '../../../pipeline/deployment/LocalEndpointRouter.js';
 import { isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { makeBundle } from '../../support/bundle-fixture.js';
@@ -106,6 +110,33 @@ describe('local twin: blue/green on local server processes', () => {
       /exited with 3[\s\S]*cannot bind: address in use/,
     );
     expect(await target.listDeployments('twin')).toEqual([]);
+  });
+
+  it('routes requests through the local endpoint by the traffic split, or to a pinned deployment', async () => {
+    const { registry, target } = await setUp();
+    const bundle = await makeBundle();
+    const v1 = await registry.registerVersion('opp', bundle, {});
+    const v2 = await registry.registerVersion('opp', bundle, {});
+    await deployModelVersion(target, 'twin', v1, fast);
+    // Stop the v2 rollout at its 10% step.
+    const rollout = beginDeploy(target, 'twin', v2, { ...fast, stepWaitMs: 60_000 });
+    while (rollout.getOperationState().phase !== 'check') await rollout.poll();
+    const router = await startLocalEndpointRouter(() => target.getEndpointState('twin'));
+    try {
+      const served: Record<string, number> = {};
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`${router.url}/health/ready`);
+        expect(res.status).toBe(200);
+        const by = res.headers.get(DEPLOYMENT_HEADER)!;
+        served[by] = (served[by] ?? 0) + 1;
+        await res.arrayBuffer();
+      }
+      expect(served).toEqual({ 'opp-v1': 18, 'opp-v2': 2 });
+      const pinned = await fetch(`${router.url}/health/live`, { headers: { [DEPLOYMENT_HEADER]: 'opp-v2' } });
+      expect(pinned.headers.get(DEPLOYMENT_HEADER)).toBe('opp-v2');
+    } finally {
+      await router.close();
+    }
   });
 
   it('rolls traffic back when the new deployment starts failing at a traffic step', async () => {
