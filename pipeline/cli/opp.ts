@@ -2,11 +2,15 @@
 import { Command, CommanderError } from 'commander';
 import { isMetricsGateError } from '../errors/MetricsGateError.js';
 import { isOppError } from '../errors/OppError.js';
+import { registerAml } from './commands/aml.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerEndpoint } from './commands/endpoint.js';
 import { registerFeatures } from './commands/features.js';
 import { registerGate } from './commands/gate.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerRegister } from './commands/register.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSample } from './commands/sample.js';
@@ -31,6 +35,10 @@ export function createProgram(): Command {
   registerSource(program);
   registerGate(program);
   registerRuns(program);
+  registerRegister(program);
+  registerDeploy(program);
+  registerAml(program);
+  registerEndpoint(program);
   return program;
 }
 
@@ -55,7 +63,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (json) {
       const name = error instanceof Error ? error.name : 'Error';
-      process.stdout.write(`${JSON.stringify({ error: { name, message } }, null, 2)}\n`);
+      // Typed errors with structured details (e.g. DeploymentError: phase, traffic, logs) keep them.
+      const details = isOppError(error) && 'details' in error ? { details: error.details } : {};
+      process.stdout.write(`${JSON.stringify({ error: { name, message, ...details } }, null, 2)}\n`);
     }
     process.stderr.write(`opp: ${isOppError(error) ? '' : 'unexpected error: '}${message}\n`);
     if (!isOppError(error) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

@@ -1,9 +1,12 @@
+export { AzureMlError, isAzureMlError } from './AzureMlError.js';
 export { ConfigError, isConfigError } from './ConfigError.js';
+export { DeploymentError, isDeploymentError } from './DeploymentError.js';
 export { GitHubApiError, isGitHubApiError } from './GitHubApiError.js';
 export { InputError, isInputError } from './InputError.js';
 export { isLeaseHeldError, LeaseHeldError } from './LeaseHeldError.js';
 export { isMetricsGateError, MetricsGateError } from './MetricsGateError.js';
 export { isOppError, OppError } from './OppError.js';
+export { isRegistryError, RegistryError } from './RegistryError.js';
 export { isSourceError, SourceError } from './SourceError.js';
 export { isStorageError, StorageError } from './StorageError.js';
 export { isTrackingError, TrackingError } from './TrackingError.js';

@@ -63,7 +63,7 @@ describe('the shipped configs', () => {
       readdirSync(join(PACKAGE_ROOT, 'configs'))
         .filter((f) => f.endsWith('.json'))
         .sort(),
-    ).toEqual(['divisions.json', 'features.json', 'gate.json', 'production.json']);
+    ).toEqual(['deployment.json', 'divisions.json', 'features.json', 'gate.json', 'production.json']);
   });
 });
 

@@ -1,0 +1,184 @@
+import { readFile, rm } from 'node:fs/promises';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type AzureConnectionOverrides, connectAzureMl } from '../../azureml/create-client.js';
+import { loadDeploymentConfig } from '../../config/deployment-config.js';
+import { loadDivisionsConfig } from '../../config/divisions-config.js';
+import { beginDeploy, type DeployResult } from '../../deployment/blue-green.js';
+import { createDeploymentTarget } from '../../deployment/create-target.js';
+import { DeployPoller } from '../../deployment/DeployPoller.js';
+import { isDeploymentError } from '../../errors/DeploymentError.js';
+import { RegistryError } from '../../errors/RegistryError.js';
+import { AtomicFile } from '../../io/AtomicFile.js';
+import { createRegistry, type RegistryKind } from '../../registry/create-registry.js';
+import type { ModelVersion } from '../../registry/model-registry.js';
+import { oppPath } from '../../util/opp-home.js';
+import { defaultConfigPath } from '../../util/package-root.js';
+import { wholeNumber } from '../options.js';
+import { createOutput } from '../output.js';
+
+const MS = 1000;
+
+interface DeployOptions {
+  model: { name: string; version: string };
+  traffic?: number[];
+  target?: 'local' | 'azureml';
+  registry?: RegistryKind;
+  endpoint?: string;
+  config: string;
+  divisionsConfig: string;
+  keep?: number;
+  stepWait?: number;
+  promote?: boolean;
+  resume?: boolean;
+  json?: boolean;
+}
+
+/** Where `opp deploy` keeps the poller token of a rollout in progress, per endpoint. */
+export function rolloutFile(endpoint: string): string {
+  return oppPath('rollouts', `${endpoint}.token`);
+}
+
+/** Parses `name:version` (version a number or `production`). */
+export function modelRef(value: string): { name: string; version: string } {
+  const match = /^([A-Za-z0-9][A-Za-z0-9_.-]*):(\d+|production)$/.exec(value);
+  if (!match)
+    throw new InvalidArgumentError(`expected <name>:<version> or <name>:production, got "${value}"`);
+  return { name: match[1]!, version: match[2]! };
+}
+
+/** Parses `10,100` into ascending traffic steps ending at 100. */
+export function trafficSteps(value: string): number[] {
+  const steps = value.split(',').map((s) => Number(s.trim()));
+  const ok =
+    steps.length > 0 &&
+    steps.every((s, i) => Number.isInteger(s) && s >= 1 && s <= 100 && (i === 0 || s > steps[i - 1]!)) &&
+    steps.at(-1) === 100;
+  if (!ok)
+    throw new InvalidArgumentError(`expected ascending percents ending at 100 (e.g. 10,100), got "${value}"`);
+  return steps;
+}
+
+/** `opp deploy`: blue/green rollout of a registered model version, with rollback on failure. */
+export function registerDeploy(program: Command, azure: AzureConnectionOverrides = {}): void {
+  program
+    .command('deploy')
+    .description(
+      'Deploy a registered model version blue/green: new deployment, traffic steps, rollback on failure',
+    )
+    .requiredOption(
+      '--model <name:version>',
+      'model version to deploy (version number or "production")',
+      modelRef,
+    )
+    .option(
+      '--traffic <steps>',
+      'traffic steps in percent, e.g. 10,100 (default: from the config)',
+      trafficSteps,
+    )
+    .addOption(
+      new Option('--target <kind>', 'where to deploy (default: from the config)').choices([
+        'local',
+        'azureml',
+      ]),
+    )
+    .addOption(
+      new Option('--registry <kind>', 'registry (default: from the config)').choices(['local', 'azureml']),
+    )
+    .option('--endpoint <name>', 'endpoint name (default: from the config)')
+    .option('--config <file>', 'deployment config', defaultConfigPath('deployment.json'))
+    .option('--divisions-config <file>', 'divisions (per-division mode)', defaultConfigPath('divisions.json'))
+    .option('--keep <n>', 'deployments kept per endpoint (default: from the config)', wholeNumber(1))
+    .option('--step-wait <seconds>', 'wait at each traffic step (default: from the config)', wholeNumber(0))
+    .option('--promote', 'mark the version production in the registry once deployed')
+    .option('--resume', 'continue an interrupted rollout of this version from where it stopped')
+    .option('--json', 'print one JSON result on stdout')
+    .action(async (opts: DeployOptions) => {
+      const output = createOutput(Boolean(opts.json));
+      const config = loadDeploymentConfig(opts.config);
+      let connection: ReturnType<typeof connectAzureMl> | undefined;
+      const connect = () => {
+        connection ??= connectAzureMl(azure);
+        return connection;
+      };
+      const registry = await createRegistry(opts.registry ?? config.registry, connect);
+      const model =
+        opts.model.version === 'production'
+          ? await registry.getProduction(opts.model.name)
+          : await registry.getVersion(opts.model.name, opts.model.version);
+      if (!model)
+        throw new RegistryError(`model ${opts.model.name} has no production version`, opts.model.name);
+      const target = await createDeploymentTarget(opts.target ?? config.target, config, registry, connect);
+      const endpoint = opts.endpoint ?? config.endpoint;
+      const divisions =
+        config.divisions.mode === 'per-division'
+          ? loadDivisionsConfig(opts.divisionsConfig).divisions.map((d) => d.id)
+          : [undefined];
+      const results: DeployResult[] = [];
+      for (const division of divisions) {
+        const name = division === undefined ? endpoint : `${endpoint}-d${division}`;
+        output.note(`deploying ${model.name}:${model.version} to ${target.kind} endpoint ${name}`);
+        const file = rolloutFile(name);
+        let token = opts.resume ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
+        if (token && !sameRollout(token, model)) {
+          output.note(`  the rollout saved in ${file} is of another version: starting afresh`);
+          token = undefined;
+        }
+        if (token) output.note(`  resuming the rollout saved in ${file}`);
+        const poller = beginDeploy(target, name, model, {
+          ...(token ? { resumeFrom: token } : {}),
+          steps: opts.traffic ?? config.traffic.steps,
+          stepWaitMs: (opts.stepWait ?? config.traffic.stepWaitSeconds) * MS,
+          maxErrorRate: config.traffic.maxErrorRate,
+          healthTimeoutMs: config.traffic.healthTimeoutSeconds * MS,
+          healthPollMs: config.traffic.healthPollSeconds * MS,
+          keepDeployments: opts.keep ?? config.keepDeployments,
+          logTailLines: config.logTailLines,
+          ...(division !== undefined ? { division } : {}),
+          onProgress: (e) => {
+            if (e.stage === 'traffic') output.note(`  ${e.percent}% on ${e.deployment}: ${e.health.detail}`);
+            else if (e.stage === 'healthy') output.note(`  ${e.deployment} is healthy`);
+            else if (e.stage === 'rollback') output.note(`  rolling back: ${e.reason}`);
+            else if (e.stage === 'cleanup' && e.deleted.length > 0)
+              output.note(`  deleted ${e.deleted.join(', ')}`);
+          },
+        });
+        try {
+          results.push(await poller.pollUntilDone({ onPoll: (p) => AtomicFile.write(file, p.toString()) }));
+          await rm(file, { force: true });
+        } catch (error) {
+          // A DeploymentError has rolled back: nothing to resume. Anything else (network,
+          // abort) leaves the rollout half-way: keep its token for --resume.
+          if (isDeploymentError(error)) await rm(file, { force: true });
+          else output.note(`  interrupted: run again with --resume to continue from ${file}`);
+          throw error;
+        }
+      }
+      if (opts.promote) await registry.setStage(model.name, model.version, 'production');
+      output.result(
+        {
+          target: target.kind,
+          model: model.name,
+          version: model.version,
+          promoted: Boolean(opts.promote),
+          endpoints: results,
+        },
+        () =>
+          results
+            .map(
+              (r) =>
+                `deployed ${r.model}:${r.version} as ${r.deployment} on ${r.endpoint}: traffic ${JSON.stringify(r.traffic)}`,
+            )
+            .join('\n'),
+      );
+    });
+}
+
+/** Whether a saved rollout token is of this model version. */
+function sameRollout(token: string, model: ModelVersion): boolean {
+  try {
+    const state = DeployPoller.parseToken(token);
+    return state.model.name === model.name && state.model.version === model.version;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,65 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type AzureConnectionOverrides, connectAzureMl } from '../../azureml/create-client.js';
+import { loadDeploymentConfig } from '../../config/deployment-config.js';
+import { readBundleLineage } from '../../registry/bundle-lineage.js';
+import { createRegistry, type RegistryKind } from '../../registry/create-registry.js';
+import { MODEL_STAGES, type ModelStage } from '../../registry/model-registry.js';
+import { defaultConfigPath } from '../../util/package-root.js';
+import { createOutput } from '../output.js';
+
+interface RegisterOptions {
+  bundle: string;
+  name: string;
+  stage: ModelStage;
+  tag: Record<string, string>;
+  registry?: RegistryKind;
+  config: string;
+  snapshotId?: string;
+  gitSha?: string;
+  json?: boolean;
+}
+
+/** `key=value` options collected into a record. */
+export function keyValue(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const i = value.indexOf('=');
+  if (i <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
+  return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };
+}
+
+/** `opp register`: adds a bundle folder to the registry as the next version of a model. */
+export function registerRegister(program: Command, azure: AzureConnectionOverrides = {}): void {
+  program
+    .command('register')
+    .description('Register a model bundle folder as a new model version (lineage from its metrics.json)')
+    .requiredOption('--bundle <dir>', 'bundle folder (must hold metrics.json)')
+    .requiredOption('--name <model>', 'model name')
+    .addOption(new Option('--stage <stage>', 'initial stage').choices([...MODEL_STAGES]).default('candidate'))
+    .option('--tag <key=value>', 'tag (repeatable)', keyValue, {})
+    .addOption(
+      new Option('--registry <kind>', 'registry (default: from the config)').choices(['local', 'azureml']),
+    )
+    .option('--config <file>', 'deployment config', defaultConfigPath('deployment.json'))
+    .option('--snapshot-id <id>', 'data snapshot id (default: from metrics.json)')
+    .option('--git-sha <sha>', 'git commit (default: from metrics.json, else $GITHUB_SHA)')
+    .option('--json', 'print one JSON result on stdout')
+    .action(async (opts: RegisterOptions) => {
+      const output = createOutput(Boolean(opts.json));
+      const config = loadDeploymentConfig(opts.config);
+      const registry = await createRegistry(opts.registry ?? config.registry, () => connectAzureMl(azure));
+      const lineage = await readBundleLineage(opts.bundle);
+      if (opts.snapshotId) lineage.snapshotId = opts.snapshotId;
+      const gitSha = opts.gitSha ?? lineage.gitSha ?? process.env.GITHUB_SHA;
+      if (gitSha) lineage.gitSha = gitSha;
+      const version = await registry.registerVersion(opts.name, opts.bundle, lineage, {
+        tags: opts.tag,
+        stage: opts.stage,
+      });
+      output.result({ registry: registry.kind, ...version }, () =>
+        [
+          `registered ${version.name}:${version.version} (${version.stage}) in the ${registry.kind} registry`,
+          `  ${version.files.length} files, uri ${version.uri}`,
+          ...Object.entries(version.lineage.metrics ?? {}).map(([k, v]) => `  ${k.padEnd(10)} ${v}`),
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,114 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ContainerClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  beginTrain,
+  beginTrainAndWait,
+  buildTrainJobSpec,
+  fetchTrainOutputs,
+} from '../../../pipeline/azureml/training-job.js';
+import { isAzureMlError } from '../../../pipeline/errors/AzureMlError.js';
+import { azuriteContainers, clientFor } from '../../support/azureml-fixture.js';
+import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite-blob.js';
+import { makeBundle } from '../../support/bundle-fixture.js';
+import { FAKE_API_VERSION, type FakeAzureMl, startFakeAzureMl } from '../../support/fake-azureml.js';
+
+let fake: FakeAzureMl;
+let azurite: AzuriteBlob;
+const train = {
+  compute: 'gpu-cluster',
+  environment: 'opp-train-gpu:1',
+  snapshotUri: 'azureml://datastores/workspaceblobstore/paths/snapshots/s1/',
+  gpu: true,
+};
+
+beforeAll(async () => {
+  [fake, azurite] = await Promise.all([startFakeAzureMl(), startAzuriteBlob()]);
+});
+afterAll(async () => {
+  await fake?.close();
+  await azurite?.stop();
+});
+
+describe('Azure ML training job', () => {
+  it('builds a command job running opp train on the cluster in the custom environment', () => {
+    const spec = buildTrainJobSpec(fake.workspace, train);
+    expect(spec.computeId).toMatch(/\/workspaces\/test-ws\/computes\/gpu-cluster$/);
+    expect(spec.environmentId).toMatch(/\/workspaces\/test-ws\/environments\/opp-train-gpu\/versions\/1$/);
+    expect(spec.command).toContain('opp train');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML's own placeholder
+    expect(spec.command).toContain('${{outputs.bundle}}');
+    expect(spec.environmentVariables.OPP_TFJS_BACKEND).toBe('tensorflow');
+  });
+
+  it('submits with jobs.createOrUpdate and reports progress until Completed', async () => {
+    const poller = await beginTrain(
+      clientFor(fake),
+      { ...train, jobName: 'train-ok' },
+      { updateIntervalInMs: 1 },
+    );
+    const seen: string[] = [];
+    poller.onProgress((s) => seen.push(s.status));
+    const job = await poller.pollUntilDone();
+    expect(job.status).toBe('Completed');
+    expect(seen).toEqual(['Queued', 'Running', 'Completed']);
+    const put = fake.calls('PUT', /^\/jobs\/train-ok$/)[0]!;
+    expect(put.apiVersion).toBe(FAKE_API_VERSION);
+    expect(put.body).toMatchObject({
+      properties: {
+        jobType: 'Command',
+        limits: { jobLimitsType: 'Command', timeout: 'PT4H' },
+        inputs: { snapshot: { jobInputType: 'uri_folder' } },
+      },
+    });
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('resumes waiting from a poller token in a fresh poller without resubmitting', async () => {
+    const first = await beginTrain(
+      clientFor(fake),
+      { ...train, jobName: 'train-resume' },
+      { updateIntervalInMs: 1 },
+    );
+    await first.poll();
+    const token = first.toString();
+    const job = await beginTrainAndWait(clientFor(fake), train, { resumeFrom: token, updateIntervalInMs: 1 });
+    expect(job).toMatchObject({ name: 'train-resume', status: 'Completed' });
+    expect(fake.calls('PUT', /^\/jobs\/train-resume$/)).toHaveLength(1);
+  });
+
+  it('throws AzureMlError naming the state when the job fails', async () => {
+    fake.jobOutcomes.set('train-bad', 'Failed');
+    const error = await beginTrainAndWait(
+      clientFor(fake),
+      { ...train, jobName: 'train-bad' },
+      { updateIntervalInMs: 1 },
+    ).catch((e: unknown) => e);
+    expect(isAzureMlError(error) && error.message).toMatch(/train-bad ended Failed/);
+  });
+
+  it('downloads the bundle output and reads its metrics.json', async () => {
+    const job = await beginTrainAndWait(
+      clientFor(fake),
+      { ...train, jobName: 'train-out' },
+      { updateIntervalInMs: 1 },
+    );
+    // Play Azure ML's part: the job wrote its bundle to the output folder on the default datastore.
+    const container = new ContainerClient(`${azurite.url}/azureml-blobstore`, azurite.credential);
+    await container.createIfNotExists();
+    const bundle = await makeBundle();
+    for (const file of ['metrics.json', 'model-0/model.json', 'model-0/weights.bin']) {
+      await container.getBlockBlobClient(`azureml/train-out/bundle/${file}`).uploadFile(join(bundle, file));
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'opp-out-'));
+    const out = await fetchTrainOutputs(clientFor(fake), job, azuriteContainers(azurite), dir);
+    expect(out.files).toEqual(['metrics.json', 'model-0/model.json', 'model-0/weights.bin']);
+    expect(out.metrics.models[0]!.test?.auc).toBe(0.9);
+    expect(await readFile(join(dir, 'model-0', 'weights.bin'))).toEqual(
+      await readFile(join(bundle, 'model-0', 'weights.bin')),
+    );
+    expect((await readdir(dir)).sort()).toEqual(['metrics.json', 'model-0']);
+  });
+});

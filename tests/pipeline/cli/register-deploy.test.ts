@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
+import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
+import { defaultConfigPath, PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
+import { makeBundle } from '../../support/bundle-fixture.js';
+
+const OPP = join(PACKAGE_ROOT, 'build', 'pipeline', 'cli', 'opp.js');
+const home = mkdtempSync(join(tmpdir(), 'opp-cli-deploy-'));
+const config = join(home, 'deployment.json');
+const shipped = JSON.parse(readFileSync(defaultConfigPath('deployment.json'), 'utf8'));
+writeFileSync(
+  config,
+  JSON.stringify({
+    ...shipped,
+    endpoint: 'cli-ep',
+    traffic: { steps: [10, 100], stepWaitSeconds: 0, healthTimeoutSeconds: 1, healthPollSeconds: 0.05 },
+    local: { ...shipped.local, healthProbes: 2 },
+  }),
+);
+
+function opp(...args: string[]) {
+  const run = spawnSync(process.execPath, [OPP, ...args], {
+    encoding: 'utf8',
+    cwd: PACKAGE_ROOT,
+    env: { ...process.env, OPP_HOME: home },
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+afterAll(async () => {
+  const registry = new LocalModelRegistry(join(home, 'registry'));
+  await new LocalDeploymentTarget(
+    registry,
+    { serverCommand: ['node'] },
+    join(home, 'endpoints'),
+  ).removeEndpoint('cli-ep');
+});
+
+describe('opp register / opp deploy (local)', () => {
+  it.each([[['register']], [['deploy']], [['aml', 'submit-train']], [['endpoint', 'serve']]])(
+    'prints help for %j',
+    (command) => {
+      const run = opp(...command, '--help');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: opp/);
+    },
+  );
+
+  it('registers with lineage from metrics.json, deploys v1, and keeps v1 at 100% when v2 fails health', async () => {
+    const reg1 = opp(
+      'register',
+      '--bundle',
+      await makeBundle(),
+      '--name',
+      'opp',
+      '--config',
+      config,
+      '--git-sha',
+      'abc',
+      '--json',
+    );
+    expect(reg1.code).toBe(0);
+    expect(JSON.parse(reg1.stdout)).toMatchObject({
+      registry: 'local',
+      version: '1',
+      stage: 'candidate',
+      lineage: { gitSha: 'abc', specHash: 'spec-hash', configHash: 'config-hash', metrics: { auc: 0.9 } },
+    });
+    const bad = await makeBundle({ 'placeholder-fail-health': '' });
+    expect(
+      JSON.parse(opp('register', '--bundle', bad, '--name', 'opp', '--config', config, '--json').stdout)
+        .version,
+    ).toBe('2');
+
+    const d1 = opp('deploy', '--model', 'opp:1', '--target', 'local', '--config', config, '--json');
+    expect(d1.code).toBe(0);
+    expect(JSON.parse(d1.stdout).endpoints[0]).toMatchObject({
+      endpoint: 'cli-ep',
+      deployment: 'opp-v1',
+      traffic: { 'opp-v1': 100 },
+    });
+
+    const d2 = opp('deploy', '--model', 'opp:2', '--traffic', '10,100', '--config', config, '--json');
+    expect(d2.code).toBe(1);
+    const error = JSON.parse(d2.stdout).error;
+    expect(error.name).toBe('DeploymentError');
+    expect(error.message).toMatch(/traffic unchanged/);
+    expect(error.message).toMatch(/model failed to load/);
+    expect(error.details).toMatchObject({ phase: 'health', rolledBack: true, traffic: { 'opp-v1': 100 } });
+    expect(error.details.logs).toMatch(/model failed to load/);
+    expect(d2.stderr).toMatch(/rolling back/);
+    const state = JSON.parse(readFileSync(join(home, 'endpoints', 'cli-ep', 'state.json'), 'utf8'));
+    expect(state.traffic).toEqual({ 'opp-v1': 100 });
+  });
+
+  it('refuses a malformed --model and --traffic with exit code 2', () => {
+    expect(opp('deploy', '--model', 'opp', '--config', config).code).toBe(2);
+    expect(opp('deploy', '--model', 'opp:1', '--traffic', '50,20', '--config', config).code).toBe(2);
+  });
+});
