@@ -19,8 +19,8 @@ import type {
 export interface LocalServerSettings {
   /**
    * argv of the server; `{bundle}`, `{port}`, `{division}` and `{root}` are replaced. The server
-   * must print its `http://127.0.0.1:<port>` URL on stdout once it listens. Today a placeholder
-   * (tests/support/placeholder-server.mjs); `opp serve` replaces it.
+   * must print its `http://127.0.0.1:<port>` URL on stdout once it listens: `opp serve` (the
+   * default in configs/deployment.json), which reads the version from `OPP_MODEL_VERSION`.
    */
   serverCommand: string[];
   /** Readiness path. Default `/health/ready`. */

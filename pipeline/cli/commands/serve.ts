@@ -9,6 +9,8 @@ import { createOutput } from '../output.js';
 
 /** Comma-separated scoring keys accepted as `Authorization: Bearer <key>`. */
 export const SCORING_KEYS_ENV = 'OPP_SCORING_KEYS';
+/** Set by the local deployment target: the registry version being served. */
+export const MODEL_VERSION_ENV = 'OPP_MODEL_VERSION';
 /** Set by Azure ML in a custom-container deployment: where the registered model is mounted. */
 export const AZUREML_MODEL_DIR_ENV = 'AZUREML_MODEL_DIR';
 
@@ -28,7 +30,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('Serve models over HTTP: POST /score, GET /health/live, /health/ready, /metrics')
     .option('--model <dir>', `training output folder or bundle (default: $${AZUREML_MODEL_DIR_ENV})`)
-    .option('--version <v>', 'version to report (default: a hash of each bundle)')
+    .option('--version <v>', `version to report (default: $${MODEL_VERSION_ENV}, else a hash of each bundle)`)
     .option('--host <address>', 'interface to listen on', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', wholeNumber(0), 8080)
     .option(
@@ -43,9 +45,10 @@ export function registerServe(program: Command): void {
       const dir = opts.model ?? process.env[AZUREML_MODEL_DIR_ENV];
       if (!dir) throw new ConfigError(`no model: pass --model <dir> or set $${AZUREML_MODEL_DIR_ENV}`);
       const keys = opts.auth ? scoringKeys() : null;
+      const version = opts.version ?? process.env[MODEL_VERSION_ENV] ?? undefined;
       const divisions = loadDivisionsConfig(opts.divisions).divisions.map((d) => d.id);
       const server = await ScoringServer.start({
-        models: await loadModelSet(dir, opts.version),
+        models: await loadModelSet(dir, version),
         divisions,
         keys,
         host: opts.host,
@@ -61,7 +64,7 @@ export function registerServe(program: Command): void {
         ].join('\n'),
       );
       process.on('SIGHUP', () => {
-        loadModelSet(dir, opts.version)
+        loadModelSet(dir, version)
           .then((set) => {
             server.swapModels(set);
             output.note(`reloaded models from ${set.source}`);
