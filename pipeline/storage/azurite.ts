@@ -6,7 +6,8 @@ import { StorageError } from '../errors/StorageError.js';
 
 /** Azurite's fixed development account (public, documented; not a secret). */
 export const DEV_ACCOUNT = 'devstoreaccount1';
-const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const DEV_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 /** How long to wait for Azurite to listen before giving up. */
 const READY_TIMEOUT_MS = 30_000;
@@ -19,6 +20,8 @@ export interface StartAzuriteOptions {
   location: string;
   /** Keep data in memory only (tests that need no persistence). Default false. */
   inMemory?: boolean;
+  /** Ignore request headers Azurite does not support instead of failing (`--loose`). Default false. */
+  loose?: boolean;
 }
 
 /** A running Azurite child process. */
@@ -72,6 +75,7 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
     '--skipApiVersionCheck',
     '--disableTelemetry',
     '--silent',
+    ...(options.loose ? ['--loose'] : []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const endpoints = await waitUntilListening(child);
