@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { isOppError } from '../errors/OppError.js';
 import { registerFeatures } from './commands/features.js';
+import { registerPredict } from './commands/predict.js';
 import { registerSample } from './commands/sample.js';
+import { registerTrain } from './commands/train.js';
 
 /** Builds the `opp` command line; exported so tests can run commands in-process. */
 export function createProgram(): Command {
@@ -12,6 +14,8 @@ export function createProgram(): Command {
     .exitOverride();
   registerSample(program);
   registerFeatures(program);
+  registerTrain(program);
+  registerPredict(program);
   return program;
 }
 
