@@ -47,7 +47,10 @@ export function registerPredict(program: Command): void {
       '--in <file>',
       'features CSV (routed by its division column) or records .jsonl/.ndjson/.csv',
     )
-    .option('--out <file>', 'JSONL of scores to write (default: stdout)')
+    .option(
+      '--out <file>',
+      'JSONL of scores to write (default: stdout); an invalid record gets {line, error}',
+    )
     .option('--division <n>', "score every row with this division's model", wholeNumber(0))
     .option('--json', 'print one JSON summary on stdout (needs --out)')
     .action(async (opts: PredictOptions) => {
@@ -63,6 +66,7 @@ export function registerPredict(program: Command): void {
       };
       const lines: string[] = [];
       let positives = 0;
+      let invalid = 0;
       const emit = (fields: Record<string, unknown>, score: Score, division: number) => {
         positives += score.prediction;
         lines.push(JSON.stringify({ ...fields, division, ...score }));
@@ -91,7 +95,12 @@ export function registerPredict(program: Command): void {
         const predictor = pick(opts.division ?? GENERAL_DIVISION);
         for await (const { line, value } of source.rows) {
           const result = predictor.spec.computeFeatures(value);
-          if (!result.ok) throw new InputError(`${opts.in}:${line}: ${result.reason}`, opts.in, line);
+          if (!result.ok) {
+            // One bad record must not sink the batch: it gets an error line and is counted.
+            invalid++;
+            lines.push(JSON.stringify({ line, error: result.reason }));
+            continue;
+          }
           emit({ line }, predictor.scoreFeatures(result.features), predictor.manifest.division);
         }
       }
@@ -99,9 +108,10 @@ export function registerPredict(program: Command): void {
       if (opts.out) await AtomicFile.write(opts.out, text);
       else process.stdout.write(text);
       if (opts.out || opts.json) {
+        const scored = lines.length - invalid;
         output.result(
-          { scored: lines.length, positives, out: opts.out },
-          () => `scored ${lines.length} rows (${positives} predicted positive) → ${opts.out}`,
+          { scored, invalid, positives, out: opts.out },
+          () => `scored ${scored} rows (${positives} predicted positive, ${invalid} invalid) → ${opts.out}`,
         );
       }
     });
