@@ -68,7 +68,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--backend <name>',
-      'tfjs backend: auto, wasm, cpu, node, node-gpu (default: $OPP_BACKEND or auto)',
+      "tfjs backend: auto, wasm, cpu, node, node-gpu (default: $OPP_BACKEND, else the config's training.backend)",
     )
     .option('--json', 'print one JSON result on stdout')
     .action(async (opts: TrainOptions) => {
@@ -77,7 +77,7 @@ export function registerTrain(program: Command): void {
       const config = loadTrainingConfig(opts.config);
       const divisions = loadDivisionsConfig(opts.divisions);
       const spec = compileFeatureSpec(loadFeatureSpec(opts.spec));
-      const backend = await useBackend(requestedBackend(opts.backend), {
+      const backend = await useBackend(requestedBackend(opts.backend, config.training.backend), {
         announce: (line) => output.note(line),
       });
       const table = await loadTrainingData(opts.data, spec);
