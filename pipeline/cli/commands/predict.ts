@@ -67,9 +67,10 @@ export function registerPredict(program: Command): void {
       const lines: string[] = [];
       let positives = 0;
       let invalid = 0;
-      const emit = (fields: Record<string, unknown>, score: Score, division: number) => {
+      /** One output line: the row's identity, the division whose model scored it, the score. */
+      const emit = (fields: Record<string, unknown>, score: Score, model: number) => {
         positives += score.prediction;
-        lines.push(JSON.stringify({ ...fields, division, ...score }));
+        lines.push(JSON.stringify({ ...fields, model, ...score }));
       };
       const source = await openRecordFile(opts.in);
       if (source.columns && isFeaturesCsvHeader(source.columns)) {
@@ -85,7 +86,7 @@ export function registerPredict(program: Command): void {
             );
           }
           emit(
-            { record_id: table.recordIds[r] },
+            { record_id: table.recordIds[r], division: table.division[r] },
             predictor.scoreFeatures(table.x.subarray(r * d, r * d + d)),
             predictor.manifest.division,
           );

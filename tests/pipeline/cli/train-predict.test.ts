@@ -86,11 +86,36 @@ describe('opp train and opp predict', () => {
     expect(lines[0]).toEqual(
       expect.objectContaining({
         line: 1,
-        division: 0,
+        model: 0,
         probability: expect.any(Number),
         percentile: expect.any(Number),
       }),
     );
+  });
+
+  it('scores a features CSV row by row with the model of its division (fallbacks: the general one)', async () => {
+    const features = join(dir, 'features.csv');
+    expect((await run(['features', '--in', data, '--out', features, '--json'])).code).toBe(0);
+    const scores = join(dir, 'features-scores.jsonl');
+    const predict = await run(['predict', '--model', out, '--in', features, '--out', scores, '--json']);
+    expect(predict.code).toBe(0);
+    const lines = readFileSync(scores, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBe(JSON.parse(predict.stdout).scored);
+    expect(new Set(lines.map((l) => l.division)).size).toBeGreaterThan(1);
+    for (const l of lines) {
+      expect(l.model).toBe(0);
+      expect(l.record_id).toEqual(expect.any(String));
+    }
+    // The same rows scored from the records give the same probabilities.
+    const fromRecords = readFileSync(join(dir, 'scores.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const probabilities = new Set(fromRecords.filter((l) => !l.error).map((l) => l.probability));
+    expect(lines.filter((l) => probabilities.has(l.probability)).length).toBeGreaterThan(lines.length * 0.9);
   });
 
   it('refuses an unknown config key, naming it', async () => {
