@@ -26,6 +26,8 @@ export const TrainingConfigSchema = z.strictObject({
     patience: z.number().int().min(1),
     /** How to handle class imbalance; `auto` picks by cross-validation score. */
     rebalancing: z.enum(['none', 'class-weight', 'oversample', 'auto']).default('auto'),
+    /** tfjs backend when neither `--backend` nor `$OPP_BACKEND` names one; `auto`: node-gpu, node, wasm. */
+    backend: z.enum(['auto', 'wasm', 'cpu', 'node', 'node-gpu']).default('auto'),
     seed: z
       .number()
       .int()

@@ -28,11 +28,14 @@ export function parseBackendName(value: string, source = BACKEND_ENV): BackendNa
   throw new ConfigError(`${source}: unknown backend "${value}" (expected ${BackendNames.join(', ')})`);
 }
 
-/** The requested backend: the option if given, else `$OPP_BACKEND`, else `auto`. */
-export function requestedBackend(option?: string): BackendName {
+/**
+ * The requested backend: the CLI option if given, else `$OPP_BACKEND`, else the config's
+ * `training.backend`, else `auto`.
+ */
+export function requestedBackend(option?: string, configured: BackendName = 'auto'): BackendName {
   if (option) return parseBackendName(option, '--backend');
   const env = process.env[BACKEND_ENV];
-  return env ? parseBackendName(env) : 'auto';
+  return env ? parseBackendName(env) : configured;
 }
 
 /**

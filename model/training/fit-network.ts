@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { TrainingError } from '../../pipeline/errors/TrainingError.js';
 import { Random } from '../../pipeline/util/random.js';
 import { type Activation, cloneMlpWeights, initMlpWeights, type MlpWeights } from '../network/mlp-weights.js';
 import { TfMlp } from '../network/TfMlp.js';
@@ -130,10 +131,15 @@ export async function fitNetwork(
       seconds += (performance.now() - began) / 1000;
       trained += train.rows;
       const log: EpochLog = { epoch, trainLoss: lossSum / Math.max(train.rows, 1) };
+      if (!Number.isFinite(log.trainLoss)) {
+        throw new TrainingError(
+          `training loss is ${log.trainLoss} at epoch ${epoch}: check the input for extreme values`,
+        );
+      }
       if (options.validation && options.validation.rows > 0) {
         log.valLoss = await validationLoss(net, options.validation);
         if (!Number.isFinite(log.valLoss))
-          throw new Error(`validation loss is ${log.valLoss} at epoch ${epoch}`);
+          throw new TrainingError(`validation loss is ${log.valLoss} at epoch ${epoch}`);
         if (!best || log.valLoss < best.loss) best = { loss: log.valLoss, epoch, weights: net.read() };
       }
       history.push(log);

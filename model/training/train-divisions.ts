@@ -1,7 +1,6 @@
 import type { DivisionsConfig } from '../../pipeline/config/divisions-config.js';
 import { GENERAL_DIVISION } from '../../pipeline/config/divisions-config.js';
 import { ConfigError } from '../../pipeline/errors/ConfigError.js';
-import { TrainingError } from '../../pipeline/errors/TrainingError.js';
 import type { CompiledFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import type { BundleManifest } from '../bundle/bundle-manifest.js';
 import { hashJson } from '../bundle/provenance.js';
@@ -84,7 +83,9 @@ function planModels(
       if (division === GENERAL_DIVISION || table.division[i] === division) rows.push(i);
     const selected = Int32Array.from(rows);
     const positives = positivesOf(Uint8Array.from(selected, (r) => table.labels[r]!));
-    const reason = fallbackReason(selected.length, positives, config);
+    // The general model has nothing to fall back to: only trainModel's own checks apply to it.
+    const reason =
+      division === GENERAL_DIVISION ? undefined : fallbackReason(selected.length, positives, config);
     return { division, name: nameOf.get(division)!, rows: selected, ...(reason ? { reason } : {}) };
   });
   // A division that falls back needs the general model; train it even when not asked for.
@@ -101,7 +102,7 @@ function planModels(
  * model does on that division's test rows). All models share the runner, so their folds run
  * in parallel on a worker pool.
  *
- * @throws TrainingError when the general model itself cannot be trained.
+ * @throws TrainingError when the general model itself cannot be trained (e.g. a single class).
  */
 export async function trainDivisions(options: TrainDivisionsOptions): Promise<TrainDivisionsResult> {
   const { table, config, spec } = options;
@@ -113,9 +114,6 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
     );
   }
   const planned = planModels(options);
-  const general = planned.find((m) => m.division === GENERAL_DIVISION);
-  if (general?.reason)
-    throw new TrainingError(`the general model cannot be trained: ${general.reason}`, GENERAL_DIVISION);
 
   const d = table.featureNames.length;
   const trained = await Promise.all(

@@ -10,6 +10,7 @@ import { registerEndpoint } from './commands/endpoint.js';
 import { registerFeatures } from './commands/features.js';
 import { registerGate } from './commands/gate.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerPredict } from './commands/predict.js';
 import { registerRegister } from './commands/register.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
@@ -17,6 +18,7 @@ import { registerSample } from './commands/sample.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerSource } from './commands/source.js';
+import { registerTrain } from './commands/train.js';
 
 /** Builds the `opp` command line; exported so tests can run commands in-process. */
 export function createProgram(): Command {
@@ -24,21 +26,24 @@ export function createProgram(): Command {
     .description('Opportunity prediction: ingest, train, gate, register, deploy and serve')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerSample(program);
-  registerFeatures(program);
+  // In pipeline order, as `opp --help` lists them.
   registerDemo(program);
-  registerReport(program);
-  registerServe(program);
+  registerSample(program);
+  registerSource(program);
   registerIngest(program);
   registerBackfill(program);
   registerSnapshot(program);
-  registerSource(program);
+  registerFeatures(program);
+  registerTrain(program);
+  registerPredict(program);
   registerGate(program);
+  registerReport(program);
   registerRuns(program);
   registerRegister(program);
   registerDeploy(program);
-  registerAml(program);
   registerEndpoint(program);
+  registerServe(program);
+  registerAml(program);
   return program;
 }
 

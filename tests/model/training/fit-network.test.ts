@@ -102,3 +102,13 @@ describe('runFitTask', () => {
     expect(result.validationProbabilities).toHaveLength(200);
   });
 });
+
+describe('fitNetwork on broken input', () => {
+  it('stops with a TrainingError instead of returning a NaN model', async () => {
+    const data = syntheticDataset(200, 3, 6);
+    data.x[5] = Number.NaN;
+    await expect(fitNetwork(data, settings, { epochs: 1, seed: 1 })).rejects.toThrow(
+      /training loss is NaN at epoch 1/,
+    );
+  });
+});
