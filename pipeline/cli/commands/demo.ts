@@ -1,61 +1,103 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { compileFeatureSpec } from '../../features/compile-spec.js';
-import { extractFeaturesFile } from '../../features/extract-file.js';
-import { loadFeatureSpec } from '../../features/feature-spec.js';
-import { AtomicFile } from '../../io/AtomicFile.js';
-import { generateSampleRecords } from '../../sources/sample-records.js';
-import { oppPath } from '../../util/opp-home.js';
-import { defaultConfigPath } from '../../util/package-root.js';
+import { type DemoResult, type DemoServices, runDemo, SAMPLE_DATA_GATE } from '../../demo/run-demo.js';
+import { oppHome } from '../../util/opp-home.js';
 import { wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
 import { createProgress } from '../progress.js';
 
-/**
- * The whole pipeline on embedded defaults, with no cloud account. For now: sample source →
- * features; each later step joins here as it lands.
- */
+interface DemoCliOptions {
+  records: number;
+  seed: number;
+  workers: number;
+  gate: string;
+  exit?: boolean;
+  json?: boolean;
+}
+
+/** `opp demo` (= `npm start`): the whole pipeline on embedded defaults, no cloud account. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'Run the pipeline end to end on the bundled sample source (state under $OPP_HOME, default ./.opp)',
+      'Run the whole pipeline locally: sample source → ingest (Azurite) → snapshot → train → gate → register → deploy → score',
     )
-    .option('--n <count>', 'sample records to generate', wholeNumber(100), 50_000)
-    .option('--seed <n>', 'random seed', wholeNumber(0), 1)
+    .option('--records <n>', 'sample records the local source serves', wholeNumber(500), 20_000)
+    .option('--seed <n>', 'seed of the sample source and of training', wholeNumber(0), 42)
+    .option('--workers <n>', 'worker threads for training', wholeNumber(1), availableParallelism())
+    .option('--gate <file>', 'gate config for the sample data', SAMPLE_DATA_GATE)
+    .option('--exit', 'stop everything after scoring the examples (default: keep serving until Ctrl-C)')
     .option('--json', 'print one JSON result on stdout')
-    .action(async (opts: { n: number; seed: number; json?: boolean }) => {
+    .action(async (opts: DemoCliOptions) => {
       const output = createOutput(Boolean(opts.json));
-      const records = oppPath('demo', 'records.jsonl');
-      const features = oppPath('demo', 'features.csv');
-
-      output.note(`1/2 sample source: ${opts.n} records (seed ${opts.seed}) → ${records}`);
-      const progress = createProgress('sample', opts.n);
-      const file = await AtomicFile.create(records);
+      const services: DemoServices = { stop: async () => undefined };
+      let stopping = false;
+      const stop = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        output.note('stopping the endpoint, its servers, the sample source and Azurite...');
+        await services.stop();
+        process.exit(code);
+      };
+      const onSignal = () => void stop(130);
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let result: DemoResult;
       try {
-        let i = 0;
-        for (const record of generateSampleRecords({ n: opts.n, seed: opts.seed })) {
-          await file.write(`${JSON.stringify(record)}\n`);
-          if (++i % 5000 === 0) progress.update(i);
-        }
-        progress.update(opts.n);
-        await file.commit();
+        result = await runDemo(
+          {
+            records: opts.records,
+            seed: opts.seed,
+            workers: opts.workers,
+            gate: opts.gate,
+            progress: {
+              step: (title) => output.note(title),
+              bar: (label, total, unit) => {
+                const bar = createProgress(label, total, unit, { detail: true });
+                return { update: (done, detail) => bar.update(done, { detail: detail ?? '' }), stop: () => bar.stop() };
+              },
+            },
+          },
+          services,
+        );
       } catch (error) {
-        await file.abort();
+        await services.stop();
         throw error;
-      } finally {
-        progress.stop();
       }
-
-      output.note(`2/2 features: ${records} → ${features}`);
-      const spec = compileFeatureSpec(loadFeatureSpec(defaultConfigPath('features.json')));
-      const result = await extractFeaturesFile(spec, records, features, {
-        rejects: oppPath('demo', 'rejects.jsonl'),
-      });
-      output.result({ records, features: result }, () =>
-        [
-          `records   ${records}`,
-          `features  ${features}: ${result.kept} rows (${result.positives} positive), ${result.excluded} excluded, ${result.invalid} invalid${result.rejects ? ` (${result.rejects})` : ''}`,
-        ].join('\n'),
-      );
+      output.result(result, () => describe(result));
+      if (opts.exit) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await services.stop();
+        return;
+      }
+      output.note(`\nserving at ${result.deployment.url}/score: Ctrl-C stops everything`);
+      await new Promise<never>(() => undefined);
     });
+}
+
+function describe(r: DemoResult): string {
+  const models = r.training.models
+    .map((m) => `    division ${m.division}: ${m.status}${m.testAuc !== undefined ? `, test AUC ${m.testAuc.toFixed(3)}` : ''}`)
+    .join('\n');
+  const examples = r.examples
+    .map((e) => `    ${e.name}: HTTP ${e.status}\n      ${JSON.stringify(e.response).slice(0, 400)}`)
+    .join('\n');
+  return [
+    '',
+    `opp demo finished in ${r.seconds.toFixed(0)} s; everything is under ${oppHome()}`,
+    `  source      ${r.source.records} sample records at ${r.source.url}`,
+    `  ingest      backfill: ${r.backfill.windows} windows (${r.backfill.skipped} re-used), ${r.backfill.listed} listed, ${r.backfill.kept} training rows, ${r.backfill.excluded} excluded, ${r.backfill.quarantined} quarantined; incremental: ${r.ingest.listed} listed, watermark ${r.ingest.watermark}`,
+    `  storage     Azurite data in ${r.storage.azurite}`,
+    `  snapshot    ${r.snapshot.id.slice(0, 16)}… ${r.snapshot.rows} rows, ${r.snapshot.positives} positive${r.snapshot.reused ? ' (re-used)' : ''}`,
+    `  models      ${r.training.out}${r.training.reused ? ' (re-used)' : ` trained in ${r.training.seconds.toFixed(0)} s`}`,
+    models,
+    `  gate        ${r.gate.passed ? 'passed' : 'FAILED'} (${r.gate.config})${r.gate.reasons.length ? `\n${r.gate.reasons.map((x) => `    ${x}`).join('\n')}` : ''}`,
+    `  registry    ${r.registry.name} version ${r.registry.version} (${r.registry.stage})`,
+    `  endpoint    ${r.deployment.endpoint} at ${r.deployment.url}, serving version ${r.deployedVersion}, traffic ${JSON.stringify(r.deployment.traffic)}`,
+    '  examples',
+    examples,
+    `  report      ${r.report}`,
+    `  try         curl -s ${r.deployment.url}/score -H 'Content-Type: application/json' -d '${JSON.stringify(r.examples[0]?.request ?? {})}'`,
+  ].join('\n');
 }
