@@ -31,6 +31,8 @@ export interface ParzenEstimatorOptions {
   bandwidth?: 'neighbour' | 'scott';
   /** Scale of the `scott` rule (Optuna: 0.2). @default 0.2 */
   scottScale?: number;
+  /** Experimental: leave out each numeric kernel's 1/σ (as Optuna 3.1's truncnorm.logpdf does), which weights kernels by σ. @default false */
+  omitKernelScale?: boolean;
 }
 
 /** Scale of the multivariate bandwidth rule (Optuna's SIGMA0_MAGNITUDE; Falkner et al. 2018). */
@@ -49,6 +51,7 @@ interface NumericDimension {
   readonly low: number;
   readonly high: number;
   readonly step: number | undefined;
+  readonly omitScale: boolean;
 }
 
 interface CategoricalDimension {
@@ -195,7 +198,16 @@ function numericDimension(
   const logZ = muArray.map((mu, k) =>
     logNormalMass((low - mu) / sigmaArray[k]!, (high - mu) / sigmaArray[k]!),
   );
-  return { kind: 'numeric', mus: muArray, sigmas: sigmaArray, logZ, low, high, step };
+  return {
+    kind: 'numeric',
+    mus: muArray,
+    sigmas: sigmaArray,
+    logZ,
+    low,
+    high,
+    step,
+    omitScale: options.omitKernelScale ?? false,
+  };
 }
 
 /**
@@ -244,7 +256,7 @@ function logKernel(dim: Dimension, k: number, x: number): number {
   const sigma = dim.sigmas[k]!;
   if (dim.step !== undefined) return logTruncatedNormalBinMass(x, dim.step, mu, sigma, dim.low, dim.high);
   if (x < dim.low || x > dim.high) return Number.NEGATIVE_INFINITY;
-  return logNormalPdf((x - mu) / sigma) - Math.log(sigma) - dim.logZ[k]!;
+  return logNormalPdf((x - mu) / sigma) - (dim.omitScale ? 0 : Math.log(sigma)) - dim.logZ[k]!;
 }
 
 function normalise(row: number[]): number[] {

@@ -116,6 +116,7 @@ export class TpeSampler implements Sampler {
       multivariate: options.multivariate ?? false,
       ...(options.bandwidth ? { bandwidth: options.bandwidth } : {}),
       ...(options.scottScale ? { scottScale: options.scottScale } : {}),
+      ...(options.omitKernelScale ? { omitKernelScale: true } : {}),
     };
     if (!(this.startupTrials >= 0))
       throw new RangeError(`startupTrials must be non-negative, but got ${this.startupTrials}`);

@@ -78,6 +78,8 @@ export class TrialWorkerPool implements TrialExecutor {
 
   private spawn(): Worker {
     return new Worker(TRIAL_WORKER_PATH, {
+      // Flags that only make sense for the main entry (e.g. --input-type of `node -e`) break a worker.
+      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
       workerData: {
         module: this.objective.module,
         exportName: this.objective.exportName ?? DEFAULT_OBJECTIVE_EXPORT,
