@@ -19,20 +19,23 @@ export interface ParzenEstimatorOptions {
   /** Let the box's end points count as neighbours of the outermost kernels. @default false */
   considerEndpoints?: boolean;
   /**
-   * One joint kernel per observation over all dimensions, with a Scott-like bandwidth
-   * 0.2·n^(−1/(d+4))·width (Falkner et al. 2018; Watanabe 2023, §3.3), instead of σ from the
-   * distance to each kernel's neighbours in each dimension. @default false
+   * Whether the estimator models several parameters jointly (kernels are always joint over the
+   * dimensions given); only changes the default `bandwidth`, as in Optuna. @default false
    */
   multivariate?: boolean;
   /**
-   * How σ is chosen: `neighbour` (distance to the neighbouring centres, per dimension) or
-   * `scott` (the Scott-like rule above). @default 'scott' when multivariate, else 'neighbour'
+   * How σ is chosen: `neighbour` (hyperopt's rule: the larger distance to the neighbouring
+   * centres, per dimension) or `scott` (0.2·n^(−1/(d+4))·width, Optuna's multivariate rule after
+   * Falkner et al. 2018). @default 'scott' when multivariate, else 'neighbour'
    */
   bandwidth?: 'neighbour' | 'scott';
   /** Scale of the `scott` rule (Optuna: 0.2). @default 0.2 */
   scottScale?: number;
-  /** Experimental: leave out each numeric kernel's 1/σ (as Optuna 3.1's truncnorm.logpdf does), which weights kernels by σ. @default false */
-  omitKernelScale?: boolean;
+  /**
+   * When set, σ is clipped from below at this share of the range instead of by the magic clip
+   * (Watanabe 2023's minimum bandwidth factor). @default undefined
+   */
+  minBandwidthFactor?: number;
 }
 
 /** Scale of the multivariate bandwidth rule (Optuna's SIGMA0_MAGNITUDE; Falkner et al. 2018). */
@@ -51,7 +54,6 @@ interface NumericDimension {
   readonly low: number;
   readonly high: number;
   readonly step: number | undefined;
-  readonly omitScale: boolean;
 }
 
 interface CategoricalDimension {
@@ -184,9 +186,11 @@ function numericDimension(
   }
   const maxSigma = width;
   const minSigma =
-    (options.magicClip ?? true)
-      ? width / Math.min(MAGIC_CLIP_MAX_KERNELS, 1 + n + (prior ? 1 : 0))
-      : MIN_SIGMA;
+    options.minBandwidthFactor !== undefined
+      ? options.minBandwidthFactor * width
+      : (options.magicClip ?? true)
+        ? width / Math.min(MAGIC_CLIP_MAX_KERNELS, 1 + n + (prior ? 1 : 0))
+        : MIN_SIGMA;
   sigmas = sigmas.map((s) => Math.min(maxSigma, Math.max(minSigma, s)));
   const mus = [...observed];
   if (prior) {
@@ -206,7 +210,6 @@ function numericDimension(
     low,
     high,
     step,
-    omitScale: options.omitKernelScale ?? false,
   };
 }
 
@@ -256,7 +259,7 @@ function logKernel(dim: Dimension, k: number, x: number): number {
   const sigma = dim.sigmas[k]!;
   if (dim.step !== undefined) return logTruncatedNormalBinMass(x, dim.step, mu, sigma, dim.low, dim.high);
   if (x < dim.low || x > dim.high) return Number.NEGATIVE_INFINITY;
-  return logNormalPdf((x - mu) / sigma) - (dim.omitScale ? 0 : Math.log(sigma)) - dim.logZ[k]!;
+  return logNormalPdf((x - mu) / sigma) - Math.log(sigma) - dim.logZ[k]!;
 }
 
 function normalise(row: number[]): number[] {

@@ -70,10 +70,13 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
   const isModule = typeof options.objective !== 'function';
   const workers = Math.max(1, options.workers ?? (isModule ? availableParallelism() : 1));
   const toRun = Math.max(0, options.trials - study.trials.length);
+  if (toRun === 0)
+    return { study, trials: study.trials, ...bestOf(study), ran: 0, ...countStates(study.trials) };
+  const lanes = Math.min(workers, toRun);
   const executor: TrialExecutor =
     typeof options.objective === 'function'
       ? inThreadExecutor(options.objective)
-      : await TrialWorkerPool.start(options.objective, Math.min(workers, Math.max(toRun, 1)));
+      : await TrialWorkerPool.start(options.objective, lanes);
   let started = 0;
   let ran = 0;
   const lane = async (): Promise<void> => {
@@ -93,7 +96,7 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(workers, Math.max(toRun, 1)) }, lane));
+    await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     await executor.close();
   }

@@ -52,37 +52,76 @@ export function defaultWeights(n: number): number[] {
   return weights;
 }
 
-/** Options of {@link TpeSampler}; defaults follow Optuna's `TPESampler` except where stated. */
-export interface TpeSamplerOptions extends ParzenEstimatorOptions {
+/** Default share of a range below which σ of l(x)'s kernels may not fall (see `goodMinBandwidth`). */
+export const DEFAULT_GOOD_MIN_BANDWIDTH = 0.03;
+
+/**
+ * Options of {@link TpeSampler}. The defaults are opp's, chosen by the ablation in
+ * tests/bench/RESULTS.md; {@link OPTUNA_TPE_OPTIONS} gives Optuna's `TPESampler` defaults.
+ */
+export interface TpeSamplerOptions {
   /** Seed of every random draw; same seed and same history ⇒ same suggestion. @default 0 */
   seed?: number;
-  /** Finished (complete or pruned) trials drawn at random before TPE starts. @default 10 */
+  /** Finished (complete or pruned) trials drawn before TPE starts. @default 10 */
   startupTrials?: number;
-  /** Candidates drawn from l(x), of which the best by log l − log g is proposed. @default 24 */
+  /** How start-up trials are drawn: independently at random, or as a Latin hypercube. @default 'latin-hypercube' */
+  startup?: 'random' | 'latin-hypercube';
+  /** Candidates drawn from l(x), of which the best by log l − log g is proposed. @default 48 */
   eiCandidates?: number;
   /** Number of good trials given the number of trials. @default {@link defaultGamma} */
   gamma?: (n: number) => number;
   /** Kernel weights given a group's size, oldest first. @default {@link defaultWeights} */
   weights?: (n: number) => number[];
   /**
+   * Joint kernels over the parameters that exist together (Falkner et al. 2018; Watanabe 2023
+   * §3.3 finds it helps), instead of one independent TPE per parameter. @default true
+   */
+  multivariate?: boolean;
+  /** σ rule (see {@link ParzenEstimatorOptions.bandwidth}). @default 'neighbour' */
+  bandwidth?: 'neighbour' | 'scott';
+  /** Scale of the `scott` rule. @default 0.2 */
+  scottScale?: number;
+  /** Add the wide prior kernel. @default true */
+  considerPrior?: boolean;
+  /** Weight of the prior kernel (observations weigh 1). @default 2 */
+  priorWeight?: number;
+  /** Let the box's ends count as neighbours. @default false */
+  considerEndpoints?: boolean;
+  /** Magic clip for g(x) (and for l(x) when `goodMinBandwidth` is null). @default true */
+  magicClip?: boolean;
+  /**
+   * Floor of σ in l(x), as a share of each range, replacing the magic clip there (which, with
+   * few good trials, keeps l(x) almost as wide as the prior and TPE close to random search);
+   * null keeps the magic clip, as Optuna does. @default 0.03
+   */
+  goodMinBandwidth?: number | null;
+  /**
    * Count running trials as bad ones ("constant liar", Ginsbourger et al. 2010), so parallel
    * workers do not all propose the same point. No effect on serial studies. @default true
    */
   constantLiar?: boolean;
-  /** How start-up trials are drawn: independently at random, or as a Latin hypercube. @default 'random' */
-  startup?: 'random' | 'latin-hypercube';
 }
+
+/** Optuna 3.x's `TPESampler()` defaults, for comparisons (univariate, random start-up, 24 candidates). */
+export const OPTUNA_TPE_OPTIONS: Readonly<TpeSamplerOptions> = {
+  startup: 'random',
+  eiCandidates: 24,
+  multivariate: false,
+  bandwidth: 'neighbour',
+  priorWeight: 1,
+  goodMinBandwidth: null,
+};
 
 /**
  * The Tree-structured Parzen Estimator (Bergstra et al. 2011, "Algorithms for Hyper-Parameter
- * Optimization", NeurIPS; Watanabe 2023, arXiv:2304.11127). After `startupTrials` random
+ * Optimization", NeurIPS; Watanabe 2023, arXiv:2304.11127). After `startupTrials` start-up
  * trials, each proposal splits the trials into the γ best (good) and the rest (bad), fits
  * Parzen estimators l(x) to the good and g(x) to the bad, draws `eiCandidates` points from
  * l(x) and proposes the one with the largest log l(x) − log g(x), which maximises expected
  * improvement under TPE's model.
  *
- * Conditional parameters: each parameter (or, with `multivariate`, each group of parameters
- * sharing one condition) is modelled from only the trials in which it existed, and sampled
+ * Conditional parameters: each group of parameters sharing one condition (each parameter,
+ * without `multivariate`) is modelled from only the trials in which it existed, and sampled
  * only when its condition holds given the parameters already chosen: the "tree" of TPE.
  *
  * @example
@@ -92,36 +131,43 @@ export interface TpeSamplerOptions extends ParzenEstimatorOptions {
 export class TpeSampler implements Sampler {
   private readonly seed: number;
   private readonly startupTrials: number;
+  private readonly startup: 'random' | 'latin-hypercube';
   private readonly eiCandidates: number;
   private readonly gamma: (n: number) => number;
   private readonly weights: (n: number) => number[];
   private readonly constantLiar: boolean;
-  private readonly startup: 'random' | 'latin-hypercube';
-  private readonly estimatorOptions: ParzenEstimatorOptions;
+  private readonly multivariate: boolean;
+  private readonly goodOptions: ParzenEstimatorOptions;
+  private readonly badOptions: ParzenEstimatorOptions;
 
-  /** @throws RangeError for a non-positive candidate count or negative start-up count. */
+  /** @throws RangeError for a non-positive candidate count, a negative start-up count or bandwidth floor. */
   constructor(options: TpeSamplerOptions = {}) {
     this.seed = options.seed ?? 0;
     this.startupTrials = options.startupTrials ?? 10;
-    this.eiCandidates = options.eiCandidates ?? 24;
+    this.startup = options.startup ?? 'latin-hypercube';
+    this.eiCandidates = options.eiCandidates ?? 48;
     this.gamma = options.gamma ?? defaultGamma;
     this.weights = options.weights ?? defaultWeights;
     this.constantLiar = options.constantLiar ?? true;
-    this.startup = options.startup ?? 'random';
-    this.estimatorOptions = {
+    this.multivariate = options.multivariate ?? true;
+    this.badOptions = {
       considerPrior: options.considerPrior ?? true,
-      priorWeight: options.priorWeight ?? 1,
+      priorWeight: options.priorWeight ?? 2,
       magicClip: options.magicClip ?? true,
       considerEndpoints: options.considerEndpoints ?? false,
-      multivariate: options.multivariate ?? false,
-      ...(options.bandwidth ? { bandwidth: options.bandwidth } : {}),
-      ...(options.scottScale ? { scottScale: options.scottScale } : {}),
-      ...(options.omitKernelScale ? { omitKernelScale: true } : {}),
+      multivariate: this.multivariate,
+      bandwidth: options.bandwidth ?? 'neighbour',
+      ...(options.scottScale === undefined ? {} : { scottScale: options.scottScale }),
     };
+    const floor =
+      options.goodMinBandwidth === undefined ? DEFAULT_GOOD_MIN_BANDWIDTH : options.goodMinBandwidth;
+    this.goodOptions = floor === null ? this.badOptions : { ...this.badOptions, minBandwidthFactor: floor };
     if (!(this.startupTrials >= 0))
       throw new RangeError(`startupTrials must be non-negative, but got ${this.startupTrials}`);
     if (!(this.eiCandidates >= 1))
       throw new RangeError(`eiCandidates must be at least 1, but got ${this.eiCandidates}`);
+    if (floor !== null && !(floor > 0 && floor <= 1))
+      throw new RangeError(`goodMinBandwidth must be in (0, 1] or null, but got ${floor}`);
   }
 
   sample(space: SearchSpace, trials: readonly ObservedTrial[], number: number): Params {
@@ -134,7 +180,7 @@ export class TpeSampler implements Sampler {
     }
     const { good, bad } = this.split(trials);
     const params: Record<string, ParamValue> = {};
-    for (const group of parameterGroups(space, this.estimatorOptions.multivariate ?? false)) {
+    for (const group of parameterGroups(space, this.multivariate)) {
       if (!isActive(group[0]!, params)) continue;
       const values = this.sampleGroup(group, good, bad, random);
       group.forEach((spec, i) => {
@@ -159,8 +205,8 @@ export class TpeSampler implements Sampler {
     random: Random,
   ): ParamValue[] {
     const distributions = group.map((spec) => spec.distribution);
-    const below = this.estimator(group, good);
-    const above = this.estimator(group, bad);
+    const below = this.estimator(group, good, true);
+    const above = this.estimator(group, bad, false);
     let best: number[] | undefined;
     let bestScore = Number.NEGATIVE_INFINITY;
     for (const candidate of below.sample(random, this.eiCandidates)) {
@@ -173,7 +219,11 @@ export class TpeSampler implements Sampler {
     return best!.map((x, i) => decodeValue(distributions[i]!, x));
   }
 
-  private estimator(group: readonly ParamSpec[], trials: readonly ObservedTrial[]): ParzenEstimator {
+  private estimator(
+    group: readonly ParamSpec[],
+    trials: readonly ObservedTrial[],
+    good: boolean,
+  ): ParzenEstimator {
     const having = trials
       .filter((t) => group.every((spec) => t.params[spec.name] !== undefined))
       .sort((a, b) => a.number - b.number);
@@ -185,7 +235,7 @@ export class TpeSampler implements Sampler {
       group.map((spec) => spec.distribution),
       observations,
       weights,
-      this.estimatorOptions,
+      good ? this.goodOptions : this.badOptions,
     );
   }
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Sampler } from '../../model/hpo/random-sampler.js';
 import { RandomSampler } from '../../model/hpo/random-sampler.js';
-import { TpeSampler } from '../../model/hpo/sampler.js';
+import { OPTUNA_TPE_OPTIONS, TpeSampler } from '../../model/hpo/sampler.js';
 import { Study } from '../../model/hpo/study.js';
 import { TEST_FUNCTIONS, type TestFunction } from '../../model/hpo/test-functions.js';
 import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
@@ -22,8 +22,10 @@ const run = promisify(execFile);
 
 const SAMPLERS: Record<string, (seed: number) => Sampler> = {
   tpe: (seed) => new TpeSampler({ seed }),
+  'tpe-optuna-defaults': (seed) => new TpeSampler({ ...OPTUNA_TPE_OPTIONS, seed }),
+  'tpe-magic-clip': (seed) => new TpeSampler({ seed, goodMinBandwidth: null }),
   'tpe-univariate': (seed) => new TpeSampler({ seed, multivariate: false }),
-  'tpe-multivariate': (seed) => new TpeSampler({ seed, multivariate: true }),
+  'tpe-random-startup': (seed) => new TpeSampler({ seed, startup: 'random' }),
   random: (seed) => new RandomSampler({ seed }),
 };
 

@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contains, isActive, type Params, type SearchSpace } from '../../../model/hpo/distributions.js';
 import { RandomSampler, type Sampler } from '../../../model/hpo/random-sampler.js';
-import { defaultGamma, defaultWeights, rankTrials, TpeSampler } from '../../../model/hpo/sampler.js';
+import {
+  defaultGamma,
+  defaultWeights,
+  OPTUNA_TPE_OPTIONS,
+  rankTrials,
+  TpeSampler,
+} from '../../../model/hpo/sampler.js';
 import { loadSearchSpace } from '../../../model/hpo/search-space.js';
 import { Study } from '../../../model/hpo/study.js';
 import type { ObservedTrial } from '../../../model/hpo/trial.js';
