@@ -75,11 +75,8 @@ describe('TPE heuristics', () => {
 });
 
 describe.each([
-  ['TPE univariate', (seed: number) => new TpeSampler({ seed })],
-  [
-    'TPE multivariate',
-    (seed: number) => new TpeSampler({ seed, multivariate: true, startup: 'latin-hypercube' }),
-  ],
+  ['TPE (opp defaults: multivariate)', (seed: number) => new TpeSampler({ seed })],
+  ['TPE (Optuna defaults: univariate)', (seed: number) => new TpeSampler({ ...OPTUNA_TPE_OPTIONS, seed })],
   ['random', (seed: number) => new RandomSampler({ seed })],
 ])('%s sampler on the seed search space', (_name, make) => {
   it('respects bounds, types, grids and conditions in every suggestion', async () => {
