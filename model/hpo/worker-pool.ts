@@ -30,8 +30,10 @@ interface Slot {
  */
 export class TrialWorkerPool implements TrialExecutor {
   private readonly slots: Slot[] = [];
-  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private readonly waiting: { resolve: (slot: Slot) => void; reject: (error: Error) => void }[] = [];
   private closed = false;
+  /** Set when a replacement worker cannot load the objective: no more trials can run. */
+  private fatal: Error | undefined;
 
   private constructor(
     private readonly objective: ObjectiveModule,
@@ -118,7 +120,10 @@ export class TrialWorkerPool implements TrialExecutor {
           this.listen(slot);
           this.release(slot);
         },
-        () => undefined,
+        (error: Error) => {
+          this.fatal = error;
+          for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+        },
       );
     });
   }
@@ -132,18 +137,19 @@ export class TrialWorkerPool implements TrialExecutor {
 
   /** An idle slot, marked busy at once so two callers never get the same one. */
   private idleSlot(): Promise<Slot> {
+    if (this.fatal) return Promise.reject(this.fatal);
     const slot = this.slots.find((s) => !s.busy);
     if (slot) {
       slot.busy = true;
       return Promise.resolve(slot);
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   /** Hands a slot that became idle to the next waiting caller, or marks it idle. */
   private release(slot: Slot): void {
     const next = this.waiting.shift();
-    if (next) next(slot);
+    if (next) next.resolve(slot);
     else slot.busy = false;
   }
 }

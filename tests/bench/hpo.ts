@@ -3,14 +3,19 @@
  * (shared/anchors/reference_hpo.py, Debian python3-optuna) on Branin, Hartmann-6 and a 10-D
  * shifted sphere: median best value over seeds at each budget. A benchmark, not a test.
  *
- *   npm run bench:hpo -- [--seeds 10] [--budgets 20,50,100] [--no-optuna] [--samplers tpe,random,...]
+ *   npm run bench:hpo -- [--seeds 30] [--seed-offset 0] [--budgets 20,50,100] [--no-optuna]
+ *                        [--samplers tpe,tpe-optuna-defaults,random,...]
  *
- * Environment: OPP_REFERENCE_HPO (path of reference_hpo.py), OPP_PYTHON (default /usr/bin/python3).
+ * Our samplers use seeds offset..offset+seeds−1; Optuna always uses 0..seeds−1 (its script).
+ *
+ * Environment: OPP_REFERENCE_HPO (path of reference_hpo.py), OPP_PYTHON (default /usr/bin/python3),
+ * OPP_OPTUNA_RESULTS (a file with the script's saved output, to skip re-running Optuna).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { erfc } from '../../model/hpo/numerics.js';
 import type { Sampler } from '../../model/hpo/random-sampler.js';
 import { RandomSampler } from '../../model/hpo/random-sampler.js';
 import { OPTUNA_TPE_OPTIONS, TpeSampler } from '../../model/hpo/sampler.js';
@@ -34,15 +39,23 @@ interface Args {
   budgets: number[];
   optuna: boolean;
   samplers: string[];
+  seedOffset: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 10, budgets: [20, 50, 100], optuna: true, samplers: ['tpe', 'random'] };
+  const args: Args = {
+    seeds: 30,
+    budgets: [20, 50, 100],
+    optuna: true,
+    samplers: ['tpe', 'tpe-optuna-defaults', 'random'],
+    seedOffset: 0,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--seeds') args.seeds = Number(argv[++i]);
     else if (a === '--budgets') args.budgets = argv[++i]!.split(',').map(Number);
     else if (a === '--no-optuna') args.optuna = false;
+    else if (a === '--seed-offset') args.seedOffset = Number(argv[++i]);
     else if (a === '--samplers') args.samplers = argv[++i]!.split(',');
     else throw new Error(`unknown argument ${a}`);
   }
@@ -79,7 +92,17 @@ interface OptunaLine {
   optuna: string;
 }
 
+function parseOptuna(text: string): Map<string, OptunaLine> {
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as OptunaLine);
+  return new Map(lines.map((l) => [l.function, l]));
+}
+
 async function runOptuna(args: Args): Promise<Map<string, OptunaLine> | string> {
+  const saved = process.env.OPP_OPTUNA_RESULTS;
+  if (saved) return parseOptuna(readFileSync(saved, 'utf8'));
   const script =
     process.env.OPP_REFERENCE_HPO ?? join(PACKAGE_ROOT, '..', 'shared', 'anchors', 'reference_hpo.py');
   const python = process.env.OPP_PYTHON ?? '/usr/bin/python3';
@@ -92,11 +115,7 @@ async function runOptuna(args: Args): Promise<Map<string, OptunaLine> | string> 
         maxBuffer: 1 << 24,
       },
     );
-    const lines = stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as OptunaLine);
-    return new Map(lines.map((l) => [l.function, l]));
+    return parseOptuna(stdout);
   } catch (error) {
     return `Optuna run failed (apt-get install -y python3-optuna?): ${(error as Error).message.split('\n')[0]}`;
   }
@@ -144,26 +163,23 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    `HPO benchmark: ${args.seeds} seeds (0..${args.seeds - 1}), minimisation, median of the best value found within each budget`,
+    `HPO benchmark: ${args.seeds} seeds (opp ${args.seedOffset}..${args.seedOffset + args.seeds - 1}, Optuna 0..${args.seeds - 1}); minimisation; median of the best value found within each budget`,
   );
   console.log(table(header, rows));
   if (typeof optuna === 'string') console.log(`Optuna: ${optuna}`);
   else if (args.samplers.includes('tpe')) {
-    console.log('\nopp tpe vs Optuna TPE, per seed (same seed index, different RNGs): wins/ties/losses');
+    console.log(
+      '\nopp tpe vs Optuna TPE: P(ours < theirs) over all seed pairs (0.5 = even), and the two-sided Mann-Whitney p-value',
+    );
     for (const fn of TEST_FUNCTIONS) {
       const ours = results.get(fn.name)!.get('tpe')!;
       const theirs = optuna.get(fn.name)!;
       const cells = args.budgets.map((b, j) => {
-        let w = 0;
-        let t = 0;
-        let l = 0;
-        ours.forEach((s, i) => {
-          const o = theirs.best[String(b)]![i]!;
-          if (s[j]! < o) w++;
-          else if (s[j]! === o) t++;
-          else l++;
-        });
-        return `@${b} ${w}/${t}/${l}`;
+        const test = mannWhitney(
+          ours.map((s) => s[j]!),
+          theirs.best[String(b)]!,
+        );
+        return `@${b} ${test.probability.toFixed(2)} (p=${test.p.toFixed(3)})`;
       });
       console.log(`  ${fn.name.padEnd(10)} ${cells.join('  ')}`);
     }
@@ -175,6 +191,19 @@ async function main(): Promise<void> {
   const trialsPerSampler = TEST_FUNCTIONS.length * args.seeds * Math.max(...args.budgets);
   for (const [name, s] of seconds)
     console.log(`  opp ${name}: ${((s / trialsPerSampler) * 1000).toFixed(2)} ms per trial`);
+}
+
+/**
+ * Mann-Whitney U of "a is lower than b": the share of pairs (a_i, b_j) with a_i < b_j (ties
+ * count half) and its two-sided p-value by the normal approximation (no tie correction).
+ */
+function mannWhitney(a: readonly number[], b: readonly number[]): { probability: number; p: number } {
+  let u = 0;
+  for (const x of a) for (const y of b) u += x < y ? 1 : x === y ? 0.5 : 0;
+  const n = a.length * b.length;
+  const sd = Math.sqrt((n * (a.length + b.length + 1)) / 12);
+  const z = Math.abs(u - n / 2) / sd;
+  return { probability: u / n, p: erfc(z / Math.SQRT2) };
 }
 
 function fmt(x: number): string {
