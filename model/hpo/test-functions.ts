@@ -118,3 +118,12 @@ export async function braninEpochsObjective(params: Params, reporter: TrialRepor
   }
   return loss;
 }
+
+/**
+ * An objective module export whose worker thread dies (exit code 3) when x1 < 0, as an
+ * out-of-memory crash would: the study must fail that trial and go on with a new thread.
+ */
+export async function crashingBraninObjective(params: Params): Promise<number> {
+  if ((params.x1 as number) < 0) process.exit(3);
+  return branin.evaluate(params);
+}

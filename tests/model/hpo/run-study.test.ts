@@ -57,6 +57,25 @@ describe('runStudy', () => {
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
+  it('fails the trial of a worker thread that dies, and carries on with a new thread', async () => {
+    const result = await runStudy({
+      name: 'crash',
+      space: branin.space,
+      objective: { module: BUILT_FUNCTIONS, exportName: 'crashingBraninObjective' },
+      trials: 10,
+      workers: 2,
+      seed: 1,
+    });
+    expect(result.trials).toHaveLength(10);
+    for (const t of result.trials) {
+      if ((t.params.x1 as number) < 0)
+        expect(t).toMatchObject({ state: 'failed', error: expect.stringMatching(/exited with code 3/) });
+      else expect(t.state).toBe('complete');
+    }
+    expect(result.failed).toBeGreaterThan(0);
+    expect(result.complete).toBeGreaterThan(0);
+  });
+
   it('prunes exactly the trials whose best loss falls behind the median of earlier complete trials', async () => {
     const startupTrials = 4;
     const result = await runStudy({
