@@ -18,6 +18,7 @@ export {
   RandomSampler,
   type RandomSamplerOptions,
   type Sampler,
+  sampleSpaceLatinHypercube,
   sampleSpaceUniform,
   trialRandom,
 } from './random-sampler.js';
@@ -29,9 +30,11 @@ export {
   type StudyProgress,
 } from './run-study.js';
 export {
+  DEFAULT_GOOD_MIN_BANDWIDTH,
   defaultGamma,
   defaultWeights,
   hyperoptGamma,
+  OPTUNA_TPE_OPTIONS,
   parameterGroups,
   rankTrials,
   TpeSampler,
