@@ -133,7 +133,7 @@ async function main(): Promise<void> {
       if (!make) throw new Error(`unknown sampler ${name} (known: ${Object.keys(SAMPLERS).join(', ')})`);
       const started = performance.now();
       const perSeed: number[][] = [];
-      for (let seed = 0; seed < args.seeds; seed++)
+      for (let seed = args.seedOffset; seed < args.seedOffset + args.seeds; seed++)
         perSeed.push(await bestByBudget(fn, make(seed), args.budgets));
       seconds.set(name, (seconds.get(name) ?? 0) + (performance.now() - started) / 1000);
       bySampler.set(name, perSeed);
