@@ -3,6 +3,7 @@ import { appendFile, mkdir, readFile, truncate, writeFile } from 'node:fs/promis
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { StudyError } from '../../pipeline/errors/StudyError.js';
+import { acquireStudyLock, releaseStudyLock } from './study-file-lock.js';
 import { checkHeader, type StudyHeader, type StudyStorage } from './study-storage.js';
 import type { TrialRecord } from './trial.js';
 
@@ -24,7 +25,8 @@ const TrialLine = z.strictObject({
  * A study in a JSON-lines file: a header line (`"kind": "study"`, with the search space),
  * then one line appended per finished trial. A process killed mid-study loses only its running
  * trials; a half-written last line is dropped on the next open. One process writes a file at
- * a time (its worker threads report to it); for several machines use a shared store (see
+ * a time (its worker threads report to it), enforced by a `<file>.lock` holding its process id
+ * (a lock whose process has died is taken over); for several machines use a shared store (see
  * {@link StudyStorage}).
  *
  * @example
@@ -40,8 +42,24 @@ export class JsonLinesStudyStorage implements StudyStorage {
   constructor(readonly file: string) {}
 
   async open(header: StudyHeader): Promise<TrialRecord[]> {
+    await mkdir(dirname(this.file), { recursive: true });
+    acquireStudyLock(this.file);
+    try {
+      return await this.load(header);
+    } catch (error) {
+      releaseStudyLock(this.file);
+      throw error;
+    }
+  }
+
+  /** Releases the study file's lock (see {@link acquireStudyLock}). */
+  async close(): Promise<void> {
+    await this.writes;
+    releaseStudyLock(this.file);
+  }
+
+  private async load(header: StudyHeader): Promise<TrialRecord[]> {
     if (!existsSync(this.file)) {
-      await mkdir(dirname(this.file), { recursive: true });
       await writeFile(this.file, `${JSON.stringify({ kind: 'study', ...header })}\n`, { flag: 'wx' });
       this.trials = [];
       this.nextNumber = 0;

@@ -73,10 +73,16 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
   if (toRun === 0)
     return { study, trials: study.trials, ...bestOf(study), ran: 0, ...countStates(study.trials) };
   const lanes = Math.min(workers, toRun);
-  const executor: TrialExecutor =
-    typeof options.objective === 'function'
-      ? inThreadExecutor(options.objective)
-      : await TrialWorkerPool.start(options.objective, lanes);
+  let executor: TrialExecutor;
+  try {
+    executor =
+      typeof options.objective === 'function'
+        ? inThreadExecutor(options.objective)
+        : await TrialWorkerPool.start(options.objective, lanes);
+  } catch (error) {
+    await study.close();
+    throw error;
+  }
   let started = 0;
   let ran = 0;
   const lane = async (): Promise<void> => {
@@ -99,6 +105,7 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
     await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     await executor.close();
+    await study.close();
   }
   return { study, trials: study.trials, ...bestOf(study), ran, ...countStates(study.trials) };
 }

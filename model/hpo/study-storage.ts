@@ -43,6 +43,8 @@ export interface StudyStorage {
   saveTrial(trial: TrialRecord): Promise<void>;
   /** Every finished trial stored so far (by any process), in number order. */
   listTrials(): Promise<TrialRecord[]>;
+  /** Releases what `open` took (a lock, a connection); the study is not used afterwards. */
+  close?(): Promise<void>;
 }
 
 /** A study kept in memory only: for tests, benchmarks and throw-away studies. */

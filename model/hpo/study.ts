@@ -182,6 +182,11 @@ export class Study {
     return record;
   }
 
+  /** Releases the storage (e.g. the study file's lock); call when done with the study. */
+  async close(): Promise<void> {
+    await this.storage.close?.();
+  }
+
   private runningTrial(number: number): Running {
     const trial = this.running.get(number);
     if (!trial) throw new StudyError(`trial ${number} is not running in study "${this.name}"`, this.name);

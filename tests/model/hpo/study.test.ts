@@ -1,4 +1,5 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +117,22 @@ describe('JsonLinesStudyStorage', () => {
     expect(message).toContain('parameter "kind" only in the stored study');
     expect(message).toContain('parameter "y" not in the stored study');
     expect(message).toContain('x.high: stored 2, requested 3');
+  });
+
+  it('refuses a study file another running process holds, and takes over the lock of a dead one', async () => {
+    const file = join(dir, 'locked.jsonl');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => other.once('exit', resolve));
+    writeFileSync(`${file}.lock`, String(other.pid));
+    await expect(Study.open({ name: 'l', space, storage: new JsonLinesStudyStorage(file) })).rejects.toThrow(
+      new RegExp(`in use by process ${other.pid}`),
+    );
+    other.kill('SIGKILL');
+    await exited;
+    const study = await Study.open({ name: 'l', space, storage: new JsonLinesStudyStorage(file) });
+    expect(readFileSync(`${file}.lock`, 'utf8')).toBe(String(process.pid));
+    await study.close();
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
   it('rejects a file that is not a study, with the line number of a bad trial line', async () => {
