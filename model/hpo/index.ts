@@ -64,5 +64,6 @@ export {
   type StudyHeader,
   type StudyStorage,
 } from './study-storage.js';
+export { applyTrainingParams } from './training-params.js';
 export * from './trial.js';
 export { TRIAL_WORKER_PATH } from './worker-pool.js';

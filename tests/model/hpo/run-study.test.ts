@@ -39,6 +39,22 @@ describe('runStudy', () => {
     expect(progress.at(-1)!.best!.value).toBe(Math.min(...result.trials.map((t) => t.value!)));
   });
 
+  it('stops asking for trials once its signal is aborted, keeping the finished ones', async () => {
+    const controller = new AbortController();
+    const result = await runStudy({
+      name: 'abort',
+      space: branin.space,
+      objective: (params) => branin.evaluate(params),
+      trials: 50,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.finished === 3) controller.abort();
+      },
+    });
+    expect(result.ran).toBe(3);
+    expect(result.trials).toHaveLength(3);
+  });
+
   it('refuses an objective module without the named export before running any trial', async () => {
     const file = join(dir, 'bad-export.jsonl');
     const error = await runStudy({
