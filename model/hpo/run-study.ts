@@ -58,9 +58,10 @@ export interface RunStudyResult {
  *
  * Determinism: each trial's random draws come from (seed, trial number), and a sampler sees
  * trials in number order, so with `workers: 1` the same seed gives the same trials, and a
- * resumed study continues as the uninterrupted one would have. With several workers the
- * start-up (random) trials are still the same, but later TPE proposals depend on which trials
- * had finished when each was asked, which depends on timing: not reproducible.
+ * resumed study continues as the uninterrupted one would have. With several workers, trials
+ * numbered below the sampler's start-up count are still the same (they depend on nothing
+ * else), but later TPE proposals depend on which trials had finished (and which were running,
+ * for the constant liar) when each was asked: that depends on timing, so it is not reproducible.
  *
  * @throws StudyError when the stored study does not match, the build is missing (workers), or
  * the objective module cannot be loaded; ConfigError never (the search space is checked earlier).
