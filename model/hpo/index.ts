@@ -23,7 +23,6 @@ export {
   trialRandom,
 } from './random-sampler.js';
 export {
-  countStates,
   type RunStudyOptions,
   type RunStudyResult,
   runStudy,

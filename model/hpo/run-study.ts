@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { isTrialPrunedError, TrialPrunedError } from '../../pipeline/errors/TrialPrunedError.js';
 import type { ObjectiveFunction, ObjectiveModule, TrialReporter } from './objective.js';
 import { type OpenStudyOptions, Study, type TrialOutcome } from './study.js';
-import type { TrialRecord } from './trial.js';
+import { countStates, type TrialRecord } from './trial.js';
 import { type TrialExecutor, TrialWorkerPool } from './worker-pool.js';
 
 /** Where a running study stands, passed to {@link RunStudyOptions.onProgress} after each trial. */
@@ -114,23 +114,6 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
 function bestOf(study: Study): { best?: TrialRecord } {
   const best = study.bestTrial;
   return best ? { best } : {};
-}
-
-/** Counts of finished trials by state. */
-export function countStates(trials: readonly TrialRecord[]): {
-  complete: number;
-  pruned: number;
-  failed: number;
-} {
-  let complete = 0;
-  let pruned = 0;
-  let failed = 0;
-  for (const t of trials) {
-    if (t.state === 'complete') complete++;
-    else if (t.state === 'pruned') pruned++;
-    else failed++;
-  }
-  return { complete, pruned, failed };
 }
 
 function inThreadExecutor(objective: ObjectiveFunction): TrialExecutor {

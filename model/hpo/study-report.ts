@@ -1,6 +1,5 @@
 import type { ParamValue, SearchSpace } from './distributions.js';
-import { countStates } from './run-study.js';
-import { type StudyDirection, type TrialRecord, toLoss } from './trial.js';
+import { countStates, type StudyDirection, type TrialRecord, toLoss } from './trial.js';
 
 /** How much one parameter matters, by {@link parameterImportance}'s method. */
 export interface ParamImportance {

@@ -69,3 +69,20 @@ export function observeTrials(
     observed.push({ number: r.number, state: 'running', params: r.params, intermediate: [] });
   return observed.sort((a, b) => a.number - b.number);
 }
+
+/** Counts of finished trials by state. */
+export function countStates(trials: readonly TrialRecord[]): {
+  complete: number;
+  pruned: number;
+  failed: number;
+} {
+  let complete = 0;
+  let pruned = 0;
+  let failed = 0;
+  for (const t of trials) {
+    if (t.state === 'complete') complete++;
+    else if (t.state === 'pruned') pruned++;
+    else failed++;
+  }
+  return { complete, pruned, failed };
+}
