@@ -173,7 +173,8 @@ async function main(): Promise<void> {
     );
     for (const fn of TEST_FUNCTIONS) {
       const ours = results.get(fn.name)!.get('tpe')!;
-      const theirs = optuna.get(fn.name)!;
+      const theirs = optuna.get(fn.name);
+      if (!theirs) continue;
       const cells = args.budgets.map((b, j) => {
         const test = mannWhitney(
           ours.map((s) => s[j]!),
