@@ -9,5 +9,7 @@ export { isOppError, OppError } from './OppError.js';
 export { isRegistryError, RegistryError } from './RegistryError.js';
 export { isSourceError, SourceError } from './SourceError.js';
 export { isStorageError, StorageError } from './StorageError.js';
+export { isStudyError, StudyError } from './StudyError.js';
 export { isTrackingError, TrackingError } from './TrackingError.js';
 export { isTrainingError, TrainingError } from './TrainingError.js';
+export { isTrialPrunedError, TrialPrunedError } from './TrialPrunedError.js';

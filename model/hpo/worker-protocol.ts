@@ -1,0 +1,42 @@
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Params } from './distributions.js';
+import type { ObjectiveFunction, ObjectiveModule } from './objective.js';
+
+/** Messages from `runStudy` to a trial worker. */
+export type ToWorker =
+  | { readonly type: 'run'; readonly number: number; readonly params: Params }
+  | {
+      readonly type: 'prune-answer';
+      readonly number: number;
+      readonly step: number;
+      readonly prune: boolean;
+    };
+
+/** Messages from a trial worker to `runStudy`. */
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'load-error'; readonly error: string }
+  | { readonly type: 'report'; readonly number: number; readonly step: number; readonly value: number }
+  | { readonly type: 'done'; readonly number: number; readonly value: number }
+  | { readonly type: 'pruned'; readonly number: number }
+  | { readonly type: 'failed'; readonly number: number; readonly error: string };
+
+/** Default export name of an objective module. */
+export const DEFAULT_OBJECTIVE_EXPORT = 'objective';
+
+/**
+ * Imports an objective module and returns its function.
+ *
+ * @throws Error when the module cannot be imported or the export is not a function.
+ */
+export async function loadObjective(ref: ObjectiveModule): Promise<ObjectiveFunction> {
+  const url = isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module;
+  const exportName = ref.exportName ?? DEFAULT_OBJECTIVE_EXPORT;
+  const loaded = (await import(url)) as Record<string, unknown>;
+  const fn = loaded[exportName];
+  if (typeof fn !== 'function') {
+    throw new Error(`objective module ${ref.module} has no function export "${exportName}"`);
+  }
+  return fn as ObjectiveFunction;
+}
