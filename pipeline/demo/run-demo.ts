@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentGitSha } from '../../model/bundle/provenance.js';
 import { readTrainingReport, writeTrainingOutput } from '../../model/bundle/training-output.js';
-import type { MetricsReport } from '../../model/metrics-report.js';
 import { loadTrainingData } from '../../model/data/load-training-data.js';
+import type { MetricsReport } from '../../model/metrics-report.js';
 import { createSerialRunner, type FitRunner } from '../../model/parallel/fit-runner.js';
 import { WorkerPool } from '../../model/parallel/WorkerPool.js';
 import { useBackend } from '../../model/tf/backend.js';
@@ -15,6 +15,7 @@ import { loadGateConfig } from '../config/gate-config.js';
 import { deployModelVersion } from '../deployment/blue-green.js';
 import { LocalDeploymentTarget } from '../deployment/LocalDeploymentTarget.js';
 import { type LocalEndpointRouter, startLocalEndpointRouter } from '../deployment/LocalEndpointRouter.js';
+import { OppError } from '../errors/OppError.js';
 import { compileFeatureSpec } from '../features/compile-spec.js';
 import { loadFeatureSpec } from '../features/feature-spec.js';
 import { evaluateGate, type GateResult } from '../gate/evaluate-gate.js';
@@ -31,10 +32,9 @@ import { SampleSource } from '../sources/SampleSource.js';
 import { startSampleSourceServer } from '../sources/sample-source-server.js';
 import { startAzurite } from '../storage/azurite.js';
 import { createStorageClients } from '../storage/storage-clients.js';
-import { OppError } from '../errors/OppError.js';
 import { oppPath } from '../util/opp-home.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../util/package-root.js';
-import { scoreExamples, type ScoredExample } from './score-examples.js';
+import { type ScoredExample, scoreExamples } from './score-examples.js';
 
 export interface DemoOptions {
   /** Sample records the local source serves. */
@@ -52,17 +52,34 @@ export interface DemoOptions {
 export interface DemoProgress {
   step(title: string): void;
   /** Starts a bar for `total` units; returns its update and stop functions. */
-  bar(label: string, total: number, unit: string): { update(done: number, detail?: string): void; stop(): void };
+  bar(
+    label: string,
+    total: number,
+    unit: string,
+  ): { update(done: number, detail?: string): void; stop(): void };
 }
 
 export interface DemoResult {
   home: string;
   source: { records: number; url: string };
   storage: { azurite: string };
-  backfill: { windows: number; skipped: number; listed: number; kept: number; excluded: number; quarantined: number; seconds: number };
+  backfill: {
+    windows: number;
+    skipped: number;
+    listed: number;
+    kept: number;
+    excluded: number;
+    quarantined: number;
+    seconds: number;
+  };
   ingest: { listed: number; kept: number; quarantined: number; watermark: string };
   snapshot: { id: string; rows: number; positives: number; reused: boolean };
-  training: { out: string; reused: boolean; seconds: number; models: { division: number; status: string; testAuc?: number }[] };
+  training: {
+    out: string;
+    reused: boolean;
+    seconds: number;
+    models: { division: number; status: string; testAuc?: number }[];
+  };
   gate: { config: string; passed: boolean; reasons: string[] };
   registry: { name: string; version: string; stage: string };
   /** The version now serving: the new one if it passed the gate, else the production one. */
@@ -104,7 +121,9 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
 
   progress.step(`1/8 sample source: ${options.records} records (seed ${options.seed}) and Azurite storage`);
   const spec = compileFeatureSpec(loadFeatureSpec(defaultConfigPath('features.json')));
-  const source = await startSampleSourceServer(SampleSource.fromSample({ n: options.records, seed: options.seed }));
+  const source = await startSampleSourceServer(
+    SampleSource.fromSample({ n: options.records, seed: options.seed }),
+  );
   stops.push(() => source.stop());
   const azurite = await startAzurite({ location: oppPath('azurite') });
   stops.push(() => azurite.stop());
@@ -118,7 +137,9 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
     writeConcurrency: 8,
   };
 
-  progress.step(`2/8 backfill ${HISTORY_FROM.toISOString().slice(0, 10)} → ${BACKFILL_TO.toISOString().slice(0, 10)}, then one incremental ingest`);
+  progress.step(
+    `2/8 backfill ${HISTORY_FROM.toISOString().slice(0, 10)} → ${BACKFILL_TO.toISOString().slice(0, 10)}, then one incremental ingest`,
+  );
   let windowsBar: ReturnType<DemoProgress['bar']> | undefined;
   const backfill = await runBackfill(context, HISTORY_FROM, BACKFILL_TO, {
     windowMs: 30 * 86_400_000,
@@ -148,8 +169,14 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
   progress.step(`5/8 gate the models (${options.gate})`);
   const registry = new LocalModelRegistry(oppPath('registry'));
   const production = await registry.getProduction(MODEL_NAME);
-  const productionReport = production ? await readTrainingReport(production.uri).catch(() => undefined) : undefined;
-  const gate = evaluateGate(report, loadGateConfig(options.gate), productionReport ? { production: productionReport } : {});
+  const productionReport = production
+    ? await readTrainingReport(production.uri).catch(() => undefined)
+    : undefined;
+  const gate = evaluateGate(
+    report,
+    loadGateConfig(options.gate),
+    productionReport ? { production: productionReport } : {},
+  );
 
   progress.step('6/8 register the models');
   const version = await registerOnce(registry, out, report, gate);
@@ -199,13 +226,27 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
       quarantined: backfill.stats.quarantined,
       seconds: backfill.seconds,
     },
-    ingest: { listed: ingest.stats.listed, kept: ingest.stats.kept, quarantined: ingest.stats.quarantined, watermark: ingest.watermark },
-    snapshot: { id: snapshot.snapshotId, rows: snapshot.rows, positives: snapshot.positives, reused: !snapshot.created },
+    ingest: {
+      listed: ingest.stats.listed,
+      kept: ingest.stats.kept,
+      quarantined: ingest.stats.quarantined,
+      watermark: ingest.watermark,
+    },
+    snapshot: {
+      id: snapshot.snapshotId,
+      rows: snapshot.rows,
+      positives: snapshot.positives,
+      reused: !snapshot.created,
+    },
     training: {
       out,
       reused,
       seconds: trainingSeconds,
-      models: report.models.map((m) => ({ division: m.division, status: m.status, ...(m.test ? { testAuc: m.test.auc } : {}) })),
+      models: report.models.map((m) => ({
+        division: m.division,
+        status: m.status,
+        ...(m.test ? { testAuc: m.test.auc } : {}),
+      })),
     },
     gate: { config: options.gate, passed: gate.passed, reasons: gate.reasons },
     registry: { name: version.name, version: version.version, stage: version.stage },
@@ -216,7 +257,12 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
     seconds: (performance.now() - started) / 1000,
   };
 
-  async function train(file: string, dir: string, opts: DemoOptions, compiled: typeof spec): Promise<MetricsReport> {
+  async function train(
+    file: string,
+    dir: string,
+    opts: DemoOptions,
+    compiled: typeof spec,
+  ): Promise<MetricsReport> {
     const config = loadTrainingConfig(defaultConfigPath('production.json'));
     const divisions = loadDivisionsConfig(defaultConfigPath('divisions.json'));
     const backend = await useBackend('auto');
@@ -237,7 +283,8 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
         backend,
         seed: opts.seed,
         ...(gitSha ? { gitSha } : {}),
-        onEpoch: (label, log) => bar.update(done, `${label} · epoch ${log.epoch} · loss ${log.trainLoss.toFixed(4)}`),
+        onEpoch: (label, log) =>
+          bar.update(done, `${label} · epoch ${log.epoch} · loss ${log.trainLoss.toFixed(4)}`),
         onFitDone: (label) => bar.update(++done, `${label} done`),
       });
       await writeTrainingOutput(dir, result);
@@ -257,7 +304,10 @@ async function registerOnce(
   gate: GateResult,
 ): Promise<ModelVersion> {
   for await (const existing of registry.listVersions(MODEL_NAME)) {
-    if (existing.lineage.snapshotId === report.snapshotId && existing.lineage.configHash === report.configHash) {
+    if (
+      existing.lineage.snapshotId === report.snapshotId &&
+      existing.lineage.configHash === report.configHash
+    ) {
       return existing;
     }
   }

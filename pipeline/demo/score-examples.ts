@@ -14,13 +14,19 @@ export interface ScoredExample {
  * request form (the 15 features by name), a raw record as the record API returns it, and a
  * batch across divisions (one of which may fall back to the general model).
  */
-export async function scoreExamples(url: string, spec: CompiledFeatureSpec, seed: number): Promise<ScoredExample[]> {
+export async function scoreExamples(
+  url: string,
+  spec: CompiledFeatureSpec,
+  seed: number,
+): Promise<ScoredExample[]> {
   const records = [...generateSampleRecords({ n: 200, seed: seed + 1000 })]
     .map(({ _sample, ...record }) => record)
     .filter((record) => spec.computeFeatures(record).ok && spec.computeDivision(record).ok);
   const first = records[0]!;
   const computed = spec.computeFeatures(first);
-  const features = computed.ok ? Object.fromEntries(spec.featureNames.map((name, i) => [name, computed.features[i]])) : {};
+  const features = computed.ok
+    ? Object.fromEntries(spec.featureNames.map((name, i) => [name, computed.features[i]]))
+    : {};
   const byDivision = new Map<number, Record<string, unknown>>();
   for (const record of records) {
     const division = spec.computeDivision(record);
@@ -29,7 +35,10 @@ export async function scoreExamples(url: string, spec: CompiledFeatureSpec, seed
   const examples: Array<[string, unknown]> = [
     ['the 15 features by name (the seed’s request form)', features],
     ['a raw record, featurised by the code training used', { record: first }],
-    ['a batch of raw records, one per division', { instances: [...byDivision.values()].map((record) => ({ record })) }],
+    [
+      'a batch of raw records, one per division',
+      { instances: [...byDivision.values()].map((record) => ({ record })) },
+    ],
   ];
   const scored: ScoredExample[] = [];
   for (const [name, request] of examples) {

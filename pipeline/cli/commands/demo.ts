@@ -54,7 +54,10 @@ export function registerDemo(program: Command): void {
               step: (title) => output.note(title),
               bar: (label, total, unit) => {
                 const bar = createProgress(label, total, unit, { detail: true });
-                return { update: (done, detail) => bar.update(done, { detail: detail ?? '' }), stop: () => bar.stop() };
+                return {
+                  update: (done, detail) => bar.update(done, { detail: detail ?? '' }),
+                  stop: () => bar.stop(),
+                };
               },
             },
           },
@@ -78,7 +81,10 @@ export function registerDemo(program: Command): void {
 
 function describe(r: DemoResult): string {
   const models = r.training.models
-    .map((m) => `    division ${m.division}: ${m.status}${m.testAuc !== undefined ? `, test AUC ${m.testAuc.toFixed(3)}` : ''}`)
+    .map(
+      (m) =>
+        `    division ${m.division}: ${m.status}${m.testAuc !== undefined ? `, test AUC ${m.testAuc.toFixed(3)}` : ''}`,
+    )
     .join('\n');
   const examples = r.examples
     .map((e) => `    ${e.name}: HTTP ${e.status}\n      ${JSON.stringify(e.response).slice(0, 400)}`)
