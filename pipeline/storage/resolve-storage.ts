@@ -1,15 +1,9 @@
 import { join } from 'node:path';
+import { oppHome } from '../util/opp-home.js';
 import { type AzuriteInstance, startAzurite } from './azurite.js';
 
 /** Env var holding an Azure Storage connection string; when unset, opp starts Azurite. */
 export const STORAGE_CONNECTION_ENV = 'OPP_STORAGE_CONNECTION_STRING';
-/** Env var naming opp's local state folder (default `./.opp`). */
-export const OPP_HOME_ENV = 'OPP_HOME';
-
-/** The folder for all local state: `$OPP_HOME`, else `./.opp`. */
-export function oppHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env[OPP_HOME_ENV] || '.opp';
-}
 
 export interface StorageTarget {
   connectionString: string;

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 export const OPP_HOME_ENV = 'OPP_HOME';
 
 /** The local state folder: `$OPP_HOME`, or `./.opp` in the current directory. */
-export function oppHome(): string {
-  return resolve(process.env[OPP_HOME_ENV] || '.opp');
+export function oppHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env[OPP_HOME_ENV] || '.opp');
 }
 
 /** A path inside the local state folder. */
