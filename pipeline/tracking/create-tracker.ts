@@ -19,7 +19,7 @@ export const TRACKING_ENV = {
   /** Azure ML workspace, used to build the tracking URI when `MLFLOW_TRACKING_URI` is unset. */
   subscriptionId: 'AZURE_SUBSCRIPTION_ID',
   resourceGroup: 'AZURE_RESOURCE_GROUP',
-  workspaceName: 'AZUREML_WORKSPACE_NAME',
+  workspaceName: 'AZUREML_WORKSPACE',
   /** The workspace's Azure region, e.g. `westeurope`. */
   region: 'AZUREML_REGION',
 } as const;

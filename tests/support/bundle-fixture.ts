@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { METRICS_REPORT_VERSION, type MetricsReport } from '../../model/metrics-report.js';
+import { defaultConfigPath } from '../../pipeline/util/package-root.js';
 
 /** A minimal, schema-valid metrics report for one general model. */
 export function sampleMetricsReport(auc = 0.9): MetricsReport {
@@ -60,4 +62,23 @@ export async function makeBundle(extra: Record<string, string> = {}, auc = 0.9):
     await writeFile(join(dir, path), content);
   }
   return dir;
+}
+
+/** The placeholder scoring server (tests/support/placeholder-server.mjs): serves fake bundles. */
+export const PLACEHOLDER_SERVER_COMMAND = [
+  'node',
+  '{root}/tests/support/placeholder-server.mjs',
+  '--bundle',
+  '{bundle}',
+  '--port',
+  '{port}',
+];
+
+/**
+ * The shipped configs/deployment.json with the placeholder server instead of `opp serve`, for
+ * tests of the rollout logic on fake bundles (`opp serve` needs real ones).
+ */
+export function placeholderDeploymentConfig(): Record<string, any> {
+  const shipped = JSON.parse(readFileSync(defaultConfigPath('deployment.json'), 'utf8'));
+  return { ...shipped, local: { ...shipped.local, serverCommand: PLACEHOLDER_SERVER_COMMAND } };
 }

@@ -10,10 +10,10 @@ import { AtomicFile } from '../../../pipeline/io/AtomicFile.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { OPP_HOME_ENV } from '../../../pipeline/util/opp-home.js';
 import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
-import { makeBundle } from '../../support/bundle-fixture.js';
+import { makeBundle, placeholderDeploymentConfig } from '../../support/bundle-fixture.js';
 
 const home = mkdtempSync(join(tmpdir(), 'opp-deploy-resume-'));
-const shipped = JSON.parse(readFileSync(defaultConfigPath('deployment.json'), 'utf8'));
+const shipped = placeholderDeploymentConfig();
 const registry = new LocalModelRegistry(join(home, 'registry'));
 const target = new LocalDeploymentTarget(
   registry,

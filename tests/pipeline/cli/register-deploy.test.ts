@@ -6,12 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
-import { makeBundle } from '../../support/bundle-fixture.js';
+import { makeBundle, placeholderDeploymentConfig } from '../../support/bundle-fixture.js';
 
 const OPP = join(PACKAGE_ROOT, 'build', 'pipeline', 'cli', 'opp.js');
 const home = mkdtempSync(join(tmpdir(), 'opp-cli-deploy-'));
 const config = join(home, 'deployment.json');
-const shipped = JSON.parse(readFileSync(defaultConfigPath('deployment.json'), 'utf8'));
+const shipped = placeholderDeploymentConfig();
 writeFileSync(
   config,
   JSON.stringify({

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadSearchSpace } from '../../../model/hpo/index.js';
 import { loadTrainingConfig, TrainingConfigSchema } from '../../../model/training-config.js';
 import { loadDivisionsConfig } from '../../../pipeline/config/divisions-config.js';
 import { loadGateConfig } from '../../../pipeline/config/gate-config.js';
@@ -63,7 +64,23 @@ describe('the shipped configs', () => {
       readdirSync(join(PACKAGE_ROOT, 'configs'))
         .filter((f) => f.endsWith('.json'))
         .sort(),
-    ).toEqual(['deployment.json', 'divisions.json', 'features.json', 'gate.json', 'production.json']);
+    ).toEqual([
+      'deployment.json',
+      'divisions.json',
+      'features.json',
+      'gate.json',
+      'production.json',
+      'search-space.json',
+    ]);
+  });
+
+  it('loads the example configs and the search space', () => {
+    expect(loadGateConfig(join(PACKAGE_ROOT, 'configs/examples/gate-sample-data.json')).minimum.auc).toBe(
+      0.65,
+    );
+    expect(loadSearchSpace(defaultConfigPath('search-space.json')).params.map((p) => p.name)).toContain(
+      'learningRate',
+    );
   });
 });
 

@@ -10,16 +10,9 @@ import {
 } from '../../../pipeline/deployment/LocalEndpointRouter.js';
 import { isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
-import { makeBundle } from '../../support/bundle-fixture.js';
+import { makeBundle, PLACEHOLDER_SERVER_COMMAND } from '../../support/bundle-fixture.js';
 
-const serverCommand = [
-  'node',
-  '{root}/tests/support/placeholder-server.mjs',
-  '--bundle',
-  '{bundle}',
-  '--port',
-  '{port}',
-];
+const serverCommand = PLACEHOLDER_SERVER_COMMAND;
 const fast = { stepWaitMs: 0, healthTimeoutMs: 600, healthPollMs: 50, steps: [10, 100] };
 const targets: LocalDeploymentTarget[] = [];
 

@@ -8,7 +8,7 @@ import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploym
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { OPP_HOME_ENV } from '../../../pipeline/util/opp-home.js';
 import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
-import { makeBundle } from '../../support/bundle-fixture.js';
+import { makeBundle, placeholderDeploymentConfig } from '../../support/bundle-fixture.js';
 
 const home = mkdtempSync(join(tmpdir(), 'opp-per-division-'));
 const registry = new LocalModelRegistry(join(home, 'registry'));
@@ -23,7 +23,7 @@ describe('per-division mode', () => {
   it('rolls the bundle out to one endpoint per division, each deployment told its division', async () => {
     vi.stubEnv(OPP_HOME_ENV, home);
     await registry.registerVersion('opp', await makeBundle(), {});
-    const shipped = JSON.parse(readFileSync(defaultConfigPath('deployment.json'), 'utf8'));
+    const shipped = placeholderDeploymentConfig();
     const config = join(home, 'deployment.json');
     writeFileSync(
       config,

@@ -53,7 +53,7 @@ describe('resolveTrackingTarget', () => {
     const fromIds = resolveTrackingTarget({
       AZURE_SUBSCRIPTION_ID: 's',
       AZURE_RESOURCE_GROUP: 'g',
-      AZUREML_WORKSPACE_NAME: 'w',
+      AZUREML_WORKSPACE: 'w',
       AZUREML_REGION: 'westeurope',
     });
     const url =
