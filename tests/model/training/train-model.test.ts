@@ -62,6 +62,19 @@ describe('trainModel', () => {
     expect(b).toEqual(a);
   });
 
+  it('holds out the newest rows as the test set with the time split', async () => {
+    const config = smallConfig({ maxEpochs: 2 });
+    config.evaluation.split = 'time';
+    const time = Float64Array.from({ length: data.rows }, (_, i) => (i * 7919) % data.rows);
+    const model = await trainModel(
+      { division: 0, name: 'g', data, time },
+      { config, runner: createSerialRunner(), bootstrapResamples: 20 },
+    );
+    const cut = data.rows - model.testRows.length;
+    expect(model.testRows.length).toBe(300);
+    for (const row of model.testRows) expect(time[row]).toBeGreaterThanOrEqual(cut);
+  });
+
   it('refuses rows of a single class with a clear error', async () => {
     const one = { ...data, y: new Uint8Array(data.rows) };
     await expect(
