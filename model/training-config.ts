@@ -26,6 +26,8 @@ export const TrainingConfigSchema = z.strictObject({
     patience: z.number().int().min(1),
     /** How to handle class imbalance; `auto` picks by cross-validation score. */
     rebalancing: z.enum(['none', 'class-weight', 'oversample', 'auto']).default('auto'),
+    /** Training engine: `fused` (WebAssembly SIMD), `tfjs`, or `auto` (absent = auto: fused where supported). */
+    engine: z.enum(['auto', 'fused', 'tfjs']).optional(),
     seed: z
       .number()
       .int()
