@@ -55,8 +55,7 @@ describe('fused kernel gradients', () => {
       const params = toFloat64(weights);
       expect(lossSum / rows).toBeCloseTo(referenceLoss(weights, params, x, y, rowWeights, rows), 5);
       let checked = 0;
-      weights.layers.forEach((layer, li) => {
-        const p = params[li]!;
+      params.forEach((p, li) => {
         const grad = [...analytic.layers[li]!.weights, ...analytic.layers[li]!.bias];
         for (let k = 0; k < p.length; k++) {
           const keep = p[k]!;
