@@ -25,7 +25,7 @@ function tfjsSteps(
   w: Float32Array,
 ) {
   const net = new TfMlp(start, [0]);
-  const optimizer =
+  const optimizer: tf.Optimizer =
     settings.optimizer === 'sgd'
       ? tf.train.sgd(settings.learningRate)
       : tf.train.adam(settings.learningRate, 0.9, 0.999, 1e-8);
