@@ -1,0 +1,292 @@
+/**
+ * `npm run bench:fused`: training and scoring throughput of the fused WebAssembly engine beside
+ * tfjs-wasm and the PyTorch reference (1 thread), on the same data file, in one run. The
+ * engines are measured alternately, round by round, because the machine's cores are shared:
+ * compare the ratios of one round, and read the load average printed beside them.
+ *
+ * Environment: BENCH_ROWS (sample records, default 50000), BENCH_ROUNDS (default 2),
+ * BENCH_TORCH=0 to skip PyTorch, BENCH_PYTHON (default /usr/bin/python3).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { FusedNetwork, OPTIMIZER_CODE } from '../../model/engine/FusedNetwork.js';
+import { fitNetworkFused, fusedLayers } from '../../model/engine/fit-network-fused.js';
+import { createFusedScorer } from '../../model/engine/fused-scorer.js';
+import { instantiateKernel } from '../../model/engine/kernel-module.js';
+import { initMlpWeights, mlpLogits } from '../../model/network/mlp-weights.js';
+import { useBackend } from '../../model/tf/backend.js';
+import { type Dataset, takeRows } from '../../model/training/dataset.js';
+import { fitNetwork, type NetworkSettings } from '../../model/training/fit-network.js';
+import { fitScaler, scaleDataset } from '../../model/training/scaler.js';
+import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
+import { Random } from '../../pipeline/util/random.js';
+import { sampleTable } from '../model/helpers/sample-table.js';
+
+/** The seed's production network and optimiser (configs/production.json), batch size varied. */
+const PRODUCTION: NetworkSettings = {
+  hidden: [{ units: 384, activation: 'relu', dropout: 0.10191718370539062 }],
+  optimizer: 'adam',
+  learningRate: 0.0007203821205189775,
+  weightDecay: 0.0008676003739539543,
+  batchSize: 64,
+};
+const BATCHES = [64, 256, 1024];
+/** Epochs per measurement: short runs, since the cores are shared. */
+const EPOCHS = { fused: 3, tfjs: 1, torch: 3 };
+const REFERENCE = '/work/shared/anchors/reference_train.py';
+
+interface WorkerJob {
+  train: Dataset;
+  batchSize: number;
+  epochs: number;
+  seed: number;
+}
+
+if (!isMainThread) {
+  const job = workerData as WorkerJob;
+  const fit = await fitNetworkFused(
+    job.train,
+    { ...PRODUCTION, batchSize: job.batchSize },
+    { epochs: job.epochs, seed: job.seed },
+  );
+  parentPort!.postMessage(fit.samplesPerSecond);
+} else {
+  await main();
+}
+
+function load(): string {
+  return `load ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ')}`;
+}
+
+/** Model FLOP per training sample: forward and weight gradients of every layer, input gradients above the first. */
+function flopPerSample(features: number, settings: NetworkSettings): number {
+  let flop = 0;
+  let inputs = features;
+  const units = [...settings.hidden.map((h) => h.units), 1];
+  units.forEach((u, i) => {
+    flop += 2 * inputs * u * (i === 0 ? 2 : 3);
+    inputs = u;
+  });
+  return flop;
+}
+
+function writeCsv(dir: string, data: Dataset, names: readonly string[]): string {
+  const file = join(dir, 'features.csv');
+  const lines = [[...names.map((n) => n.replace(/[^a-z0-9_]/gi, '_')), 'action_taken'].join(',')];
+  for (let r = 0; r < data.rows; r++) {
+    const row: string[] = [];
+    for (let j = 0; j < data.features; j++) row.push(String(data.x[r * data.features + j]));
+    row.push(String(data.y[r]));
+    lines.push(row.join(','));
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+function torchRun(
+  python: string,
+  csv: string,
+  batch: number,
+): { sps: number; blas: string; auc: number } | undefined {
+  const result = spawnSync(
+    python,
+    [REFERENCE, '--data', csv, '--threads', '1', '--batch', String(batch), '--epochs', String(EPOCHS.torch)],
+    { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    console.log(`  pytorch failed: ${result.stderr.split('\n').slice(-3).join(' ')}`);
+    return undefined;
+  }
+  const out = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {
+    samples_per_s: number;
+    blas: string[];
+    auc_test: number;
+  };
+  return { sps: out.samples_per_s, blas: out.blas.join(' ') || 'unknown', auc: out.auc_test };
+}
+
+async function twoWorkers(train: Dataset, batchSize: number): Promise<number> {
+  const script = new URL(import.meta.url);
+  const runs = [1, 2].map(
+    (seed) =>
+      new Promise<number>((resolve, reject) => {
+        const worker = new Worker(script, {
+          workerData: { train, batchSize, epochs: EPOCHS.fused, seed } satisfies WorkerJob,
+        });
+        worker.once('message', (sps: number) => {
+          resolve(sps);
+          void worker.terminate();
+        });
+        worker.once('error', reject);
+      }),
+  );
+  // Each worker reports its own samples/s over its own training time; together they ran concurrently.
+  const rates = await Promise.all(runs);
+  return rates.reduce((s, v) => s + v, 0);
+}
+
+function measurePeak(): number {
+  const kernel = instantiateKernel();
+  kernel.peakLoop(1e6);
+  const iterations = 2e7;
+  const t = performance.now();
+  kernel.peakLoop(iterations);
+  const s = (performance.now() - t) / 1000;
+  return (iterations * 64) / s / 1e9;
+}
+
+function profilePhases(train: Dataset, batchSize: number): string {
+  const settings = { ...PRODUCTION, batchSize };
+  const net = new FusedNetwork(fusedLayers(train.features, settings), {
+    capacity: batchSize,
+    trainRows: train.rows,
+  });
+  net.writeWeights(initMlpWeights({ inputs: train.features, hidden: settings.hidden }, new Random(1)));
+  net.loadTraining(train);
+  net.kernel.setOptimizer(OPTIMIZER_CODE.adam, settings.learningRate, settings.weightDecay, 0.9, 0.999, 1e-8);
+  const order = net.order();
+  for (let i = 0; i < train.rows; i++) order[i] = (i * 7919) % train.rows;
+  const batches = Math.floor(train.rows / batchSize);
+  const names = ['gather', 'forward', 'loss', 'backward', 'update'];
+  const totals = names.map(() => 0);
+  for (let round = 0; round < 2; round++) {
+    for (let b = 0; b < batches; b++) {
+      const at = net.train.order + b * batchSize * 4;
+      for (let p = 0; p < names.length; p++) {
+        const t = performance.now();
+        net.kernel.phase(p, at, batchSize, b);
+        if (round === 1) totals[p]! += performance.now() - t;
+      }
+    }
+  }
+  const all = totals.reduce((s, v) => s + v, 0);
+  const parts = names.map(
+    (n, p) =>
+      `${n} ${((totals[p]! / batches) * 1000).toFixed(1)} µs (${((100 * totals[p]!) / all).toFixed(0)}%)`,
+  );
+  return `batch ${batchSize}: ${((all / batches) * 1000).toFixed(1)} µs per batch = ${parts.join(', ')}`;
+}
+
+async function main(): Promise<void> {
+  const rows = Number(process.env.BENCH_ROWS ?? 50_000);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+  const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+  const withTorch = process.env.BENCH_TORCH !== '0';
+  console.log(`# fused engine benchmark · ${new Date().toISOString()} · node ${process.version} · ${load()}`);
+  let git = '';
+  try {
+    git = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: PACKAGE_ROOT,
+      encoding: 'utf8',
+    }).trim();
+  } catch {}
+  console.log(
+    `commit ${git} · network 15 → 384 relu (dropout 0.102) → 1, Adam + L2 (configs/production.json)`,
+  );
+
+  const table = sampleTable(rows, 1);
+  const data: Dataset = {
+    rows: table.rows,
+    features: table.featureNames.length,
+    x: table.x,
+    y: table.labels,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'opp-bench-'));
+  const csv = writeCsv(dir, data, table.featureNames);
+  // As reference_train.py: 80% training rows (here a seeded shuffle), scaler on them only.
+  const order = new Random(42).shuffle(Array.from({ length: data.rows }, (_, i) => i));
+  const cut = Math.floor(data.rows * 0.8);
+  const trainRaw = takeRows(data, order.slice(0, cut));
+  const train = scaleDataset(fitScaler(trainRaw), trainRaw);
+  console.log(
+    `data: ${data.rows} sample records → ${csv} (${train.rows} training rows, ${train.features} features)`,
+  );
+
+  const flop = flopPerSample(train.features, PRODUCTION);
+  const peak = measurePeak();
+  console.log(
+    `measured f32x4 peak (mul+add, 1 core): ${peak.toFixed(1)} GFLOP/s · model ${flop} FLOP per training sample`,
+  );
+  await useBackend('wasm');
+
+  const gf = (sps: number) => ((sps * flop) / 1e9).toFixed(1);
+  const k = (sps: number) => `${(sps / 1000).toFixed(0)}k`;
+  const summary: string[] = [];
+  let blas = '';
+  for (const batchSize of BATCHES) {
+    for (let round = 1; round <= rounds; round++) {
+      const loadBefore = load();
+      const fused = (
+        await fitNetworkFused(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.fused, seed: round })
+      ).samplesPerSecond;
+      const torch = withTorch ? torchRun(python, csv, batchSize) : undefined;
+      if (torch) blas = torch.blas;
+      const two = await twoWorkers(train, batchSize);
+      const tfjs = (
+        await fitNetwork(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.tfjs, seed: round })
+      ).samplesPerSecond;
+      const line =
+        `batch ${String(batchSize).padStart(4)} round ${round}: fused ${k(fused)}/s (${gf(fused)} GFLOP/s) · ` +
+        `2 workers ${k(two)}/s (${(two / fused).toFixed(2)}× one) · tfjs-wasm ${k(tfjs)}/s · ` +
+        (torch
+          ? `pytorch 1 thread ${k(torch.sps)}/s (auc ${torch.auc}) · fused/pytorch ${(fused / torch.sps).toFixed(2)}×`
+          : 'pytorch skipped') +
+        ` · fused/tfjs ${(fused / tfjs).toFixed(1)}× · ${loadBefore}`;
+      console.log(line);
+      summary.push(line);
+    }
+  }
+  if (blas) console.log(`pytorch BLAS: ${blas}`);
+
+  console.log('\n## kernel phases (µs per batch, one core)');
+  for (const b of [64, 1024]) console.log(profilePhases(train, b));
+
+  console.log('\n## scoring (15 → 384 → 1)');
+  const weights = initMlpWeights({ inputs: train.features, hidden: PRODUCTION.hidden }, new Random(3));
+  const scorer = createFusedScorer(weights);
+  const row = train.x.subarray(0, train.features);
+  let sink = 0;
+  for (let i = 0; i < 20_000; i++) sink += scorer.logit(row);
+  const calls = 200_000;
+  let t = performance.now();
+  for (let i = 0; i < calls; i++)
+    sink += scorer.logit(train.x.subarray((i % 1000) * train.features, ((i % 1000) + 1) * train.features));
+  const single = ((performance.now() - t) * 1000) / calls;
+  t = performance.now();
+  for (let i = 0; i < 3; i++) sink += scorer.logits(train.x, train.rows)[0]!;
+  const batchRate = (3 * train.rows) / ((performance.now() - t) / 1000);
+  t = performance.now();
+  sink += mlpLogits(weights, train.x, train.rows)[0]!;
+  const jsRate = train.rows / ((performance.now() - t) / 1000);
+  console.log(
+    `fused single-row latency ${single.toFixed(2)} µs · fused batch ${(batchRate / 1e6).toFixed(2)}M rows/s · ` +
+      `plain-JS mlpLogits ${(jsRate / 1e6).toFixed(2)}M rows/s · ${load()} ${sink === 0 ? '' : ''}`,
+  );
+  if (withTorch) {
+    const code = [
+      'import time, torch, torch.nn as nn',
+      'torch.set_num_threads(1)',
+      'm = nn.Sequential(nn.Linear(15, 384), nn.ReLU(), nn.Dropout(0.1), nn.Linear(384, 1)).eval()',
+      'x1 = torch.randn(1, 15); xb = torch.randn(40000, 15)',
+      'with torch.no_grad():',
+      '    for _ in range(2000): m(x1)',
+      '    t = time.perf_counter()',
+      '    for _ in range(20000): m(x1)',
+      '    single = (time.perf_counter() - t) / 20000 * 1e6',
+      '    t = time.perf_counter()',
+      '    for _ in range(3): m(xb)',
+      '    batch = 3 * 40000 / (time.perf_counter() - t)',
+      'print(f"pytorch no_grad 1 thread: single-row latency {single:.2f} µs · batch {batch / 1e6:.2f}M rows/s")',
+    ].join('\n');
+    const r = spawnSync(python, ['-c', code], {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      encoding: 'utf8',
+    });
+    console.log(r.status === 0 ? r.stdout.trim() : `pytorch scoring failed: ${r.stderr.slice(-200)}`);
+  }
+}
