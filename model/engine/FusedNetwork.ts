@@ -53,6 +53,8 @@ interface LayerSlots {
   outP: number;
   w: number;
   b: number;
+  /** Dropout mask buffer (0 without dropout). */
+  m: number;
 }
 
 /** Bytes the kernel memory of a network needs (for support checks, before allocating). */
@@ -147,7 +149,7 @@ export class FusedNetwork {
         a,
         d,
       );
-      this.slots.push({ shape: o.shape, inP: o.inP, outP: o.outP, w, b });
+      this.slots.push({ shape: o.shape, inP: o.inP, outP: o.outP, w, b, m });
     }
     this.inputWidth = offsets[0]!.inP;
     const rowBytes = this.inputWidth * FLOAT_BYTES;
@@ -234,6 +236,12 @@ export class FusedNetwork {
     for (let r = 0; r < inputs; r++)
       weights.set(src.subarray(r * slot.outP, r * slot.outP + units), r * units);
     return { inputs, units, activation, weights, bias: this.f32(b, units).slice() };
+  }
+
+  /** A copy of hidden layer `layer`'s last dropout mask for `rows` rows (padded width), or undefined without dropout. */
+  readMask(layer: number, rows: number): Float32Array | undefined {
+    const slot = this.slots[layer]!;
+    return slot.m ? this.f32(slot.m, rows * slot.outP).slice() : undefined;
   }
 
   /** Copies `rows` rows of `x` (row-major, `features` wide) into the padded area at `offset`. */

@@ -42,12 +42,13 @@ export function requestedEngine(option?: string, configured?: EngineName): Engin
 
 /**
  * Why the fused engine cannot train `settings` on `features` inputs with `batchSize`-row
- * passes and `rows` resident rows, or undefined when it can.
+ * passes and the given resident rows, or undefined when it can.
  */
 export function fusedUnsupportedReason(
   features: number,
   settings: NetworkSettings,
-  rows = 0,
+  trainRows = 0,
+  validationRows = 0,
 ): string | undefined {
   if (settings.hidden.length === 0) return 'it needs at least one hidden layer';
   if (settings.hidden.length + 1 > MAX_FUSED_LAYERS)
@@ -59,8 +60,8 @@ export function fusedUnsupportedReason(
   if (!OPTIMIZERS.has(settings.optimizer)) return `optimizer "${settings.optimizer}" is not supported`;
   const bytes = kernelBytes(fusedLayers(features, settings), {
     capacity: settings.batchSize,
-    trainRows: rows,
-    validationRows: rows,
+    trainRows,
+    validationRows,
   });
   if (bytes > MAX_KERNEL_BYTES) return `it would need ${bytes} bytes of WebAssembly memory`;
   return undefined;
@@ -76,10 +77,11 @@ export function resolveEngine(
   requested: EngineName,
   features: number,
   settings: NetworkSettings,
-  rows = 0,
+  trainRows = 0,
+  validationRows = 0,
 ): 'fused' | 'tfjs' {
   if (requested === 'tfjs') return 'tfjs';
-  const reason = fusedUnsupportedReason(features, settings, rows);
+  const reason = fusedUnsupportedReason(features, settings, trainRows, validationRows);
   if (requested === 'fused') {
     if (reason)
       throw new ConfigError(`engine "fused" cannot train this network: ${reason}; use engine tfjs or auto`);
@@ -103,8 +105,14 @@ export function fitWithEngine(
   settings: EngineSettings,
   options: FitOptions,
 ): Promise<FitResult> {
-  const rows = train.rows + (options.validation?.rows ?? 0);
-  const engine = resolveEngine(requestedEngine(undefined, settings.engine), train.features, settings, rows);
+  const requested = requestedEngine(undefined, settings.engine);
+  const engine = resolveEngine(
+    requested,
+    train.features,
+    settings,
+    train.rows,
+    options.validation?.rows ?? 0,
+  );
   return engine === 'fused'
     ? fitNetworkFused(train, settings, options)
     : fitNetwork(train, settings, options);
