@@ -8,7 +8,7 @@
  * BENCH_TORCH=0 to skip PyTorch, BENCH_PYTHON (default /usr/bin/python3).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -45,16 +45,30 @@ interface WorkerJob {
   seed: number;
 }
 
+/** CPU seconds of the calling thread (Linux: /proc/thread-self/stat, 10 ms ticks). */
+function threadCpuSeconds(): number {
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
 if (!isMainThread) {
   const job = workerData as WorkerJob;
-  const fit = await fitNetworkFused(
-    job.train,
-    { ...PRODUCTION, batchSize: job.batchSize },
-    { epochs: job.epochs, seed: job.seed },
-  );
-  parentPort!.postMessage(fit.samplesPerSecond);
+  const settings = { ...PRODUCTION, batchSize: job.batchSize };
+  await fitNetworkFused(job.train, settings, { epochs: 1, seed: job.seed }); // warm-up: wasm tier-up
+  const t = threadCpuSeconds();
+  const fit = await fitNetworkFused(job.train, settings, { epochs: job.epochs, seed: job.seed });
+  parentPort!.postMessage({ sps: fit.samplesPerSecond, cpu: threadCpuSeconds() - t } satisfies WorkerResult);
 } else {
   await main();
+}
+
+interface WorkerResult {
+  /** Wall-clock samples/s of the measured fit. */
+  sps: number;
+  /** CPU seconds of the worker's thread during it. */
+  cpu: number;
 }
 
 function load(): string {
@@ -88,16 +102,36 @@ function writeCsv(dir: string, data: Dataset, names: readonly string[]): string 
   return file;
 }
 
+/**
+ * The PyTorch reference on the same CSV with 1 thread. Its training clock is switched to the
+ * process's CPU time (time.process_time), so the figure is samples per CPU-second, like ours.
+ */
 function torchRun(
   python: string,
   csv: string,
   batch: number,
 ): { sps: number; blas: string; auc: number } | undefined {
-  const result = spawnSync(
-    python,
-    [REFERENCE, '--data', csv, '--threads', '1', '--batch', String(batch), '--epochs', String(EPOCHS.torch)],
-    { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, encoding: 'utf8' },
-  );
+  const argv = [
+    REFERENCE,
+    '--data',
+    csv,
+    '--threads',
+    '1',
+    '--batch',
+    String(batch),
+    '--epochs',
+    String(EPOCHS.torch),
+  ];
+  const code = [
+    'import runpy, sys, time',
+    'time.perf_counter = time.process_time',
+    `sys.argv = ${JSON.stringify(argv)}`,
+    `runpy.run_path(${JSON.stringify(REFERENCE)}, run_name="__main__")`,
+  ].join('\n');
+  const result = spawnSync(python, ['-c', code], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+    encoding: 'utf8',
+  });
   if (result.status !== 0) {
     console.log(`  pytorch failed: ${result.stderr.split('\n').slice(-3).join(' ')}`);
     return undefined;
@@ -110,36 +144,62 @@ function torchRun(
   return { sps: out.samples_per_s, blas: out.blas.join(' ') || 'unknown', auc: out.auc_test };
 }
 
-async function twoWorkers(train: Dataset, batchSize: number): Promise<number> {
+/** CPU-seconds of this process (every thread) spent in `run`, and its wall seconds. */
+async function timed<T>(run: () => Promise<T>): Promise<{ value: T; cpu: number; wall: number }> {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  const value = await run();
+  const used = process.cpuUsage(c);
+  return { value, cpu: (used.user + used.system) / 1e6, wall: (performance.now() - t) / 1000 };
+}
+
+/**
+ * Two workers training at once (as two folds would). Returns the summed wall-clock rate and
+ * the samples per CPU-second of each worker's own thread.
+ */
+async function twoWorkers(train: Dataset, batchSize: number): Promise<{ wall: number; perCpu: number }> {
   const script = new URL(import.meta.url);
   const runs = [1, 2].map(
     (seed) =>
-      new Promise<number>((resolve, reject) => {
-        const worker = new Worker(script, {
-          workerData: { train, batchSize, epochs: EPOCHS.fused, seed } satisfies WorkerJob,
-        });
-        worker.once('message', (sps: number) => {
-          resolve(sps);
+      new Promise<WorkerResult>((resolve, reject) => {
+        const job: WorkerJob = { train, batchSize, epochs: EPOCHS.fused, seed };
+        const worker = new Worker(script, { workerData: job });
+        worker.once('message', (result: WorkerResult) => {
+          resolve(result);
           void worker.terminate();
         });
         worker.once('error', reject);
       }),
   );
-  // Each worker reports its own samples/s over its own training time; together they ran concurrently.
-  const rates = await Promise.all(runs);
-  return rates.reduce((s, v) => s + v, 0);
+  const results = await Promise.all(runs);
+  const samples = train.rows * EPOCHS.fused;
+  return {
+    wall: results.reduce((s, r) => s + r.sps, 0),
+    perCpu: results.reduce((s, r) => s + samples / r.cpu, 0) / results.length,
+  };
 }
 
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** GFLOP/s of the kernel's register-resident f32x4 mul+add loop per CPU-second (1 core). */
 function measurePeak(): number {
   const kernel = instantiateKernel();
-  kernel.peakLoop(1e6);
-  const iterations = 2e7;
-  const t = performance.now();
-  kernel.peakLoop(iterations);
-  const s = (performance.now() - t) / 1000;
-  return (iterations * 64) / s / 1e9;
+  // Calls, not one long call: V8 tiers a wasm function up (Liftoff → TurboFan) between calls.
+  for (let i = 0; i < 200; i++) kernel.peakLoop(1e5);
+  const iterations = 1e6;
+  const calls = 40;
+  const t = cpuSeconds();
+  for (let i = 0; i < calls; i++) kernel.peakLoop(iterations);
+  return (calls * iterations * 64) / (cpuSeconds() - t) / 1e9;
 }
 
+/**
+ * CPU time of each phase of `trainBatch`, from cumulative passes over every batch (pass p
+ * runs phases 0…p), so that no clock is read inside a batch.
+ */
 function profilePhases(train: Dataset, batchSize: number): string {
   const settings = { ...PRODUCTION, batchSize };
   const net = new FusedNetwork(fusedLayers(train.features, settings), {
@@ -153,23 +213,24 @@ function profilePhases(train: Dataset, batchSize: number): string {
   for (let i = 0; i < train.rows; i++) order[i] = (i * 7919) % train.rows;
   const batches = Math.floor(train.rows / batchSize);
   const names = ['gather', 'forward', 'loss', 'backward', 'update'];
-  const totals = names.map(() => 0);
-  for (let round = 0; round < 2; round++) {
+  const cumulative: number[] = [];
+  for (let b = 0; b < batches; b++)
+    for (let p = 0; p < names.length; p++)
+      net.kernel.phase(p, net.train.order + b * batchSize * 4, batchSize, b); // warm-up
+  for (let last = -1; last < names.length; last++) {
+    const t = cpuSeconds();
     for (let b = 0; b < batches; b++) {
       const at = net.train.order + b * batchSize * 4;
-      for (let p = 0; p < names.length; p++) {
-        const t = performance.now();
-        net.kernel.phase(p, at, batchSize, b);
-        if (round === 1) totals[p]! += performance.now() - t;
-      }
+      for (let p = 0; p <= last; p++) net.kernel.phase(p, at, batchSize, b);
     }
+    cumulative.push(cpuSeconds() - t);
   }
-  const all = totals.reduce((s, v) => s + v, 0);
+  const cost = names.map((_, p) => Math.max(cumulative[p + 1]! - cumulative[p]!, 0));
+  const all = cost.reduce((s, v) => s + v, 0);
   const parts = names.map(
-    (n, p) =>
-      `${n} ${((totals[p]! / batches) * 1000).toFixed(1)} µs (${((100 * totals[p]!) / all).toFixed(0)}%)`,
+    (n, p) => `${n} ${((cost[p]! / batches) * 1e6).toFixed(1)} µs (${((100 * cost[p]!) / all).toFixed(0)}%)`,
   );
-  return `batch ${batchSize}: ${((all / batches) * 1000).toFixed(1)} µs per batch = ${parts.join(', ')}`;
+  return `batch ${batchSize}: ${((all / batches) * 1e6).toFixed(1)} µs per batch = ${parts.join(', ')}`;
 }
 
 async function main(): Promise<void> {
@@ -213,6 +274,9 @@ async function main(): Promise<void> {
     `measured f32x4 peak (mul+add, 1 core): ${peak.toFixed(1)} GFLOP/s · model ${flop} FLOP per training sample`,
   );
   await useBackend('wasm');
+  // Warm-up of both engines (wasm tier-up, tfjs kernels), not measured.
+  await fitNetworkFused(train, PRODUCTION, { epochs: 1, seed: 0 });
+  await fitNetwork(takeRows(train, order.slice(0, 2048)), PRODUCTION, { epochs: 1, seed: 0 });
 
   const gf = (sps: number) => ((sps * flop) / 1e9).toFixed(1);
   const k = (sps: number) => `${(sps / 1000).toFixed(0)}k`;
@@ -221,48 +285,55 @@ async function main(): Promise<void> {
   for (const batchSize of BATCHES) {
     for (let round = 1; round <= rounds; round++) {
       const loadBefore = load();
-      const fused = (
-        await fitNetworkFused(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.fused, seed: round })
-      ).samplesPerSecond;
+      const samples = (epochs: number) => train.rows * epochs;
+      const fusedRun = await timed(() =>
+        fitNetworkFused(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.fused, seed: round }),
+      );
+      const fused = samples(EPOCHS.fused) / fusedRun.cpu;
       const torch = withTorch ? torchRun(python, csv, batchSize) : undefined;
       if (torch) blas = torch.blas;
       const two = await twoWorkers(train, batchSize);
-      const tfjs = (
-        await fitNetwork(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.tfjs, seed: round })
-      ).samplesPerSecond;
+      const tfjsRun = await timed(() =>
+        fitNetwork(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.tfjs, seed: round }),
+      );
+      const tfjs = samples(EPOCHS.tfjs) / tfjsRun.cpu;
       const line =
-        `batch ${String(batchSize).padStart(4)} round ${round}: fused ${k(fused)}/s (${gf(fused)} GFLOP/s) · ` +
-        `2 workers ${k(two)}/s (${(two / fused).toFixed(2)}× one) · tfjs-wasm ${k(tfjs)}/s · ` +
+        `batch ${String(batchSize).padStart(4)} round ${round} · per CPU-second: fused ${k(fused)} (${gf(fused)} GFLOP/s)` +
         (torch
-          ? `pytorch 1 thread ${k(torch.sps)}/s (auc ${torch.auc}) · fused/pytorch ${(fused / torch.sps).toFixed(2)}×`
-          : 'pytorch skipped') +
-        ` · fused/tfjs ${(fused / tfjs).toFixed(1)}× · ${loadBefore}`;
+          ? ` · pytorch ${k(torch.sps)} (auc ${torch.auc}) · fused/pytorch ${(fused / torch.sps).toFixed(2)}×`
+          : '') +
+        ` · tfjs-wasm ${k(tfjs)} · fused/tfjs ${(fused / tfjs).toFixed(1)}×` +
+        ` · 2 workers ${k(two.perCpu)} per CPU-s each (${(two.perCpu / fused).toFixed(2)} of one's) · ` +
+        `wall: fused ${k(fusedRun.value.samplesPerSecond)}/s, 2 workers ${k(two.wall)}/s ` +
+        `(${(two.wall / fusedRun.value.samplesPerSecond).toFixed(2)}× one) · ${loadBefore}`;
       console.log(line);
       summary.push(line);
     }
   }
   if (blas) console.log(`pytorch BLAS: ${blas}`);
 
-  console.log('\n## kernel phases (µs per batch, one core)');
-  for (const b of [64, 1024]) console.log(profilePhases(train, b));
+  console.log(
+    '\n## kernel phases (CPU µs per batch, one core; pass p runs phases 0…p, costs are differences)',
+  );
+  for (const b of BATCHES) console.log(profilePhases(train, b));
 
-  console.log('\n## scoring (15 → 384 → 1)');
+  console.log('\n## scoring (15 → 384 → 1, per CPU-second)');
   const weights = initMlpWeights({ inputs: train.features, hidden: PRODUCTION.hidden }, new Random(3));
   const scorer = createFusedScorer(weights);
   const row = train.x.subarray(0, train.features);
   let sink = 0;
   for (let i = 0; i < 20_000; i++) sink += scorer.logit(row);
   const calls = 200_000;
-  let t = performance.now();
+  let t = cpuSeconds();
   for (let i = 0; i < calls; i++)
     sink += scorer.logit(train.x.subarray((i % 1000) * train.features, ((i % 1000) + 1) * train.features));
-  const single = ((performance.now() - t) * 1000) / calls;
-  t = performance.now();
+  const single = ((cpuSeconds() - t) * 1e6) / calls;
+  t = cpuSeconds();
   for (let i = 0; i < 3; i++) sink += scorer.logits(train.x, train.rows)[0]!;
-  const batchRate = (3 * train.rows) / ((performance.now() - t) / 1000);
-  t = performance.now();
+  const batchRate = (3 * train.rows) / (cpuSeconds() - t);
+  t = cpuSeconds();
   sink += mlpLogits(weights, train.x, train.rows)[0]!;
-  const jsRate = train.rows / ((performance.now() - t) / 1000);
+  const jsRate = train.rows / (cpuSeconds() - t);
   console.log(
     `fused single-row latency ${single.toFixed(2)} µs · fused batch ${(batchRate / 1e6).toFixed(2)}M rows/s · ` +
       `plain-JS mlpLogits ${(jsRate / 1e6).toFixed(2)}M rows/s · ${load()} ${sink === 0 ? '' : ''}`,
@@ -275,13 +346,13 @@ async function main(): Promise<void> {
       'x1 = torch.randn(1, 15); xb = torch.randn(40000, 15)',
       'with torch.no_grad():',
       '    for _ in range(2000): m(x1)',
-      '    t = time.perf_counter()',
+      '    t = time.process_time()',
       '    for _ in range(20000): m(x1)',
-      '    single = (time.perf_counter() - t) / 20000 * 1e6',
-      '    t = time.perf_counter()',
+      '    single = (time.process_time() - t) / 20000 * 1e6',
+      '    t = time.process_time()',
       '    for _ in range(3): m(xb)',
-      '    batch = 3 * 40000 / (time.perf_counter() - t)',
-      'print(f"pytorch no_grad 1 thread: single-row latency {single:.2f} µs · batch {batch / 1e6:.2f}M rows/s")',
+      '    batch = 3 * 40000 / (time.process_time() - t)',
+      'print(f"pytorch no_grad 1 thread (process CPU time): single-row latency {single:.2f} µs · batch {batch / 1e6:.2f}M rows/s")',
     ].join('\n');
     const r = spawnSync(python, ['-c', code], {
       env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },

@@ -25,7 +25,7 @@ describe('createFusedScorer', () => {
       const random = new Random(hidden.length);
       const features = 15;
       const weights = initMlpWeights({ inputs: features, hidden }, random);
-      const rows = SCORER_CHUNK_ROWS + 37;
+      const rows = 3 * SCORER_CHUNK_ROWS + 37;
       const x = Float32Array.from({ length: rows * features }, () => random.normal() * 2);
       const expected = mlpLogits(weights, x, rows);
       const scorer = createFusedScorer(weights);
