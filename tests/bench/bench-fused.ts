@@ -5,7 +5,8 @@
  * compare the ratios of one round, and read the load average printed beside them.
  *
  * Environment: BENCH_ROWS (sample records, default 50000), BENCH_ROUNDS (default 2),
- * BENCH_TORCH=0 to skip PyTorch, BENCH_PYTHON (default /usr/bin/python3).
+ * BENCH_TORCH=0 to skip PyTorch, BENCH_PYTHON (default /usr/bin/python3), BENCH_ONLY=kernel to
+ * print only the peak, the kernel's phase profile and scoring.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -273,44 +274,8 @@ async function main(): Promise<void> {
   console.log(
     `measured f32x4 peak (mul+add, 1 core): ${peak.toFixed(1)} GFLOP/s · model ${flop} FLOP per training sample`,
   );
-  await useBackend('wasm');
-  // Warm-up of both engines (wasm tier-up, tfjs kernels), not measured.
-  await fitNetworkFused(train, PRODUCTION, { epochs: 1, seed: 0 });
-  await fitNetwork(takeRows(train, order.slice(0, 2048)), PRODUCTION, { epochs: 1, seed: 0 });
-
-  const gf = (sps: number) => ((sps * flop) / 1e9).toFixed(1);
-  const k = (sps: number) => `${(sps / 1000).toFixed(0)}k`;
-  const summary: string[] = [];
-  let blas = '';
-  for (const batchSize of BATCHES) {
-    for (let round = 1; round <= rounds; round++) {
-      const loadBefore = load();
-      const samples = (epochs: number) => train.rows * epochs;
-      const fusedRun = await timed(() =>
-        fitNetworkFused(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.fused, seed: round }),
-      );
-      const fused = samples(EPOCHS.fused) / fusedRun.cpu;
-      const torch = withTorch ? torchRun(python, csv, batchSize) : undefined;
-      if (torch) blas = torch.blas;
-      const two = await twoWorkers(train, batchSize);
-      const tfjsRun = await timed(() =>
-        fitNetwork(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.tfjs, seed: round }),
-      );
-      const tfjs = samples(EPOCHS.tfjs) / tfjsRun.cpu;
-      const line =
-        `batch ${String(batchSize).padStart(4)} round ${round} · per CPU-second: fused ${k(fused)} (${gf(fused)} GFLOP/s)` +
-        (torch
-          ? ` · pytorch ${k(torch.sps)} (auc ${torch.auc}) · fused/pytorch ${(fused / torch.sps).toFixed(2)}×`
-          : '') +
-        ` · tfjs-wasm ${k(tfjs)} · fused/tfjs ${(fused / tfjs).toFixed(1)}×` +
-        ` · 2 workers ${k(two.perCpu)} per CPU-s each (${(two.perCpu / fused).toFixed(2)} of one's) · ` +
-        `wall: fused ${k(fusedRun.value.samplesPerSecond)}/s, 2 workers ${k(two.wall)}/s ` +
-        `(${(two.wall / fusedRun.value.samplesPerSecond).toFixed(2)}× one) · ${loadBefore}`;
-      console.log(line);
-      summary.push(line);
-    }
-  }
-  if (blas) console.log(`pytorch BLAS: ${blas}`);
+  if (process.env.BENCH_ONLY !== 'kernel')
+    await compareTraining(train, order, csv, python, rounds, withTorch, flop);
 
   console.log(
     '\n## kernel phases (CPU µs per batch, one core; pass p runs phases 0…p, costs are differences)',
@@ -360,4 +325,54 @@ async function main(): Promise<void> {
     });
     console.log(r.status === 0 ? r.stdout.trim() : `pytorch scoring failed: ${r.stderr.slice(-200)}`);
   }
+}
+
+/** Training throughput, engine by engine, alternately, for each batch size. */
+async function compareTraining(
+  train: Dataset,
+  order: number[],
+  csv: string,
+  python: string,
+  rounds: number,
+  withTorch: boolean,
+  flop: number,
+): Promise<void> {
+  await useBackend('wasm');
+  // Warm-up of both engines (wasm tier-up, tfjs kernels), not measured.
+  await fitNetworkFused(train, PRODUCTION, { epochs: 1, seed: 0 });
+  await fitNetwork(takeRows(train, order.slice(0, 2048)), PRODUCTION, { epochs: 1, seed: 0 });
+
+  const gf = (sps: number) => ((sps * flop) / 1e9).toFixed(1);
+  const k = (sps: number) => `${(sps / 1000).toFixed(0)}k`;
+  const summary: string[] = [];
+  let blas = '';
+  for (const batchSize of BATCHES) {
+    for (let round = 1; round <= rounds; round++) {
+      const loadBefore = load();
+      const samples = (epochs: number) => train.rows * epochs;
+      const fusedRun = await timed(() =>
+        fitNetworkFused(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.fused, seed: round }),
+      );
+      const fused = samples(EPOCHS.fused) / fusedRun.cpu;
+      const torch = withTorch ? torchRun(python, csv, batchSize) : undefined;
+      if (torch) blas = torch.blas;
+      const two = await twoWorkers(train, batchSize);
+      const tfjsRun = await timed(() =>
+        fitNetwork(train, { ...PRODUCTION, batchSize }, { epochs: EPOCHS.tfjs, seed: round }),
+      );
+      const tfjs = samples(EPOCHS.tfjs) / tfjsRun.cpu;
+      const line =
+        `batch ${String(batchSize).padStart(4)} round ${round} · per CPU-second: fused ${k(fused)} (${gf(fused)} GFLOP/s)` +
+        (torch
+          ? ` · pytorch ${k(torch.sps)} (auc ${torch.auc}) · fused/pytorch ${(fused / torch.sps).toFixed(2)}×`
+          : '') +
+        ` · tfjs-wasm ${k(tfjs)} · fused/tfjs ${(fused / tfjs).toFixed(1)}×` +
+        ` · 2 workers ${k(two.perCpu)} per CPU-s each (${(two.perCpu / fused).toFixed(2)} of one's) · ` +
+        `wall: fused ${k(fusedRun.value.samplesPerSecond)}/s, 2 workers ${k(two.wall)}/s ` +
+        `(${(two.wall / fusedRun.value.samplesPerSecond).toFixed(2)}× one) · ${loadBefore}`;
+      console.log(line);
+      summary.push(line);
+    }
+  }
+  if (blas) console.log(`pytorch BLAS: ${blas}`);
 }
