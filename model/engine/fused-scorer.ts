@@ -1,5 +1,6 @@
-import { type MlpWeights, sigmoid } from '../network/mlp-weights.js';
+import { type MlpWeights, mlpLogits, sigmoid } from '../network/mlp-weights.js';
 import { FusedNetwork } from './FusedNetwork.js';
+import { kernelAvailable } from './kernel-module.js';
 
 /**
  * Rows scored per kernel call; larger inputs go through in chunks of this many. Small enough
@@ -59,4 +60,14 @@ export function createFusedScorer(weights: MlpWeights): FusedScorer {
       return out;
     },
   };
+}
+
+/**
+ * The fastest logits function for `weights`: the fused scorer where the kernel is built, else
+ * plain-JS `mlpLogits` (same results to 1e-5). For the Predictor and the scoring server.
+ */
+export function createLogits(weights: MlpWeights): (x: ArrayLike<number>, rows: number) => Float64Array {
+  if (!kernelAvailable()) return (x, rows) => mlpLogits(weights, x, rows);
+  const scorer = createFusedScorer(weights);
+  return (x, rows) => scorer.logits(x, rows);
 }

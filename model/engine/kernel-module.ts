@@ -64,6 +64,11 @@ export interface KernelExports {
 
 let compiled: object | undefined;
 
+/** Whether the kernel has been built (`auto` falls back to tfjs where it has not, e.g. a bundle without it). */
+export function kernelAvailable(): boolean {
+  return compiled !== undefined || existsSync(KERNEL_WASM_FILE);
+}
+
 /**
  * A fresh kernel instance with its own memory (one per network: instances share nothing).
  *

@@ -9,6 +9,7 @@ import {
 } from '../training/fit-network.js';
 import { kernelBytes, MAX_KERNEL_BYTES } from './FusedNetwork.js';
 import { fitNetworkFused, fusedLayers } from './fit-network-fused.js';
+import { KERNEL_WASM_FILE, kernelAvailable } from './kernel-module.js';
 
 /** Environment variable that picks the training engine (overridden by an explicit option). */
 export const ENGINE_ENV = 'OPP_ENGINE';
@@ -58,6 +59,7 @@ export function fusedUnsupportedReason(
     if (!(h.dropout >= 0 && h.dropout < 1)) return `dropout ${h.dropout} is out of range`;
   }
   if (!OPTIMIZERS.has(settings.optimizer)) return `optimizer "${settings.optimizer}" is not supported`;
+  if (!kernelAvailable()) return `its kernel ${KERNEL_WASM_FILE} is not built (npm run build:wasm)`;
   const bytes = kernelBytes(fusedLayers(features, settings), {
     capacity: settings.batchSize,
     trainRows,
@@ -69,7 +71,7 @@ export function fusedUnsupportedReason(
 
 /**
  * The engine that trains `settings`: `fused` or `tfjs`. `auto` takes fused when it supports
- * the network, unless tfjs runs on a GPU (node-gpu backend).
+ * the network and its kernel is built, unless tfjs runs on a GPU (node-gpu backend).
  *
  * @throws ConfigError when `fused` is asked for a network it does not support.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFusedScorer, SCORER_CHUNK_ROWS } from '../../../model/engine/fused-scorer.js';
+import { createFusedScorer, createLogits, SCORER_CHUNK_ROWS } from '../../../model/engine/fused-scorer.js';
 import { type Activation, initMlpWeights, mlpLogits, sigmoid } from '../../../model/network/mlp-weights.js';
 import { Random } from '../../../pipeline/util/random.js';
 
@@ -40,6 +40,7 @@ describe('createFusedScorer', () => {
       const p = scorer.probabilities(x, 3);
       for (let r = 0; r < 3; r++) expect(p[r]).toBeCloseTo(sigmoid(expected[r]!), 6);
       expect(new Set(batch.subarray(0, 50)).size).toBeGreaterThan(40); // distinct outputs, not a constant
+      expect(createLogits(weights)(x, rows)).toEqual(batch);
     });
   }
 });
