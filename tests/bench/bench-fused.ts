@@ -231,7 +231,14 @@ function profilePhases(train: Dataset, batchSize: number): string {
   const parts = names.map(
     (n, p) => `${n} ${((cost[p]! / batches) * 1e6).toFixed(1)} µs (${((100 * cost[p]!) / all).toFixed(0)}%)`,
   );
-  return `batch ${batchSize}: ${((all / batches) * 1e6).toFixed(1)} µs per batch = ${parts.join(', ')}`;
+  // The forward pass again without dropout: the difference is what the masks cost.
+  const t = cpuSeconds();
+  for (let b = 0; b < batches; b++) net.kernel.phase(5, net.train.order + b * batchSize * 4, batchSize, b);
+  const plain = cpuSeconds() - t;
+  return (
+    `batch ${batchSize}: ${((all / batches) * 1e6).toFixed(1)} µs per batch = ${parts.join(', ')}; ` +
+    `forward without dropout ${((plain / batches) * 1e6).toFixed(1)} µs`
+  );
 }
 
 async function main(): Promise<void> {

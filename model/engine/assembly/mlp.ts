@@ -177,8 +177,11 @@ function gemm(
   R: i32,
   U: i32,
   init: usize,
+  relu: bool,
 ): void {
   const zero = f32x4.splat(0);
+  // ReLU fused into the stores: max(x, floor) with floor 0, or −∞ to leave values as they are.
+  const floor = f32x4.splat(relu ? 0 : -Infinity);
   let r = 0;
   for (; r + 4 <= R; r += 4) {
     const p0 = P + <usize>r * prs;
@@ -229,21 +232,21 @@ function gemm(
         q += qs;
       }
       let c = c0 + ub;
-      v128.store(c, a0);
-      v128.store(c, a1, 16);
-      v128.store(c, a2, 32);
+      v128.store(c, f32x4.max(a0, floor));
+      v128.store(c, f32x4.max(a1, floor), 16);
+      v128.store(c, f32x4.max(a2, floor), 32);
       c += cs;
-      v128.store(c, b0);
-      v128.store(c, b1, 16);
-      v128.store(c, b2, 32);
+      v128.store(c, f32x4.max(b0, floor));
+      v128.store(c, f32x4.max(b1, floor), 16);
+      v128.store(c, f32x4.max(b2, floor), 32);
       c += cs;
-      v128.store(c, d0);
-      v128.store(c, d1, 16);
-      v128.store(c, d2, 32);
+      v128.store(c, f32x4.max(d0, floor));
+      v128.store(c, f32x4.max(d1, floor), 16);
+      v128.store(c, f32x4.max(d2, floor), 32);
       c += cs;
-      v128.store(c, e0);
-      v128.store(c, e1, 16);
-      v128.store(c, e2, 32);
+      v128.store(c, f32x4.max(e0, floor));
+      v128.store(c, f32x4.max(e1, floor), 16);
+      v128.store(c, f32x4.max(e2, floor), 32);
     }
     for (; u < U; u += 4) {
       const ub = (<usize>u) << 2;
@@ -264,10 +267,10 @@ function gemm(
         q += qs;
       }
       const c = c0 + ub;
-      v128.store(c, a0);
-      v128.store(c + cs, b0);
-      v128.store(c + 2 * cs, d0);
-      v128.store(c + 3 * cs, e0);
+      v128.store(c, f32x4.max(a0, floor));
+      v128.store(c + cs, f32x4.max(b0, floor));
+      v128.store(c + 2 * cs, f32x4.max(d0, floor));
+      v128.store(c + 3 * cs, f32x4.max(e0, floor));
     }
   }
   for (; r < R; r++) {
@@ -298,10 +301,10 @@ function gemm(
         q += qs;
       }
       const c = c0 + ub;
-      v128.store(c, a0);
-      v128.store(c, a1, 16);
-      v128.store(c, a2, 32);
-      v128.store(c, a3, 48);
+      v128.store(c, f32x4.max(a0, floor));
+      v128.store(c, f32x4.max(a1, floor), 16);
+      v128.store(c, f32x4.max(a2, floor), 32);
+      v128.store(c, f32x4.max(a3, floor), 48);
     }
     for (; u < U; u += 4) {
       const ub = (<usize>u) << 2;
@@ -313,7 +316,7 @@ function gemm(
         pk += pks;
         q += qs;
       }
-      v128.store(c0 + ub, a0);
+      v128.store(c0 + ub, f32x4.max(a0, floor));
     }
   }
 }
@@ -376,15 +379,19 @@ function activate(h: usize, count: i32, activation: i32): void {
   }
 }
 
-/** D ← D · f′ where f′ is the activation's derivative written in terms of its output H. */
-function activationBackward(d: usize, h: usize, count: i32, activation: i32): void {
+/**
+ * D ← D · M · f′ in one pass: the dropout mask M (when `m` ≠ 0) and the activation's
+ * derivative f′, written in terms of the activation's output H.
+ */
+function activationBackward(d: usize, h: usize, m: usize, count: i32, activation: i32): void {
   const bytes = (<usize>count) << 2;
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
-  if (activation > ACT_SIGMOID) return; // linear
+  if (activation > ACT_SIGMOID && !m) return; // linear, no dropout
   for (let o: usize = 0; o < bytes; o += 16) {
     const hv = v128.load(h + o);
-    const dv = v128.load(d + o);
+    let dv = v128.load(d + o);
+    if (m) dv = f32x4.mul(dv, v128.load(m + o));
     let r: v128;
     if (activation === ACT_RELU) r = v128.and(dv, f32x4.gt(hv, zero));
     else if (activation === ACT_ELU)
@@ -396,7 +403,8 @@ function activationBackward(d: usize, h: usize, count: i32, activation: i32): vo
         f32x4.gt(hv, zero),
       );
     else if (activation === ACT_TANH) r = f32x4.mul(dv, f32x4.sub(one, f32x4.mul(hv, hv)));
-    else r = f32x4.mul(dv, f32x4.mul(hv, f32x4.sub(one, hv)));
+    else if (activation === ACT_SIGMOID) r = f32x4.mul(dv, f32x4.mul(hv, f32x4.sub(one, hv)));
+    else r = dv;
     v128.store(d + o, r);
   }
 }
@@ -408,21 +416,32 @@ function mix32(value: u32): u32 {
   return (z ^ (z >>> 16)) | 1; // xorshift needs a non-zero state
 }
 
-/** Inverted dropout: M = keep ? 1/(1 − rate) : 0 from 4 xorshift32 lanes seeded by (seed, layer); A = H · M. */
+/**
+ * Inverted dropout: M = keep ? 1/(1 − rate) : 0, A = H · M. The bits come from 4 xorshift32
+ * lanes seeded by (seed, layer); each 32-bit draw gives two 16-bit uniforms, so the keep
+ * probability is resolved to 1/65536.
+ */
 function dropout(h: usize, m: usize, a: usize, count: i32, rate: f32, seed: u32, layer: i32): void {
   const base = seed ^ mix32(<u32>layer * 0x632be5ab);
   let s = i32x4(mix32(base), mix32(base + 1), mix32(base + 2), mix32(base + 3));
   const keep: f32 = 1 - rate;
-  const threshold = i32x4.splat(<i32>(keep * 16777216)); // 24-bit uniform < keep
+  const threshold = i32x4.splat(<i32>(keep * 65536));
+  const low = i32x4.splat(0xffff);
   const scale = f32x4.splat(1 / keep);
   const bytes = (<usize>count) << 2;
-  for (let o: usize = 0; o < bytes; o += 16) {
+  let o: usize = 0;
+  for (; o < bytes; o += 32) {
     s = v128.xor(s, i32x4.shl(s, 13));
     s = v128.xor(s, i32x4.shr_u(s, 17));
     s = v128.xor(s, i32x4.shl(s, 5));
-    const mask = v128.and(i32x4.lt_s(i32x4.shr_u(s, 8), threshold), scale);
-    v128.store(m + o, mask);
-    v128.store(a + o, f32x4.mul(v128.load(h + o), mask));
+    const m0 = v128.and(i32x4.lt_s(v128.and(s, low), threshold), scale);
+    v128.store(m + o, m0);
+    v128.store(a + o, f32x4.mul(v128.load(h + o), m0));
+    if (o + 16 < bytes) {
+      const m1 = v128.and(i32x4.lt_s(i32x4.shr_u(s, 16), threshold), scale);
+      v128.store(m + o, m1, 16);
+      v128.store(a + o, f32x4.mul(v128.load(h + o, 16), m1), 16);
+    }
   }
 }
 
@@ -454,8 +473,9 @@ function forward(x: usize, rows: i32, training: bool, seed: u32): void {
       rows,
       U,
       ptr(l, F_B),
+      field(l, F_ACT) === ACT_RELU,
     );
-    activate(h, rows * U, field(l, F_ACT));
+    if (field(l, F_ACT) !== ACT_RELU) activate(h, rows * U, field(l, F_ACT));
     const rate = load<f32>(PLAN + ((<usize>(l * FIELDS + F_DROP)) << 2));
     if (training && rate > 0) {
       dropout(h, ptr(l, F_M), ptr(l, F_A), rows * U, rate, seed, l);
@@ -518,20 +538,14 @@ function backward(x: usize, rows: i32, training: bool): void {
     const d = ptr(l, F_D);
     const count = rows * U;
     const rate = load<f32>(PLAN + ((<usize>(l * FIELDS + F_DROP)) << 2));
-    if (training && rate > 0) {
-      const m = ptr(l, F_M);
-      const bytes = (<usize>count) << 2;
-      for (let o: usize = 0; o < bytes; o += 16)
-        v128.store(d + o, f32x4.mul(v128.load(d + o), v128.load(m + o)));
-    }
-    activationBackward(d, ptr(l, F_H), count, field(l, F_ACT));
+    activationBackward(d, ptr(l, F_H), training && rate > 0 ? ptr(l, F_M) : 0, count, field(l, F_ACT));
     let lin = x;
     if (l > 0) {
       const r = load<f32>(PLAN + ((<usize>((l - 1) * FIELDS + F_DROP)) << 2));
       lin = training && r > 0 ? ptr(l - 1, F_A) : ptr(l - 1, F_H);
     }
     // gW[i, u] = Σ_b in[b, i] · dZ[b, u]
-    gemm(lin, 4, (<usize>Il) << 2, d, (<usize>U) << 2, rows, ptr(l, F_GW), (<usize>U) << 2, Il, U, 0);
+    gemm(lin, 4, (<usize>Il) << 2, d, (<usize>U) << 2, rows, ptr(l, F_GW), (<usize>U) << 2, Il, U, 0, false);
     const gbl = ptr(l, F_GB);
     const us = (<usize>U) << 2;
     for (let o: usize = 0; o < us; o += 16) {
@@ -562,8 +576,9 @@ function update(): void {
   const b2 = f32x4.splat(beta2);
   const c1 = f32x4.splat(1 - beta1);
   const c2 = f32x4.splat(1 - beta2);
-  const bc1 = f32x4.splat(1 - beta1Power);
-  const bc2 = f32x4.splat(1 - beta2Power);
+  // Bias corrections as reciprocals: a multiplication per vector instead of a division.
+  const bc1 = f32x4.splat(1 / (1 - beta1Power));
+  const bc2 = f32x4.splat(1 / (1 - beta2Power));
   const eps = f32x4.splat(epsilon);
   const shrink = f32x4.splat(1 - learningRate * weightDecay);
   const decoupled = optimizer === OPT_ADAMW && weightDecay > 0;
@@ -575,7 +590,7 @@ function update(): void {
     const v = f32x4.add(f32x4.mul(v128.load(moment2 + o), b2), f32x4.mul(f32x4.mul(g, g), c2));
     v128.store(moment1 + o, m);
     v128.store(moment2 + o, v);
-    const step = f32x4.div(f32x4.div(m, bc1), f32x4.add(f32x4.sqrt(f32x4.div(v, bc2)), eps));
+    const step = f32x4.div(f32x4.mul(m, bc1), f32x4.add(f32x4.sqrt(f32x4.mul(v, bc2)), eps));
     let next = f32x4.sub(p, f32x4.mul(step, lr));
     if (decoupled) next = f32x4.mul(next, shrink);
     v128.store(params + o, next);
@@ -608,8 +623,10 @@ function lossGradient(rows: i32): f64 {
     const zb: f64 = f32At(z, b);
     const y: f64 = f32At(batchY, b);
     const w: f64 = f32At(batchW, b);
-    sum += w * bce(zb, y);
-    const p = zb >= 0 ? 1 / (1 + Math.exp(-zb)) : Math.exp(zb) / (1 + Math.exp(zb));
+    // One exponential serves the loss and the logistic: e = exp(−|z|).
+    const e = Math.exp(-Math.abs(zb));
+    sum += w * (Math.max(zb, 0) - zb * y + Math.log1p(e));
+    const p = zb >= 0 ? 1 / (1 + e) : e / (1 + e);
     store<f32>(d + ((<usize>b) << 2), <f32>(w * (p - y) * inv));
   }
   return sum;
@@ -631,13 +648,17 @@ export function trainBatch(order: usize, rows: i32, seed: u32): f64 {
   return loss;
 }
 
-/** The phases of `trainBatch`, separately, for profiling: 0 gather, 1 forward, 2 loss, 3 backward, 4 update. */
+/**
+ * The phases of `trainBatch`, separately, for profiling: 0 gather, 1 forward, 2 loss,
+ * 3 backward, 4 update; 5 is the forward pass without dropout (its cost minus 1's = dropout's).
+ */
 export function phase(which: i32, order: usize, rows: i32, seed: u32): f64 {
   if (which === 0) gather(order, rows);
   else if (which === 1) forward(batchX, rows, true, seed);
   else if (which === 2) return lossGradient(rows);
   else if (which === 3) backward(batchX, rows, true);
-  else update();
+  else if (which === 4) update();
+  else forward(batchX, rows, false, seed);
   return 0;
 }
 
