@@ -9,8 +9,8 @@
  * print only the peak, the kernel's phase profile and scoring.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { FusedNetwork, OPTIMIZER_CODE } from '../../model/engine/FusedNetwork.js';
@@ -265,7 +265,10 @@ async function main(): Promise<void> {
     x: table.x,
     y: table.labels,
   };
-  const dir = mkdtempSync(join(tmpdir(), 'opp-bench-'));
+  // Under $OPP_HOME (default ./.opp), like all local state: shared /tmp is cleaned by others.
+  const home = process.env.OPP_HOME ?? join(PACKAGE_ROOT, '.opp');
+  mkdirSync(home, { recursive: true });
+  const dir = mkdtempSync(join(home, 'bench-'));
   const csv = writeCsv(dir, data, table.featureNames);
   // As reference_train.py: 80% training rows (here a seeded shuffle), scaler on them only.
   const order = new Random(42).shuffle(Array.from({ length: data.rows }, (_, i) => i));
@@ -332,6 +335,7 @@ async function main(): Promise<void> {
     });
     console.log(r.status === 0 ? r.stdout.trim() : `pytorch scoring failed: ${r.stderr.slice(-200)}`);
   }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Training throughput, engine by engine, alternately, for each batch size. */
