@@ -160,7 +160,6 @@ export function setOptimizer(kind: i32, lr: f32, decay: f32, b1: f32, b2: f32, e
 // forward pass (P = inputs, Q = weights) and the weight gradient (P = inputsᵀ, Q = dZ) share
 // one register-blocked loop: 4 rows × 12 columns of accumulators, then narrower tails.
 
-// @ts-expect-error: decorator
 function acc(c: v128, x: v128, w: v128): v128 {
   return f32x4.add(c, f32x4.mul(x, w));
 }
