@@ -5,6 +5,11 @@ import type { EpochLog, FitOptions, FitResult, NetworkSettings } from '../traini
 import { type FusedLayerShape, FusedNetwork, OPTIMIZER_CODE } from './FusedNetwork.js';
 
 const DEFAULT_PATIENCE = 5;
+/**
+ * Rows per pass inside a batch: larger batches go through the kernel in chunks of this many
+ * (gradients added up, one update), so the 384-wide activation buffers stay in a 2 MiB L2.
+ */
+export const TRAIN_CHUNK_ROWS = 128;
 /** Adam's constants, as fit-network.ts passes them to tfjs. */
 const BETA1 = 0.9;
 const BETA2 = 0.999;
@@ -46,7 +51,7 @@ export async function fitNetworkFused(
   const batchSize = Math.min(settings.batchSize, Math.max(train.rows, 1));
   const validation = options.validation && options.validation.rows > 0 ? options.validation : undefined;
   const net = new FusedNetwork(fusedLayers(train.features, settings), {
-    capacity: batchSize,
+    capacity: Math.min(batchSize, TRAIN_CHUNK_ROWS),
     trainRows: train.rows,
     validationRows: validation?.rows ?? 0,
   });

@@ -156,7 +156,8 @@ export function setOptimizer(kind: i32, lr: f32, decay: f32, b1: f32, b2: f32, e
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matrix products. C[r, u] = init[u] + Σ_k P[r, k] · Q[k, u] with byte strides, so that the
+// Matrix products. C[r, u] = init[r, u] + Σ_k P[r, k] · Q[k, u] with byte strides (init's row
+// stride `irs` is 0 for a bias, or C's own to accumulate into C), so that the
 // forward pass (P = inputs, Q = weights) and the weight gradient (P = inputsᵀ, Q = dZ) share
 // one register-blocked loop: 4 rows × 12 columns of accumulators, then narrower tails.
 
@@ -176,6 +177,7 @@ function gemm(
   R: i32,
   U: i32,
   init: usize,
+  irs: usize,
   relu: bool,
 ): void {
   const zero = f32x4.splat(0);
@@ -191,20 +193,30 @@ function gemm(
       let a0 = zero;
       let a1 = zero;
       let a2 = zero;
+      let b0 = zero;
+      let b1 = zero;
+      let b2 = zero;
+      let d0 = zero;
+      let d1 = zero;
+      let d2 = zero;
+      let e0 = zero;
+      let e1 = zero;
+      let e2 = zero;
       if (init) {
-        a0 = v128.load(init + ub);
-        a1 = v128.load(init + ub, 16);
-        a2 = v128.load(init + ub, 32);
+        const i0 = init + <usize>r * irs + ub;
+        a0 = v128.load(i0);
+        a1 = v128.load(i0, 16);
+        a2 = v128.load(i0, 32);
+        b0 = v128.load(i0 + irs);
+        b1 = v128.load(i0 + irs, 16);
+        b2 = v128.load(i0 + irs, 32);
+        d0 = v128.load(i0 + 2 * irs);
+        d1 = v128.load(i0 + 2 * irs, 16);
+        d2 = v128.load(i0 + 2 * irs, 32);
+        e0 = v128.load(i0 + 3 * irs);
+        e1 = v128.load(i0 + 3 * irs, 16);
+        e2 = v128.load(i0 + 3 * irs, 32);
       }
-      let b0 = a0;
-      let b1 = a1;
-      let b2 = a2;
-      let d0 = a0;
-      let d1 = a1;
-      let d2 = a2;
-      let e0 = a0;
-      let e1 = a1;
-      let e2 = a2;
       let pk = p0;
       let q = Q + ub;
       for (let k = 0; k < K; k++) {
@@ -249,11 +261,11 @@ function gemm(
     }
     for (; u < U; u += 4) {
       const ub = (<usize>u) << 2;
-      const start = init ? v128.load(init + ub) : zero;
-      let a0 = start;
-      let b0 = start;
-      let d0 = start;
-      let e0 = start;
+      const i0 = init + <usize>r * irs + ub;
+      let a0 = init ? v128.load(i0) : zero;
+      let b0 = init ? v128.load(i0 + irs) : zero;
+      let d0 = init ? v128.load(i0 + 2 * irs) : zero;
+      let e0 = init ? v128.load(i0 + 3 * irs) : zero;
       let pk = p0;
       let q = Q + ub;
       for (let k = 0; k < K; k++) {
@@ -283,10 +295,11 @@ function gemm(
       let a2 = zero;
       let a3 = zero;
       if (init) {
-        a0 = v128.load(init + ub);
-        a1 = v128.load(init + ub, 16);
-        a2 = v128.load(init + ub, 32);
-        a3 = v128.load(init + ub, 48);
+        const i0 = init + <usize>r * irs + ub;
+        a0 = v128.load(i0);
+        a1 = v128.load(i0, 16);
+        a2 = v128.load(i0, 32);
+        a3 = v128.load(i0, 48);
       }
       let pk = p0;
       let q = Q + ub;
@@ -307,7 +320,7 @@ function gemm(
     }
     for (; u < U; u += 4) {
       const ub = (<usize>u) << 2;
-      let a0 = init ? v128.load(init + ub) : zero;
+      let a0 = init ? v128.load(init + <usize>r * irs + ub) : zero;
       let pk = p0;
       let q = Q + ub;
       for (let k = 0; k < K; k++) {
@@ -472,6 +485,7 @@ function forward(x: usize, rows: i32, training: bool, seed: u32): void {
       rows,
       U,
       ptr(l, F_B),
+      0,
       field(l, F_ACT) === ACT_RELU,
     );
     if (field(l, F_ACT) !== ACT_RELU) activate(h, rows * U, field(l, F_ACT));
@@ -499,8 +513,11 @@ function forward(x: usize, rows: i32, training: bool, seed: u32): void {
   }
 }
 
-/** Backward pass after `forward(…, training)`: fills every gradient, given dLoss/dlogit in the output layer's D. */
-function backward(x: usize, rows: i32, training: bool): void {
+/**
+ * Backward pass after `forward(…, training)`: every gradient, given dLoss/dlogit in the output
+ * layer's D; with `accumulate`, added to the gradients already there (row chunks of one batch).
+ */
+function backward(x: usize, rows: i32, training: bool, accumulate: bool): void {
   const last = layers - 1;
   // Output layer: gw = Σ_b dz_b · a_b, gb = Σ_b dz_b, and dA of the layer below = dz_b · w.
   const I = field(last, F_IN);
@@ -514,12 +531,12 @@ function backward(x: usize, rows: i32, training: bool): void {
   const rs = (<usize>I) << 2;
   const gw = ptr(last, F_GW);
   for (let o: usize = 0; o < rs; o += 16) {
-    let s = f32x4.splat(0);
+    let s = accumulate ? v128.load(gw + o) : f32x4.splat(0);
     for (let b = 0; b < rows; b++)
       s = acc(s, f32x4.splat(f32At(dz, b)), v128.load(input + <usize>b * rs + o));
     v128.store(gw + o, s);
   }
-  let gb: f32 = 0;
+  let gb: f32 = accumulate ? load<f32>(ptr(last, F_GB)) : 0;
   for (let b = 0; b < rows; b++) gb += f32At(dz, b);
   store<f32>(ptr(last, F_GB), gb);
   if (below < 0) return;
@@ -544,11 +561,12 @@ function backward(x: usize, rows: i32, training: bool): void {
       lin = training && r > 0 ? ptr(l - 1, F_A) : ptr(l - 1, F_H);
     }
     // gW[i, u] = Σ_b in[b, i] · dZ[b, u]
-    gemm(lin, 4, (<usize>Il) << 2, d, (<usize>U) << 2, rows, ptr(l, F_GW), (<usize>U) << 2, Il, U, 0, false);
-    const gbl = ptr(l, F_GB);
+    const gwl = ptr(l, F_GW);
     const us = (<usize>U) << 2;
+    gemm(lin, 4, (<usize>Il) << 2, d, us, rows, gwl, us, Il, U, accumulate ? gwl : 0, us, false);
+    const gbl = ptr(l, F_GB);
     for (let o: usize = 0; o < us; o += 16) {
-      let s = f32x4.splat(0);
+      let s = accumulate ? v128.load(gbl + o) : f32x4.splat(0);
       for (let b = 0; b < rows; b++) s = f32x4.add(s, v128.load(d + <usize>b * us + o));
       v128.store(gbl + o, s);
     }
@@ -611,12 +629,12 @@ function gather(order: usize, rows: i32): void {
   }
 }
 
-/** dLoss/dlogit of mean(w · BCE) into the output layer's D; returns Σ w · BCE. */
-function lossGradient(rows: i32): f64 {
+/** dLoss/dlogit of mean(w · BCE) over `total` batch rows, for the `rows` gathered ones, into the output layer's D; returns their Σ w · BCE. */
+function lossGradient(rows: i32, total: i32): f64 {
   const last = layers - 1;
   const z = ptr(last, F_H);
   const d = ptr(last, F_D);
-  const inv: f64 = 1.0 / <f64>rows;
+  const inv: f64 = 1.0 / <f64>total;
   let sum: f64 = 0;
   for (let b = 0; b < rows; b++) {
     const zb: f64 = f32At(z, b);
@@ -635,14 +653,19 @@ function lossGradient(rows: i32): f64 {
 // Entry points.
 
 /**
- * One training step on the `rows` (≤ capacity) training rows whose indices are at `order`:
- * forward with dropout seeded by `seed`, loss, backward, update. Returns Σ rowWeight · BCE.
+ * One training step on the `rows` training rows whose indices are at `order`: forward with
+ * dropout seeded by `seed`, loss, backward, update. Rows go through in chunks of `capacity`
+ * (cache-sized buffers) whose gradients add up; one update per batch. Returns Σ rowWeight · BCE.
  */
 export function trainBatch(order: usize, rows: i32, seed: u32): f64 {
-  gather(order, rows);
-  forward(batchX, rows, true, seed);
-  const loss = lossGradient(rows);
-  backward(batchX, rows, true);
+  let loss: f64 = 0;
+  for (let from = 0; from < rows; from += capacity) {
+    const n = min(capacity, rows - from);
+    gather(order + ((<usize>from) << 2), n);
+    forward(batchX, n, true, seed + <u32>from * 0x9e3779b9);
+    loss += lossGradient(n, rows);
+    backward(batchX, n, true, from > 0);
+  }
   update();
   return loss;
 }
@@ -654,8 +677,8 @@ export function trainBatch(order: usize, rows: i32, seed: u32): f64 {
 export function phase(which: i32, order: usize, rows: i32, seed: u32): f64 {
   if (which === 0) gather(order, rows);
   else if (which === 1) forward(batchX, rows, true, seed);
-  else if (which === 2) return lossGradient(rows);
-  else if (which === 3) backward(batchX, rows, true);
+  else if (which === 2) return lossGradient(rows, rows);
+  else if (which === 3) backward(batchX, rows, true, false);
   else if (which === 4) update();
   else forward(batchX, rows, false, seed);
   return 0;
@@ -664,8 +687,8 @@ export function phase(which: i32, order: usize, rows: i32, seed: u32): f64 {
 /** Gradients (no update) of the batch at `x`/`y`/`w` (host-written batch buffers), without dropout. Returns Σ w · BCE. */
 export function gradientsOfBatch(rows: i32): f64 {
   forward(batchX, rows, false, 0);
-  const loss = lossGradient(rows);
-  backward(batchX, rows, false);
+  const loss = lossGradient(rows, rows);
+  backward(batchX, rows, false, false);
   return loss;
 }
 

@@ -98,3 +98,49 @@ describe('fused optimiser step', () => {
     });
   }
 });
+
+describe('fused batches in row chunks', () => {
+  it('take the same step as one pass over the whole batch (gradients add up across chunks)', () => {
+    const random = new Random(6);
+    const features = 7;
+    const rows = 29;
+    const settings: NetworkSettings = {
+      hidden: [
+        { units: 20, activation: 'tanh', dropout: 0 },
+        { units: 6, activation: 'relu', dropout: 0 },
+      ],
+      optimizer: 'sgd',
+      learningRate: 0.1,
+      weightDecay: 0.001,
+      batchSize: rows,
+    };
+    const start = initMlpWeights({ inputs: features, hidden: settings.hidden }, random);
+    const data = {
+      rows,
+      features,
+      x: Float32Array.from({ length: rows * features }, () => random.normal()),
+      y: Uint8Array.from({ length: rows }, () => (random.chance(0.5) ? 1 : 0)),
+    };
+    const stepWith = (capacity: number) => {
+      const net = new FusedNetwork(fusedLayers(features, settings), { capacity, trainRows: rows });
+      net.writeWeights(start);
+      net.loadTraining(data);
+      // SGD: the step is proportional to the gradient, so a chunk left out would show.
+      net.kernel.setOptimizer(OPTIMIZER_CODE.sgd, 0.1, 0.001, 0.9, 0.999, 1e-8);
+      net.order().set(Int32Array.from({ length: rows }, (_, i) => (i * 11) % rows));
+      let loss = 0;
+      for (let s = 0; s < STEPS; s++) loss = net.kernel.trainBatch(net.train.order, rows, 0);
+      return { weights: net.readWeights(), loss };
+    };
+    const whole = stepWith(rows);
+    const chunked = stepWith(8); // 8 + 8 + 8 + 5 rows
+    expect(chunked.loss).toBeCloseTo(whole.loss, 5);
+    whole.weights.layers.forEach((layer, li) => {
+      const other = chunked.weights.layers[li]!;
+      for (let i = 0; i < layer.weights.length; i++)
+        expect(Math.abs(layer.weights[i]! - other.weights[i]!)).toBeLessThanOrEqual(TOLERANCE);
+      for (let i = 0; i < layer.bias.length; i++)
+        expect(Math.abs(layer.bias[i]! - other.bias[i]!)).toBeLessThanOrEqual(TOLERANCE);
+    });
+  });
+});
