@@ -77,13 +77,13 @@ export function kernelBytes(layers: readonly FusedLayerShape[], sizes: FusedNetw
 /**
  * An MLP laid out in the memory of its own kernel instance: parameters, gradients, Adam's
  * moments, per-layer activation buffers for `capacity` rows, and optionally the training and
- * validation rows, all allocated once. Widths are padded to multiples of 4 with zeros.
+ * validation rows, all allocated once. Layer widths are padded to multiples of 4 with zeros.
  */
 export class FusedNetwork {
   readonly kernel: KernelExports;
   readonly layers: readonly FusedLayerShape[];
   readonly capacity: number;
-  /** Padded input width of the first layer. */
+  /** Input width of the first layer (the data's own, not padded). */
   readonly inputWidth: number;
   private readonly slots: LayerSlots[] = [];
   private top: number;
@@ -111,7 +111,8 @@ export class FusedNetwork {
     // Parameters first, contiguous, so one loop updates all of them.
     let paramFloats = 0;
     const offsets = layers.map((shape, i) => {
-      const inP = pad(shape.inputs);
+      // The first layer reads the data rows as they are; the others read padded activations.
+      const inP = i === 0 ? shape.inputs : pad(shape.inputs);
       const outP = i === last ? 1 : pad(shape.units);
       const w = paramFloats;
       paramFloats += i === last ? inP : inP * outP;
@@ -244,7 +245,7 @@ export class FusedNetwork {
     return slot.m ? this.f32(slot.m, rows * slot.outP).slice() : undefined;
   }
 
-  /** Copies `rows` rows of `x` (row-major, `features` wide) into the padded area at `offset`. */
+  /** Copies `rows` rows of `x` (row-major, `features` wide) into the area at `offset` (rows `inputWidth` apart). */
   writeRows(offset: number, x: ArrayLike<number>, rows: number, features: number): void {
     const dst = this.f32(offset, rows * this.inputWidth);
     if (features === this.inputWidth && x instanceof Float32Array) {

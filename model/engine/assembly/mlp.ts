@@ -4,8 +4,9 @@
 // in this memory, runs the forward pass (dropout masks from an in-kernel RNG), the weighted
 // binary cross-entropy on logits, the backward pass and the optimiser update. Nothing is
 // allocated here: the host lays out every buffer in linear memory once and describes the
-// layers with `setLayer`. Widths are padded to multiples of 4 (padding holds zeros, which
-// stay zero through training), so every inner loop is f32x4.
+// layers with `setLayer`. Layer widths are padded to multiples of 4 (padding holds zeros,
+// which stay zero through training), so every inner loop is f32x4; input rows keep their own
+// width (the first layer's products take one input value at a time).
 //
 // Layouts (all f32, row-major): a hidden layer's weights are [inputs × units], the output
 // layer (one unit) stores its weights as a vector of `inputs` and its bias in a 4-float slot.
@@ -15,7 +16,7 @@ const FIELDS: i32 = 16;
 const PLAN: usize = memory.data(MAX_LAYERS * FIELDS * 4, 16);
 
 // Fields of a layer in PLAN.
-const F_IN: i32 = 0; // padded input width
+const F_IN: i32 = 0; // input width (padded to 4, except the first layer's: the data's own)
 const F_OUT: i32 = 1; // padded unit count (1 for the output layer)
 const F_ACT: i32 = 2; // activation code (ACT_*)
 const F_DROP: i32 = 3; // dropout rate (f32 bits)
@@ -623,7 +624,10 @@ function gather(order: usize, rows: i32): void {
     const row = load<i32>(order + ((<usize>k) << 2));
     const src = trainX + <usize>row * rs;
     const dst = batchX + <usize>k * rs;
-    for (let o: usize = 0; o < rs; o += 16) v128.store(dst + o, v128.load(src + o));
+    // Input rows are not padded (any width): whole vectors, then the last floats one by one.
+    let o: usize = 0;
+    for (; o + 16 <= rs; o += 16) v128.store(dst + o, v128.load(src + o));
+    for (; o < rs; o += 4) store<f32>(dst + o, load<f32>(src + o));
     store<f32>(batchY + ((<usize>k) << 2), f32At(trainY, row));
     store<f32>(batchW + ((<usize>k) << 2), trainW ? f32At(trainW, row) : 1);
   }
