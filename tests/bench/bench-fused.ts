@@ -236,6 +236,7 @@ function profilePhases(train: Dataset, batchSize: number): string {
     (n, p) => `${n} ${((cost[p]! / batches) * 1e6).toFixed(1)} µs (${((100 * cost[p]!) / all).toFixed(0)}%)`,
   );
   // The forward pass again without dropout: the difference is what the masks cost.
+  pass(5, [0, 5]); // warm-up of this path too
   const t = cpuSeconds();
   pass(5, [0, 5]);
   const plain = cpuSeconds() - t - cost[0]!;
