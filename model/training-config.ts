@@ -28,6 +28,8 @@ export const TrainingConfigSchema = z.strictObject({
     rebalancing: z.enum(['none', 'class-weight', 'oversample', 'auto']).default('auto'),
     /** tfjs backend when neither `--backend` nor `$OPP_BACKEND` names one; `auto`: node-gpu, node, wasm. */
     backend: z.enum(['auto', 'wasm', 'cpu', 'node', 'node-gpu']).default('auto'),
+    /** Training engine: `fused` (WebAssembly SIMD), `tfjs`, or `auto` (absent = auto: fused where supported). */
+    engine: z.enum(['auto', 'fused', 'tfjs']).optional(),
     seed: z
       .number()
       .int()
