@@ -4,7 +4,8 @@ import type { BundleManifest } from './bundle/bundle-manifest.js';
 import { loadBundle } from './bundle/load-bundle.js';
 import { percentileOf } from './bundle/percentiles.js';
 import type { BundleContents } from './bundle/save-bundle.js';
-import { type MlpWeights, mlpLogits, sigmoid } from './network/mlp-weights.js';
+import { createLogits } from './engine/fused-scorer.js';
+import { type MlpWeights, sigmoid } from './network/mlp-weights.js';
 
 /** The score of one row (SEED.md's response, plus the percentile rank). */
 export interface Score {
@@ -12,7 +13,7 @@ export interface Score {
   probability: number;
   /** 1 iff `probability ≥ threshold`. */
   prediction: 0 | 1;
-  /** Probability of the predicted class: `probability` for 1, `1 − probability` for 0. */
+  /** Distance from a coin toss, as the seed's score.py computed it: |probability − 0.5| × 2, in [0, 1]. */
   confidence: number;
   /** Percentile rank (0-100) of `probability` among the training set's probabilities. */
   percentile: number;
@@ -34,11 +35,14 @@ export class Predictor {
   readonly mean: Float64Array;
   readonly inverseStd: Float64Array;
   readonly quantiles: Float64Array;
+  /** Logits of scaled rows: the fused WebAssembly scorer when built, else plain JS. */
+  private readonly logits: (x: ArrayLike<number>, rows: number) => Float64Array;
 
   /** Builds a predictor from loaded or just-trained bundle contents. */
   constructor(readonly bundle: BundleContents) {
     this.manifest = bundle.manifest;
     this.weights = bundle.weights;
+    this.logits = createLogits(bundle.weights);
     this.featureNames = bundle.manifest.featureNames;
     this.threshold = bundle.manifest.threshold;
     this.spec = compileFeatureSpec(bundle.featureSpec);
@@ -111,7 +115,7 @@ export class Predictor {
         scaled[r * d + j] = (v - this.mean[j]!) * this.inverseStd[j]!;
       }
     }
-    const out = mlpLogits(this.weights, scaled, rows);
+    const out = this.logits(scaled, rows);
     for (let i = 0; i < rows; i++) out[i] = sigmoid(out[i]!);
     return out;
   }
@@ -138,7 +142,7 @@ export class Predictor {
     return {
       probability,
       prediction,
-      confidence: prediction === 1 ? probability : 1 - probability,
+      confidence: Math.abs(probability - 0.5) * 2,
       percentile: this.percentile(probability),
     };
   }

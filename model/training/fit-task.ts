@@ -1,7 +1,9 @@
 import { Random } from '../../pipeline/util/random.js';
-import { type MlpWeights, mlpLogits, sigmoid } from '../network/mlp-weights.js';
+import { createLogits } from '../engine/fused-scorer.js';
+import { fitWithEngine } from '../engine/select-engine.js';
+import { type MlpWeights, sigmoid } from '../network/mlp-weights.js';
 import { type Dataset, takeRows } from './dataset.js';
-import { type EpochLog, fitNetwork, type NetworkSettings } from './fit-network.js';
+import type { EpochLog, NetworkSettings } from './fit-network.js';
 import { type ClassCounts, type RebalanceMethod, rebalance } from './rebalance.js';
 import { applyScaler, fitScaler, type Scaler, scaleDataset } from './scaler.js';
 
@@ -44,7 +46,7 @@ export async function runFitTask(task: FitTask, onEpoch?: (log: EpochLog) => voi
   const scaler = fitScaler(trainRows);
   const balanced = rebalance(trainRows, task.rebalance, random);
   const validation = task.validation ? scaleDataset(scaler, takeRows(task.data, task.validation)) : undefined;
-  const fit = await fitNetwork(scaleDataset(scaler, balanced.data), task.settings, {
+  const fit = await fitWithEngine(scaleDataset(scaler, balanced.data), task.settings, {
     ...(validation ? { validation } : {}),
     ...(balanced.weights ? { weights: balanced.weights } : {}),
     epochs: task.epochs,
@@ -69,7 +71,7 @@ export async function runFitTask(task: FitTask, onEpoch?: (log: EpochLog) => voi
 
 /** Probabilities of standardised rows, computed in plain JavaScript as the Predictor does. */
 export function predictProbabilities(weights: MlpWeights, x: ArrayLike<number>, rows: number): Float64Array {
-  const logits = mlpLogits(weights, x, rows);
+  const logits = createLogits(weights)(x, rows);
   for (let i = 0; i < rows; i++) logits[i] = sigmoid(logits[i]!);
   return logits;
 }

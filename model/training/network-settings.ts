@@ -1,8 +1,8 @@
+import type { EngineSettings } from '../engine/select-engine.js';
 import type { TrainingConfig } from '../training-config.js';
-import type { NetworkSettings } from './fit-network.js';
 
 /** The network and optimiser settings of a training config. */
-export function networkSettings(config: TrainingConfig): NetworkSettings {
+export function networkSettings(config: TrainingConfig): EngineSettings {
   return {
     hidden: config.model.hiddenLayers.map((l) => ({
       units: l.units,
@@ -13,5 +13,6 @@ export function networkSettings(config: TrainingConfig): NetworkSettings {
     learningRate: config.training.learningRate,
     weightDecay: config.training.weightDecay,
     batchSize: config.training.batchSize,
+    ...(config.training.engine ? { engine: config.training.engine } : {}),
   };
 }

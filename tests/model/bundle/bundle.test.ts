@@ -79,7 +79,7 @@ describe('division models and bundles', () => {
     expect(fromRecords).toEqual(fromFeatures);
     for (const s of fromRecords) {
       expect(s.prediction).toBe(s.probability >= predictor.threshold ? 1 : 0);
-      expect(s.confidence).toBeCloseTo(s.prediction ? s.probability : 1 - s.probability, 12);
+      expect(s.confidence).toBeCloseTo(Math.abs(s.probability - 0.5) * 2, 12);
       expect(s.percentile).toBeGreaterThanOrEqual(0);
       expect(s.percentile).toBeLessThanOrEqual(100);
     }
