@@ -24,16 +24,21 @@ export async function scoreExamples(
     .filter((record) => spec.computeFeatures(record).ok && spec.computeDivision(record).ok);
   const first = records[0]!;
   const computed = spec.computeFeatures(first);
-  const features = computed.ok
-    ? Object.fromEntries(spec.featureNames.map((name, i) => [name, computed.features[i]]))
-    : {};
+  const division = spec.computeDivision(first);
+  // The same opportunity as the raw record below, routed to the same division's model.
+  const features = {
+    ...(computed.ok
+      ? Object.fromEntries(spec.featureNames.map((name, i) => [name, computed.features[i]]))
+      : {}),
+    ...(division.ok ? { division: division.division } : {}),
+  };
   const byDivision = new Map<number, Record<string, unknown>>();
   for (const record of records) {
     const division = spec.computeDivision(record);
     if (division.ok && !byDivision.has(division.division)) byDivision.set(division.division, record);
   }
   const examples: Array<[string, unknown]> = [
-    ['the 15 features by name (the seed’s request form)', features],
+    ['the 15 features by name (the seed’s request form) and a division', features],
     ['a raw record, featurised by the code training used', { record: first }],
     [
       'a batch of raw records, one per division',

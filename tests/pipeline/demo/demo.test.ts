@@ -54,7 +54,7 @@ describe('opp demo (npm start) on a small sample', () => {
     // Gate, registry, deployment.
     expect(first.gate.passed).toBe(true);
     expect(first.registry).toMatchObject({ name: 'opp', version: '1', stage: 'production' });
-    expect(readdirSync(join(home, 'registry'))).toContain('opp');
+    expect(readdirSync(join(home, 'registry', 'models'))).toContain('opp');
     expect(first.deployment.traffic).toEqual({ 'opp-v1': 100 });
 
     // Examples scored over HTTP: the seed's form, a raw record, a batch across divisions.
