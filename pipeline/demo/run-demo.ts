@@ -7,6 +7,7 @@ import type { MetricsReport } from '../../model/metrics-report.js';
 import { createSerialRunner, type FitRunner } from '../../model/parallel/fit-runner.js';
 import { WorkerPool } from '../../model/parallel/WorkerPool.js';
 import { useBackend } from '../../model/tf/backend.js';
+import type { EpochLog } from '../../model/training/fit-network.js';
 import { plannedFits, trainDivisions } from '../../model/training/train-divisions.js';
 import { loadTrainingConfig } from '../../model/training-config.js';
 import { loadDeploymentConfig } from '../config/deployment-config.js';
@@ -32,6 +33,8 @@ import { SampleSource } from '../sources/SampleSource.js';
 import { startSampleSourceServer } from '../sources/sample-source-server.js';
 import { startAzurite } from '../storage/azurite.js';
 import { createStorageClients } from '../storage/storage-clients.js';
+import { createTracker } from '../tracking/create-tracker.js';
+import { collectEpochs, type EpochLogs, recordTraining } from '../tracking/record-training.js';
 import { oppPath } from '../util/opp-home.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../util/package-root.js';
 import { type ScoredExample, scoreExamples } from './score-examples.js';
@@ -163,7 +166,10 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
   const trainingStarted = performance.now();
   const out = oppPath('models', snapshot.snapshotId.slice(0, 16));
   const reused = existsSync(join(out, 'metrics.json'));
-  const report = reused ? await readTrainingReport(out) : await train(snapshotFile, out, options, spec);
+  const epochs = collectEpochs();
+  const report = reused
+    ? await readTrainingReport(out)
+    : await train(snapshotFile, out, options, spec, epochs.onEpoch);
   const trainingSeconds = (performance.now() - trainingStarted) / 1000;
 
   progress.step(`5/8 gate the models (${options.gate})`);
@@ -262,6 +268,7 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
     dir: string,
     opts: DemoOptions,
     compiled: typeof spec,
+    onEpoch: (label: string, log: EpochLog) => void,
   ): Promise<MetricsReport> {
     const config = loadTrainingConfig(defaultConfigPath('production.json'));
     const divisions = loadDivisionsConfig(defaultConfigPath('divisions.json'));
@@ -283,8 +290,10 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
         backend,
         seed: opts.seed,
         ...(gitSha ? { gitSha } : {}),
-        onEpoch: (label, log) =>
-          bar.update(done, `${label} · epoch ${log.epoch} · loss ${log.trainLoss.toFixed(4)}`),
+        onEpoch: (label, log) => {
+          onEpoch(label, log);
+          bar.update(done, `${label} · epoch ${log.epoch} · loss ${log.trainLoss.toFixed(4)}`);
+        },
         onFitDone: (label) => bar.update(++done, `${label} done`),
       });
       await writeTrainingOutput(dir, result);
@@ -294,6 +303,20 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
       await runner.close();
     }
   }
+}
+
+/** Records the training and its gate decision as MLflow runs ($OPP_HOME/mlruns by default). */
+async function track(report: MetricsReport, out: string, epochs: EpochLogs, gate: GateResult): Promise<void> {
+  const tracker = await createTracker({ onWarning: () => undefined });
+  await recordTraining(tracker, {
+    report,
+    config: loadTrainingConfig(defaultConfigPath('production.json')),
+    out,
+    epochs,
+    gate: { passed: gate.passed, reasons: gate.reasons },
+    runName: 'opp demo',
+  });
+  await tracker.close();
 }
 
 /** Registers the training output once: a re-run finds the version with the same snapshot and config. */

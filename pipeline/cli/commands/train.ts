@@ -12,6 +12,8 @@ import { loadTrainingConfig } from '../../../model/training-config.js';
 import { loadDivisionsConfig } from '../../config/divisions-config.js';
 import { compileFeatureSpec } from '../../features/compile-spec.js';
 import { loadFeatureSpec } from '../../features/feature-spec.js';
+import { createTracker } from '../../tracking/create-tracker.js';
+import { collectEpochs, recordTraining } from '../../tracking/record-training.js';
 import { defaultConfigPath } from '../../util/package-root.js';
 import { wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
@@ -92,6 +94,7 @@ export function registerTrain(program: Command): void {
       output.note(`training ${total} fits on ${table.rows} rows with ${runner.concurrency} worker(s)`);
       const progress = createProgress('train', total, 'fits', { detail: true });
       let done = 0;
+      const epochs = collectEpochs();
       let result: Awaited<ReturnType<typeof trainDivisions>>;
       try {
         result = await trainDivisions({
@@ -104,10 +107,12 @@ export function registerTrain(program: Command): void {
           backend,
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
           ...(currentGitSha() ? { gitSha: currentGitSha()! } : {}),
-          onEpoch: (label, log) =>
+          onEpoch: (label, log) => {
+            epochs.onEpoch(label, log);
             progress.update(done, {
               detail: `${label} · epoch ${log.epoch} · loss ${log.trainLoss.toFixed(4)}${log.valLoss !== undefined ? ` · val ${log.valLoss.toFixed(4)}` : ''}`,
-            }),
+            });
+          },
           onFitDone: (label) => progress.update(++done, { detail: `${label} done` }),
         });
       } finally {
@@ -115,6 +120,10 @@ export function registerTrain(program: Command): void {
         await runner.close();
       }
       await writeTrainingOutput(opts.out, result);
+      // Experiment tracking (MLflow: $MLFLOW_TRACKING_URI, else $OPP_HOME/mlruns); never fails the training.
+      const tracker = await createTracker({ onWarning: (warning) => output.note(`tracking: ${warning}`) });
+      await recordTraining(tracker, { report: result.report, config, out: opts.out, epochs: epochs.logs });
+      const tracked = await tracker.close();
       const seconds = (performance.now() - started) / 1000;
       output.result(
         {
@@ -124,12 +133,13 @@ export function registerTrain(program: Command): void {
           workers: runner.concurrency,
           rows: table.rows,
           report: result.report,
+          tracking: tracked.destination,
         },
         () =>
           [
             formatMetricsTable(result.report),
             `wrote ${result.bundles.size} bundle(s) and metrics.json to ${opts.out} in ${seconds.toFixed(1)} s ` +
-              `(${backend}, ${runner.concurrency} worker(s), seed ${result.report.seed})`,
+              `(${backend}, ${runner.concurrency} worker(s), seed ${result.report.seed}); runs tracked in ${tracked.destination}`,
           ].join('\n'),
       );
     });

@@ -38,6 +38,8 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 beforeAll(() => {
+  // Tracking writes MLflow's file store under $OPP_HOME: keep it in this test's folder.
+  process.env.OPP_HOME = join(dir, 'home');
   writeFileSync(
     data,
     [...generateSampleRecords({ n: 1500, seed: 2 })].map((r) => JSON.stringify(r)).join('\n'),
@@ -71,6 +73,28 @@ describe('opp train and opp predict', () => {
     expect(result.report.models[0].test.auc).toBeGreaterThan(0.6);
     expect(result.report.models[5]).toMatchObject({ status: 'fallback' });
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).models).toHaveLength(8);
+
+    // The training is tracked: a parent run, and a child run per model with fold losses and final metrics.
+    expect(result.tracking).toBe(`file://${join(dir, 'home', 'mlruns')}`);
+    const runs = JSON.parse((await run(['runs', '--json', '--limit', '50'])).stdout).runs;
+    const parent = runs.find((r: { parentRunId?: string }) => !r.parentRunId);
+    const children = runs.filter((r: { parentRunId?: string }) => r.parentRunId === parent.runId);
+    expect(children).toHaveLength(8);
+    const general = children.find((r: { params: Record<string, string> }) => r.params.division === '0');
+    expect(general.params).toMatchObject({
+      seed: String(result.report.seed),
+      'training.learningRate': '0.01',
+    });
+    expect(Object.keys(general.metrics)).toEqual(
+      expect.arrayContaining([
+        'fold_1/train_loss',
+        'fold_2/val_loss',
+        'train_loss',
+        'final_auc',
+        'cv_mean_auc',
+      ]),
+    );
+    expect(general.metrics.final_auc).toBeCloseTo(result.report.models[0].test.auc, 12);
 
     const scores = join(dir, 'scores.jsonl');
     const predict = await run(['predict', '--model', out, '--in', data, '--out', scores, '--json']);

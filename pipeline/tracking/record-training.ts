@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import type { MetricsReport } from '../../model/metrics-report.js';
+import type { EpochLog } from '../../model/training/fit-network.js';
+import type { Tracker } from './tracker.js';
+import {
+  type GateDecision,
+  logBundle,
+  logEpoch,
+  logGateDecision,
+  logModelReport,
+  logTrainingParams,
+} from './training-logging.js';
+
+/** Epoch logs of one training, keyed by the fit's label (`<model> · <method> · fold k/K` or `<model> · final …`). */
+export type EpochLogs = Map<string, EpochLog[]>;
+
+/** Collects `onEpoch(label, log)` callbacks of `trainDivisions` for {@link recordTraining}. */
+export function collectEpochs(): { logs: EpochLogs; onEpoch: (label: string, log: EpochLog) => void } {
+  const logs: EpochLogs = new Map();
+  return {
+    logs,
+    onEpoch: (label, log) => {
+      const list = logs.get(label) ?? [];
+      if (list.length === 0) logs.set(label, list);
+      list.push(log);
+    },
+  };
+}
+
+export interface RecordTrainingInput {
+  report: MetricsReport;
+  /** The training config (logged flattened as params). */
+  config: unknown;
+  /** Training output folder (metrics.json + a bundle per trained division). */
+  out: string;
+  epochs: EpochLogs;
+  gate?: GateDecision;
+  runName?: string;
+}
+
+const FOLD_LABEL = / · (none|class-weight|oversample) · fold (\d+)\/\d+$/;
+
+/**
+ * Records a finished training as MLflow runs: one parent run (params, the gate decision, the
+ * metrics report), and a child run per model with its params, per-epoch losses of each CV fold
+ * of the chosen rebalancing (`fold_<k>/train_loss`, `fold_<k>/val_loss`) and of the final fit,
+ * `final_<metric>` and CV means, and its bundle. Tracking never fails the training: the tracker
+ * keeps what it cannot send and reports a warning.
+ *
+ * @returns the parent run's id.
+ */
+export async function recordTraining(tracker: Tracker, input: RecordTrainingInput): Promise<string> {
+  const { report } = input;
+  const common = {
+    config: input.config,
+    seed: report.seed,
+    backend: report.backend,
+    ...(report.snapshotId ? { dataSnapshotId: report.snapshotId } : {}),
+    ...(report.gitSha ? { gitSha: report.gitSha } : {}),
+  };
+  const parent = await tracker.startRun({ runName: input.runName ?? `train ${report.createdAt}` });
+  await logTrainingParams(tracker, parent.runId, common);
+  if (input.gate) await logGateDecision(tracker, parent.runId, input.gate);
+  await logBundle(tracker, parent.runId, { metricsReport: join(input.out, 'metrics.json') });
+  for (const model of report.models) {
+    const child = await tracker.startRun({
+      runName: `division ${model.division} ${model.name}`,
+      parentRunId: parent.runId,
+    });
+    await logTrainingParams(tracker, child.runId, { ...common, division: model.division });
+    for (const [label, logs] of input.epochs) {
+      if (!label.startsWith(`${model.name} · `)) continue;
+      const fold = FOLD_LABEL.exec(label);
+      if (fold && fold[1] !== model.rebalancing.method) continue;
+      for (const log of logs) {
+        await logEpoch(tracker, child.runId, {
+          epoch: log.epoch,
+          ...(fold ? { fold: Number(fold[2]) } : {}),
+          trainLoss: log.trainLoss,
+          ...(log.valLoss !== undefined ? { valLoss: log.valLoss } : {}),
+        });
+      }
+    }
+    await logModelReport(tracker, child.runId, model);
+    if (model.status === 'trained')
+      await logBundle(tracker, child.runId, { bundleDir: join(input.out, String(model.division)) });
+    await tracker.endRun(child.runId, 'FINISHED');
+  }
+  await tracker.endRun(parent.runId, 'FINISHED');
+  return parent.runId;
+}
