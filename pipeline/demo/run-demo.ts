@@ -183,6 +183,7 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
     loadGateConfig(options.gate),
     productionReport ? { production: productionReport } : {},
   );
+  if (!reused) await track(report, out, epochs.logs, gate);
 
   progress.step('6/8 register the models');
   const version = await registerOnce(registry, out, report, gate);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -9,7 +9,6 @@ import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploym
 import { AtomicFile } from '../../../pipeline/io/AtomicFile.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { OPP_HOME_ENV } from '../../../pipeline/util/opp-home.js';
-import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
 import { makeBundle, placeholderDeploymentConfig } from '../../support/bundle-fixture.js';
 
 const home = mkdtempSync(join(tmpdir(), 'opp-deploy-resume-'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
-import { defaultConfigPath, PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
+import { PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
 import { makeBundle, placeholderDeploymentConfig } from '../../support/bundle-fixture.js';
 
 const OPP = join(PACKAGE_ROOT, 'build', 'pipeline', 'cli', 'opp.js');

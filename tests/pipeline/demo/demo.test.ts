@@ -51,6 +51,9 @@ describe('opp demo (npm start) on a small sample', () => {
       expect(existsSync(join(first.training.out, String(m.division), 'bundle.json'))).toBe(true);
     }
 
+    // The training and its gate decision are tracked (MLflow file store).
+    expect(readdirSync(join(home, 'mlruns')).length).toBeGreaterThan(0);
+
     // Gate, registry, deployment.
     expect(first.gate.passed).toBe(true);
     expect(first.registry).toMatchObject({ name: 'opp', version: '1', stage: 'production' });

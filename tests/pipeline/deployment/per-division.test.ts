@@ -7,7 +7,6 @@ import { registerDeploy } from '../../../pipeline/cli/commands/deploy.js';
 import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { OPP_HOME_ENV } from '../../../pipeline/util/opp-home.js';
-import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
 import { makeBundle, placeholderDeploymentConfig } from '../../support/bundle-fixture.js';
 
 const home = mkdtempSync(join(tmpdir(), 'opp-per-division-'));
