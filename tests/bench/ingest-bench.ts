@@ -87,6 +87,7 @@ try {
   await writer.flush();
   const rawSeconds = (performance.now() - started) / 1000;
   const rawRate = entities.length / rawSeconds;
+  note(`  ${Math.round(rawRate)} entities/s (${rawSeconds.toFixed(1)} s)`);
 
   note(`end-to-end ingest of ${RECORDS} records…`);
   const e2e = await runIngest(context(server, await fresh(azurite.connectionString, 'benchingest')), {
@@ -94,6 +95,7 @@ try {
     lagMs: 0,
   });
   const e2eRate = e2e.stats.listed / e2e.seconds;
+  note(`  ${Math.round(e2eRate)} records/s (${e2e.seconds.toFixed(1)} s)`);
   await server.stop();
 
   let backfillSource = source;
