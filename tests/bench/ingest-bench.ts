@@ -5,7 +5,7 @@
  * --concurrency N (backfill windows, default 4). Prints one JSON document on stdout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
@@ -61,9 +61,23 @@ async function fresh(connectionString: string, prefix: string): Promise<StorageC
   return storage;
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'opp-bench-'));
-const azurite = await startAzurite({ location: dir });
-try {
+/**
+ * Each phase gets a fresh Azurite (data on disk, as `opp` runs it): Azurite re-saves its whole
+ * store every few seconds, so a store already holding an earlier phase's rows would slow the
+ * next phase and skew the comparison.
+ */
+async function withAzurite<T>(phase: (connectionString: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'opp-bench-'));
+  const azurite = await startAzurite({ location: dir });
+  try {
+    return await phase(azurite.connectionString);
+  } finally {
+    await azurite.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+{
   note(`generating ${RECORDS} sample records…`);
   const source = SampleSource.fromSample({ n: RECORDS, seed: 1 });
   const server = await startSampleSourceServer(source);
@@ -79,21 +93,22 @@ try {
     };
     return [toRecordEntity(keptRecord(result.row, { ...meta, payload: doc.record }))];
   });
-  const raw = await fresh(azurite.connectionString, 'benchraw');
   note(`raw batch upsert of ${entities.length} entities…`);
-  let started = performance.now();
-  const writer = new BatchWriter(raw.records);
-  for (const entity of entities) await writer.add(entity);
-  await writer.flush();
-  const rawSeconds = (performance.now() - started) / 1000;
+  const rawSeconds = await withAzurite(async (connectionString) => {
+    const raw = await fresh(connectionString, 'benchraw');
+    const started = performance.now();
+    const writer = new BatchWriter(raw.records);
+    for (const entity of entities) await writer.add(entity);
+    await writer.flush();
+    return (performance.now() - started) / 1000;
+  });
   const rawRate = entities.length / rawSeconds;
   note(`  ${Math.round(rawRate)} entities/s (${rawSeconds.toFixed(1)} s)`);
 
   note(`end-to-end ingest of ${RECORDS} records…`);
-  const e2e = await runIngest(context(server, await fresh(azurite.connectionString, 'benchingest')), {
-    now: () => TO,
-    lagMs: 0,
-  });
+  const e2e = await withAzurite(async (connectionString) =>
+    runIngest(context(server, await fresh(connectionString, 'benchingest')), { now: () => TO, lagMs: 0 }),
+  );
   const e2eRate = e2e.stats.listed / e2e.seconds;
   note(`  ${Math.round(e2eRate)} records/s (${e2e.seconds.toFixed(1)} s)`);
   await server.stop();
@@ -107,12 +122,11 @@ try {
   // Windows of about 5,000 records each (the samples span 2021-2025): full transactions.
   const WINDOW_MS = Math.max(86_400_000, Math.round((5 * 365.25 * 86_400_000 * 5000) / BACKFILL_RECORDS));
   note(`backfill of ${BACKFILL_RECORDS} records, ${CONCURRENCY} windows at once…`);
-  started = performance.now();
-  const backfill = await runBackfill(
-    context(backfillServer, await fresh(azurite.connectionString, 'benchbackfill')),
-    FROM,
-    TO,
-    { concurrency: CONCURRENCY, windowMs: WINDOW_MS },
+  const backfill = await withAzurite(async (connectionString) =>
+    runBackfill(context(backfillServer, await fresh(connectionString, 'benchbackfill')), FROM, TO, {
+      concurrency: CONCURRENCY,
+      windowMs: WINDOW_MS,
+    }),
   );
   const backfillRate = backfill.stats.listed / backfill.seconds;
   await backfillServer.stop();
@@ -121,6 +135,9 @@ try {
     `${JSON.stringify(
       {
         node: process.version,
+        cpus: cpus().length,
+        // Other work on the machine skews every figure: the 1-minute load average at the end.
+        loadAverage: round(loadavg()[0]!),
         records: RECORDS,
         rawUpsert: { entities: entities.length, seconds: round(rawSeconds), perSecond: Math.round(rawRate) },
         endToEnd: {
@@ -143,9 +160,6 @@ try {
       2,
     )}\n`,
   );
-} finally {
-  await azurite.stop();
-  await rm(dir, { recursive: true, force: true });
 }
 
 function round(x: number): number {
