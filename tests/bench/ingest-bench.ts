@@ -2,7 +2,8 @@
  * `npm run bench:ingest`: end-to-end ingest rate (sample source over HTTP → Azurite) beside the
  * raw Azurite batch-upsert rate of the same entities, measured in the same run, then the
  * backfill rate. Options: --records N (default 100,000), --backfill-records N (default: same),
- * --concurrency N (backfill windows, default 4). Prints one JSON document on stdout.
+ * --concurrency N (backfill windows, default 4), --in-memory (Azurite without disk persistence).
+ * Prints one JSON document on stdout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -35,11 +36,14 @@ const { values } = parseArgs({
     records: { type: 'string', default: '100000' },
     'backfill-records': { type: 'string' },
     concurrency: { type: 'string', default: '4' },
+    'in-memory': { type: 'boolean', default: false },
   },
 });
 const RECORDS = Number(values.records);
 const BACKFILL_RECORDS = Number(values['backfill-records'] ?? values.records);
 const CONCURRENCY = Number(values.concurrency);
+/** Azurite without its periodic save to disk, to tell Azurite's persistence cost from ours. */
+const IN_MEMORY = values['in-memory'] === true;
 const FROM = new Date('2020-01-01T00:00:00Z');
 const TO = new Date('2027-01-01T00:00:00Z');
 
@@ -68,7 +72,7 @@ async function fresh(connectionString: string, prefix: string): Promise<StorageC
  */
 async function withAzurite<T>(phase: (connectionString: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'opp-bench-'));
-  const azurite = await startAzurite({ location: dir });
+  const azurite = await startAzurite({ location: dir, inMemory: IN_MEMORY });
   try {
     return await phase(azurite.connectionString);
   } finally {
@@ -139,6 +143,7 @@ async function withAzurite<T>(phase: (connectionString: string) => Promise<T>): 
         // Other work on the machine skews every figure: the 1-minute load average at the end.
         loadAverage: round(loadavg()[0]!),
         records: RECORDS,
+        azuriteInMemory: IN_MEMORY,
         rawUpsert: { entities: entities.length, seconds: round(rawSeconds), perSecond: Math.round(rawRate) },
         endToEnd: {
           records: e2e.stats.listed,
