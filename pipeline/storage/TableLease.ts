@@ -37,6 +37,7 @@ export class TableLease {
   private etag: string;
   private timer: NodeJS.Timeout | undefined;
   private lostError: StorageError | undefined;
+  private renewing: Promise<void> | undefined;
 
   private constructor(
     private readonly table: TableClient,
@@ -83,24 +84,44 @@ export class TableLease {
     if (this.lostError) throw this.lostError;
   }
 
-  /** Extends the lease now (conditional on our last ETag). */
-  async renew(): Promise<void> {
+  /**
+   * Extends the lease now (conditional on our last ETag). Calls made while one is in flight
+   * share it: two renewals with one ETag would fail each other.
+   */
+  renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
     this.check();
+    const rowKey = encodeTableKey(this.name);
     try {
       const response = await this.table.updateEntity(
-        { partitionKey: LEASE_PARTITION, rowKey: encodeTableKey(this.name), ...this.row() },
+        { partitionKey: LEASE_PARTITION, rowKey, ...this.row() },
         'Replace',
         { etag: this.etag },
       );
       this.etag = response.etag ?? this.etag;
     } catch (error) {
-      if (restStatus(error) === HTTP_PRECONDITION_FAILED || restStatus(error) === HTTP_NOT_FOUND) {
-        this.lostError = new StorageError(`lost the "${this.name}" lease to another run`, restStatus(error), {
-          cause: error,
-        });
-        throw this.lostError;
+      const status = restStatus(error);
+      if (status !== HTTP_PRECONDITION_FAILED && status !== HTTP_NOT_FOUND) {
+        throw toStorageError(error, `renewing the "${this.name}" lease`);
       }
-      throw toStorageError(error, `renewing the "${this.name}" lease`);
+      // A write of ours may have landed after all (e.g. an SDK retry): still ours if it names us.
+      const current = await this.table.getEntity<LeaseRow>(LEASE_PARTITION, rowKey).catch(() => undefined);
+      if (current?.holder === this.holder) {
+        this.etag = current.etag;
+        return;
+      }
+      this.lostError = new StorageError(
+        `lost the "${this.name}" lease to ${current?.holder ?? 'nobody (it was deleted)'}`,
+        status,
+        { cause: error },
+      );
+      throw this.lostError;
     }
   }
 

@@ -2,10 +2,11 @@
  * `npm run bench:ingest`: end-to-end ingest rate (sample source over HTTP → Azurite) beside the
  * raw Azurite batch-upsert rate of the same entities, measured in the same run, then the
  * backfill rate. Options: --records N (default 100,000), --backfill-records N (default: same),
- * --concurrency N (backfill windows, default 4). Prints one JSON document on stdout.
+ * --concurrency N (backfill windows, default 4), --in-memory (Azurite without disk persistence).
+ * Prints one JSON document on stdout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
@@ -35,11 +36,14 @@ const { values } = parseArgs({
     records: { type: 'string', default: '100000' },
     'backfill-records': { type: 'string' },
     concurrency: { type: 'string', default: '4' },
+    'in-memory': { type: 'boolean', default: false },
   },
 });
 const RECORDS = Number(values.records);
 const BACKFILL_RECORDS = Number(values['backfill-records'] ?? values.records);
 const CONCURRENCY = Number(values.concurrency);
+/** Azurite without its periodic save to disk, to tell Azurite's persistence cost from ours. */
+const IN_MEMORY = values['in-memory'] === true;
 const FROM = new Date('2020-01-01T00:00:00Z');
 const TO = new Date('2027-01-01T00:00:00Z');
 
@@ -61,9 +65,23 @@ async function fresh(connectionString: string, prefix: string): Promise<StorageC
   return storage;
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'opp-bench-'));
-const azurite = await startAzurite({ location: dir });
-try {
+/**
+ * Each phase gets a fresh Azurite (data on disk, as `opp` runs it): Azurite re-saves its whole
+ * store every few seconds, so a store already holding an earlier phase's rows would slow the
+ * next phase and skew the comparison.
+ */
+async function withAzurite<T>(phase: (connectionString: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'opp-bench-'));
+  const azurite = await startAzurite({ location: dir, inMemory: IN_MEMORY });
+  try {
+    return await phase(azurite.connectionString);
+  } finally {
+    await azurite.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+{
   note(`generating ${RECORDS} sample records…`);
   const source = SampleSource.fromSample({ n: RECORDS, seed: 1 });
   const server = await startSampleSourceServer(source);
@@ -79,21 +97,24 @@ try {
     };
     return [toRecordEntity(keptRecord(result.row, { ...meta, payload: doc.record }))];
   });
-  const raw = await fresh(azurite.connectionString, 'benchraw');
   note(`raw batch upsert of ${entities.length} entities…`);
-  let started = performance.now();
-  const writer = new BatchWriter(raw.records);
-  for (const entity of entities) await writer.add(entity);
-  await writer.flush();
-  const rawSeconds = (performance.now() - started) / 1000;
+  const rawSeconds = await withAzurite(async (connectionString) => {
+    const raw = await fresh(connectionString, 'benchraw');
+    const started = performance.now();
+    const writer = new BatchWriter(raw.records);
+    for (const entity of entities) await writer.add(entity);
+    await writer.flush();
+    return (performance.now() - started) / 1000;
+  });
   const rawRate = entities.length / rawSeconds;
+  note(`  ${Math.round(rawRate)} entities/s (${rawSeconds.toFixed(1)} s)`);
 
   note(`end-to-end ingest of ${RECORDS} records…`);
-  const e2e = await runIngest(context(server, await fresh(azurite.connectionString, 'benchingest')), {
-    now: () => TO,
-    lagMs: 0,
-  });
+  const e2e = await withAzurite(async (connectionString) =>
+    runIngest(context(server, await fresh(connectionString, 'benchingest')), { now: () => TO, lagMs: 0 }),
+  );
   const e2eRate = e2e.stats.listed / e2e.seconds;
+  note(`  ${Math.round(e2eRate)} records/s (${e2e.seconds.toFixed(1)} s)`);
   await server.stop();
 
   let backfillSource = source;
@@ -105,12 +126,11 @@ try {
   // Windows of about 5,000 records each (the samples span 2021-2025): full transactions.
   const WINDOW_MS = Math.max(86_400_000, Math.round((5 * 365.25 * 86_400_000 * 5000) / BACKFILL_RECORDS));
   note(`backfill of ${BACKFILL_RECORDS} records, ${CONCURRENCY} windows at once…`);
-  started = performance.now();
-  const backfill = await runBackfill(
-    context(backfillServer, await fresh(azurite.connectionString, 'benchbackfill')),
-    FROM,
-    TO,
-    { concurrency: CONCURRENCY, windowMs: WINDOW_MS },
+  const backfill = await withAzurite(async (connectionString) =>
+    runBackfill(context(backfillServer, await fresh(connectionString, 'benchbackfill')), FROM, TO, {
+      concurrency: CONCURRENCY,
+      windowMs: WINDOW_MS,
+    }),
   );
   const backfillRate = backfill.stats.listed / backfill.seconds;
   await backfillServer.stop();
@@ -119,7 +139,11 @@ try {
     `${JSON.stringify(
       {
         node: process.version,
+        cpus: cpus().length,
+        // Other work on the machine skews every figure: the 1-minute load average at the end.
+        loadAverage: round(loadavg()[0]!),
         records: RECORDS,
+        azuriteInMemory: IN_MEMORY,
         rawUpsert: { entities: entities.length, seconds: round(rawSeconds), perSecond: Math.round(rawRate) },
         endToEnd: {
           records: e2e.stats.listed,
@@ -141,9 +165,6 @@ try {
       2,
     )}\n`,
   );
-} finally {
-  await azurite.stop();
-  await rm(dir, { recursive: true, force: true });
 }
 
 function round(x: number): number {

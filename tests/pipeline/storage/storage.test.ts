@@ -127,7 +127,9 @@ describe('run state', () => {
     expect(isLeaseHeldError((lost[0] as PromiseRejectedResult).reason)).toBe(true);
     await (won[0] as PromiseFulfilledResult<TableLease>).value.release();
     const again = await TableLease.acquire(clients.state, 'ingest');
+    await Promise.all([again.renew(), again.renew(), again.renew()]);
     await again.renew();
+    again.check();
     await again.release();
   });
 
