@@ -69,3 +69,8 @@ export function getWholeNumberInput(name: string): number | undefined {
     throw new TypeError(`Input ${name}: expected a whole number ≥ 0, but got "${value}"`);
   return n;
 }
+
+/** A YAML 1.2 boolean (`true`/`false` in any of its cases); `false` when empty (no runner default). */
+export function getFlagInput(name: string): boolean {
+  return core.getInput(name) === '' ? false : core.getBooleanInput(name);
+}

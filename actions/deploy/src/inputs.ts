@@ -6,6 +6,7 @@ import { applyAzureInputs } from '../../shared/azure-inputs.js';
 import {
   getChoiceInput,
   getFileInput,
+  getFlagInput,
   getPositiveIntegerInput,
   getWholeNumberInput,
 } from '../../shared/inputs.js';
@@ -46,7 +47,7 @@ export function readInputs(): DeployInputs {
     division: getWholeNumberInput('division'),
     keep: getPositiveIntegerInput('keep'),
     stepWaitSeconds: getWholeNumberInput('step-wait'),
-    promote: core.getBooleanInput('promote'),
+    promote: getFlagInput('promote'),
   };
 }
 
