@@ -37,6 +37,10 @@ writeFileSync(
   }),
 );
 
+// A gate the fixture bundles (AUC 0.9) pass, and one with AUC 0.7 fails.
+const gateConfig = join(home, 'gate.json');
+writeFileSync(gateConfig, JSON.stringify({ minimum: { auc: 0.8 }, maximum: {}, maxDrop: {} }));
+
 afterAll(async () => {
   const registry = new LocalModelRegistry(join(home, 'registry'));
   await new LocalDeploymentTarget(
@@ -77,7 +81,11 @@ describe('register and deploy actions (local registry and target)', () => {
   });
 
   it('deploys v1, promotes it, then fails v2 on health with the logs in the summary and v1 kept at 100%', async () => {
-    const d1 = await harness.run(deploy, { model: 'opp:1', config, promote: 'true' }, env);
+    const d1 = await harness.run(
+      deploy,
+      { model: 'opp:1', config, 'gate-config': gateConfig, promote: 'true' },
+      env,
+    );
     expect(d1.errors).toEqual([]);
     expect(d1.outputs).toMatchObject({
       model: 'opp:1',
@@ -86,13 +94,18 @@ describe('register and deploy actions (local registry and target)', () => {
       deployments: '["opp-v1"]',
       traffic: JSON.stringify({ 'action-ep': { 'opp-v1': 100 } }),
       promoted: 'true',
+      'gate-passed': 'true',
     });
     expect(d1.summary).toContain('## opp deploy: ✅ opp:1');
 
     const bad = await makeBundle({ 'placeholder-fail-health': '' });
     const r2 = await harness.run(register, { bundle: bad, name: 'opp', config }, env);
     expect(r2.outputs.version).toBe('2');
-    const d2 = await harness.run(deploy, { model: 'opp:2', config, traffic: '50,100' }, env);
+    const d2 = await harness.run(
+      deploy,
+      { model: 'opp:2', config, 'gate-config': gateConfig, traffic: '50,100' },
+      env,
+    );
     expect(d2.failed).toBe(true);
     expect(d2.errors.at(-1)).toMatch(/traffic unchanged/);
     expect(d2.summary).toContain('## opp deploy: ❌ opp:2');
@@ -100,11 +113,29 @@ describe('register and deploy actions (local registry and target)', () => {
     expect(d2.summary).toContain('| traffic now | {"opp-v1":100} |');
     expect(d2.summary).toContain('### Logs of the failed deployment');
     expect(d2.summary).toMatch(/readiness probe \d+ failed/);
-    expect(d2.outputs).toEqual({});
+    expect(d2.outputs).toEqual({ 'gate-passed': 'true' });
 
-    const production = await harness.run(deploy, { model: 'opp:production', config, 'step-wait': '0' }, env);
+    const production = await harness.run(
+      deploy,
+      { model: 'opp:production', config, 'gate-config': gateConfig, 'step-wait': '0' },
+      env,
+    );
     expect(production.errors).toEqual([]);
     expect(production.outputs.version).toBe('1');
+  });
+
+  it('re-checks the gate on the registered metrics and stops before any traffic moves when it fails', async () => {
+    const weak = await harness.run(
+      register,
+      { bundle: await makeBundle({}, 0.7), name: 'weak', config },
+      env,
+    );
+    expect(weak.outputs.model).toBe('weak:1');
+    const result = await harness.run(deploy, { model: 'weak:1', config, 'gate-config': gateConfig }, env);
+    expect(result.failed).toBe(true);
+    expect(result.errors.at(-1)).toMatch(/^metrics gate failed for 1 division:\n.*auc/);
+    expect(result.outputs).toEqual({ 'gate-passed': 'false' });
+    expect(result.stdout).not.toMatch(/deploying weak:1/);
   });
 
   it('refuses malformed model and traffic inputs, naming them', async () => {
@@ -112,7 +143,11 @@ describe('register and deploy actions (local registry and target)', () => {
     expect(model.errors.at(-1)).toMatch(/^Input model: expected <name>:<version>/);
     const traffic = await harness.run(deploy, { model: 'opp:1', config, traffic: '50,20' }, env);
     expect(traffic.errors.at(-1)).toMatch(/^Input traffic: expected ascending percents/);
-    const division = await harness.run(deploy, { model: 'opp:1', config, division: '3' }, env);
+    const division = await harness.run(
+      deploy,
+      { model: 'opp:1', config, 'gate-config': gateConfig, division: '3' },
+      env,
+    );
     expect(division.errors.at(-1)).toMatch(/^Input division: the deployment config is single-endpoint/);
   });
 });

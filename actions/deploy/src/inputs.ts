@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { modelRef, trafficSteps } from '../../../pipeline/cli/commands/deploy.js';
+import { type GateConfig, loadGateConfig } from '../../../pipeline/config/gate-config.js';
 import type { RegistryKind } from '../../../pipeline/registry/create-registry.js';
 import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
 import { applyAzureInputs } from '../../shared/azure-inputs.js';
@@ -28,6 +29,8 @@ export interface DeployInputs {
   keep?: number;
   stepWaitSeconds?: number;
   promote: boolean;
+  /** The gate to re-check on the version's registered metrics; undefined skips the check. */
+  gate?: GateConfig;
 }
 
 /** Reads every input once, at the edge (workspace inputs go to the env the library reads). */
@@ -48,6 +51,9 @@ export function readInputs(): DeployInputs {
     keep: getPositiveIntegerInput('keep'),
     stepWaitSeconds: getWholeNumberInput('step-wait'),
     promote: getFlagInput('promote'),
+    gate: getFlagInput('skip-gate')
+      ? undefined
+      : loadGateConfig(getFileInput('gate-config') ?? defaultConfigPath('gate.json')),
   };
 }
 

@@ -8,6 +8,7 @@ import { type DeploymentError, isDeploymentError } from '../../../pipeline/error
 import { RegistryError } from '../../../pipeline/errors/RegistryError.js';
 import { createRegistry } from '../../../pipeline/registry/create-registry.js';
 import { cell, failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
+import { recheckGate } from './gate-recheck.js';
 import { type DeployInputs, readInputs } from './inputs.js';
 
 const MS = 1000;
@@ -29,6 +30,8 @@ export async function run(): Promise<void> {
         : await registry.getVersion(inputs.model.name, inputs.model.version);
     if (!model)
       throw new RegistryError(`model ${inputs.model.name} has no production version`, inputs.model.name);
+    if (inputs.gate) await recheckGate(registry, model, inputs.gate);
+    else core.warning(`skip-gate: deploying ${model.name}:${model.version} without re-checking the gate`);
     const target = await createDeploymentTarget(inputs.target ?? config.target, config, registry, connect);
     const endpoint = inputs.endpoint ?? config.endpoint;
     const results: DeployResult[] = [];
