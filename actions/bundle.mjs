@@ -20,15 +20,17 @@ const ROOT = dirname(ACTIONS_DIR);
 const TARGET = 'node20';
 /**
  * Lets bundled CommonJS dependencies `require` Node's built-in modules from an ES module, and
- * gives them the `__dirname`/`__filename` of the bundle (the tfjs wasm backend reads them).
+ * gives them the bundle's own `__dirname`/`__filename` (the tfjs wasm backend reads them) under
+ * names of our own: `define` below maps only free uses of `__dirname` to them, so a bundled ES
+ * module that declares its own `__dirname` keeps it.
  */
 const BANNER = [
   "import { createRequire as __oppCreateRequire } from 'node:module';",
   "import { dirname as __oppDirname } from 'node:path';",
   "import { fileURLToPath as __oppFileURLToPath } from 'node:url';",
   'const require = __oppCreateRequire(import.meta.url);',
-  'const __filename = __oppFileURLToPath(import.meta.url);',
-  'const __dirname = __oppDirname(__filename);',
+  'const __oppBundleFile = __oppFileURLToPath(import.meta.url);',
+  'const __oppBundleDir = __oppDirname(__oppBundleFile);',
 ].join('\n');
 
 /** The wasm backend's binaries: it loads them at run time from beside the module (the bundle). */
@@ -62,6 +64,7 @@ export async function bundleAction(name, outFile) {
     format: 'esm',
     target: TARGET,
     banner: { js: BANNER },
+    define: { __dirname: '__oppBundleDir', __filename: '__oppBundleFile' },
     legalComments: 'none',
     // Keep module paths as `node_modules/…` even where node_modules is a symlink, so that
     // every checkout writes byte-identical bundles.
