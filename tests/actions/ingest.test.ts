@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../actions/ingest/src/main.js';
+import { INGEST_STATE_NAME } from '../../pipeline/ingestion/run-ingest.js';
+import { TableLease } from '../../pipeline/storage/TableLease.js';
 import { type ActionHarness, createActionHarness } from '../support/action-run.js';
 import { useAzurite } from '../support/azurite.js';
 
@@ -37,6 +39,24 @@ describe('ingest action', () => {
     expect(result.summary).toContain('## opp ingest');
     expect(result.summary).toMatch(/\| listed \| 300 \|/);
     expect(result.stdout).toContain(`::add-mask::${azurite.instance.connectionString}`);
+  });
+
+  it('skips, without failing, while another run holds the lease', async () => {
+    const { prefix, clients } = await azurite.freshStorage();
+    const lease = await TableLease.acquire(clients.state, INGEST_STATE_NAME);
+    try {
+      const result = await harness.run(run, {
+        'storage-connection-string': azurite.instance.connectionString,
+        'storage-prefix': prefix,
+        'sample-records': '10',
+      });
+      expect(result.failed).toBe(false);
+      expect(result.outputs).toEqual({ skipped: 'true' });
+      expect(result.stdout).toMatch(/^::notice::ingest skipped: /m);
+      expect(result.summary).toContain('## opp ingest: skipped');
+    } finally {
+      await lease.release();
+    }
   });
 
   it('backfills a date range in windows', async () => {
