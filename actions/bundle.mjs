@@ -8,7 +8,7 @@
  *        node actions/bundle.mjs --check    rebuild into a temporary folder and exit 1 when a
  *                                           committed dist/ differs (it is stale)
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +18,23 @@ const ACTIONS_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(ACTIONS_DIR);
 /** Node version the bundles must run on (runners use node24; this machine has Node 20). */
 const TARGET = 'node20';
-/** Lets bundled CommonJS dependencies `require` Node's built-in modules from an ES module. */
-const BANNER =
-  "import { createRequire as __oppCreateRequire } from 'node:module';\nconst require = __oppCreateRequire(import.meta.url);";
+/**
+ * Lets bundled CommonJS dependencies `require` Node's built-in modules from an ES module, and
+ * gives them the bundle's own `__dirname`/`__filename` (the tfjs wasm backend reads them) under
+ * names of our own: `define` below maps only free uses of `__dirname` to them, so a bundled ES
+ * module that declares its own `__dirname` keeps it.
+ */
+const BANNER = [
+  "import { createRequire as __oppCreateRequire } from 'node:module';",
+  "import { dirname as __oppDirname } from 'node:path';",
+  "import { fileURLToPath as __oppFileURLToPath } from 'node:url';",
+  'const require = __oppCreateRequire(import.meta.url);',
+  'const __oppBundleFile = __oppFileURLToPath(import.meta.url);',
+  'const __oppBundleDir = __oppDirname(__oppBundleFile);',
+].join('\n');
+
+/** The wasm backend's binaries: it loads them at run time from beside the module (the bundle). */
+const WASM_PACKAGE_DIR = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
 /** Folders under actions/ that hold an action with a TypeScript entry point. */
 export function listActions() {
@@ -35,9 +49,13 @@ export function listActions() {
     .sort();
 }
 
-/** Bundles one action into `outFile`. */
+/**
+ * Bundles one action into `outFile`. A bundle that includes the tfjs wasm backend also gets
+ * its `.wasm` files copied beside it (the action points `setWasmPaths` there).
+ * @returns the files written (the bundle first).
+ */
 export async function bundleAction(name, outFile) {
-  await build({
+  const result = await build({
     entryPoints: [join(ACTIONS_DIR, name, 'src', 'index.ts')],
     outfile: outFile,
     absWorkingDir: ROOT,
@@ -46,12 +64,25 @@ export async function bundleAction(name, outFile) {
     format: 'esm',
     target: TARGET,
     banner: { js: BANNER },
+    define: { __dirname: '__oppBundleDir', __filename: '__oppBundleFile' },
     legalComments: 'none',
     // Keep module paths as `node_modules/…` even where node_modules is a symlink, so that
     // every checkout writes byte-identical bundles.
     preserveSymlinks: true,
     logLevel: 'warning',
+    metafile: true,
   });
+  const files = [outFile];
+  if (Object.keys(result.metafile.inputs).some((input) => input.includes('@tensorflow/tfjs-backend-wasm/'))) {
+    for (const wasm of readdirSync(WASM_PACKAGE_DIR)
+      .filter((f) => f.endsWith('.wasm'))
+      .sort()) {
+      const target = join(dirname(outFile), wasm);
+      copyFileSync(join(WASM_PACKAGE_DIR, wasm), target);
+      files.push(target);
+    }
+  }
+  return files;
 }
 
 async function main() {
@@ -61,11 +92,15 @@ async function main() {
   const stale = [];
   try {
     for (const name of names) {
-      const committed = join(ACTIONS_DIR, name, 'dist', 'index.js');
-      const outFile = scratch ? join(scratch, name, 'index.js') : committed;
-      await bundleAction(name, outFile);
-      if (scratch && (!existsSync(committed) || !readFileSync(committed).equals(readFileSync(outFile)))) {
-        stale.push(relative(ROOT, committed));
+      const distDir = join(ACTIONS_DIR, name, 'dist');
+      const committed = join(distDir, 'index.js');
+      const outDir = scratch ? join(scratch, name) : distDir;
+      const written = await bundleAction(name, join(outDir, 'index.js'));
+      for (const file of scratch ? written : []) {
+        const expected = join(distDir, relative(outDir, file));
+        if (!existsSync(expected) || !readFileSync(expected).equals(readFileSync(file))) {
+          stale.push(relative(ROOT, expected));
+        }
       }
       if (!check) console.log(`bundled ${relative(ROOT, committed)}`);
     }

@@ -112,6 +112,25 @@ describe('workflows', () => {
     },
   );
 
+  it.each(workflowFiles)(
+    '%s asks for an OIDC token (id-token: write) only in jobs that sign in to Azure',
+    (file) => {
+      const workflow = parse(readFileSync(file, 'utf8')) as {
+        permissions?: Record<string, string> | string;
+        jobs: Record<string, { permissions?: Record<string, string> | string; steps?: Step[] }>;
+      };
+      const wantsToken = (permissions: unknown) =>
+        typeof permissions === 'object' &&
+        permissions !== null &&
+        (permissions as Record<string, string>)['id-token'] === 'write';
+      expect(wantsToken(workflow.permissions), `${file}: id-token at workflow level`).toBe(false);
+      for (const [name, job] of Object.entries(workflow.jobs)) {
+        const signsIn = (job.steps ?? []).some((step) => step.uses?.startsWith('azure/login@'));
+        expect(wantsToken(job.permissions), `${file} jobs.${name}`).toBe(signsIn);
+      }
+    },
+  );
+
   it('pin every third-party action to a full commit SHA', () => {
     for (const file of workflowFiles) {
       const uses = [...readFileSync(file, 'utf8').matchAll(/^\s*(?:-\s*)?uses:\s*(\S+)/gm)].map((m) => m[1]!);

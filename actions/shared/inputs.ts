@@ -59,3 +59,18 @@ export function getShaInput(name: string): string | undefined {
     throw new TypeError(`Input ${name}: expected a 40-digit commit SHA, but got "${value}"`);
   return value.toLowerCase();
 }
+
+/** A whole number ≥ 0, or `undefined` when empty. */
+export function getWholeNumberInput(name: string): number | undefined {
+  const value = core.getInput(name);
+  if (value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new TypeError(`Input ${name}: expected a whole number ≥ 0, but got "${value}"`);
+  return n;
+}
+
+/** A YAML 1.2 boolean (`true`/`false` in any of its cases); `false` when empty (no runner default). */
+export function getFlagInput(name: string): boolean {
+  return core.getInput(name) === '' ? false : core.getBooleanInput(name);
+}

@@ -1,5 +1,9 @@
 import { createRequire as __oppCreateRequire } from 'node:module';
+import { dirname as __oppDirname } from 'node:path';
+import { fileURLToPath as __oppFileURLToPath } from 'node:url';
 const require = __oppCreateRequire(import.meta.url);
+const __oppBundleFile = __oppFileURLToPath(import.meta.url);
+const __oppBundleDir = __oppDirname(__oppBundleFile);
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;

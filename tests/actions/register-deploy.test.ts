@@ -1,0 +1,153 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run as deploy } from '../../actions/deploy/src/main.js';
+import { run as register } from '../../actions/register/src/main.js';
+import { LocalDeploymentTarget } from '../../pipeline/deployment/LocalDeploymentTarget.js';
+import { LocalModelRegistry } from '../../pipeline/registry/LocalModelRegistry.js';
+import { defaultConfigPath } from '../../pipeline/util/package-root.js';
+import { createActionHarness } from '../support/action-run.js';
+import { makeBundle } from '../support/bundle-fixture.js';
+
+const harness = createActionHarness();
+const home = mkdtempSync(join(tmpdir(), 'opp-action-deploy-'));
+const env = { OPP_HOME: home, GITHUB_SHA: 'f'.repeat(40) };
+// The shipped config, served by the placeholder server and with fast health checks.
+const shipped = JSON.parse(readFileSync(defaultConfigPath('deployment.json'), 'utf8'));
+const config = join(home, 'deployment.json');
+writeFileSync(
+  config,
+  JSON.stringify({
+    ...shipped,
+    endpoint: 'action-ep',
+    traffic: { steps: [10, 100], stepWaitSeconds: 0, healthTimeoutSeconds: 1, healthPollSeconds: 0.05 },
+    local: {
+      ...shipped.local,
+      serverCommand: [
+        'node',
+        '{root}/tests/support/placeholder-server.mjs',
+        '--bundle',
+        '{bundle}',
+        '--port',
+        '{port}',
+      ],
+      healthProbes: 2,
+    },
+  }),
+);
+
+// A gate the fixture bundles (AUC 0.9) pass, and one with AUC 0.7 fails.
+const gateConfig = join(home, 'gate.json');
+writeFileSync(gateConfig, JSON.stringify({ minimum: { auc: 0.8 }, maximum: {}, maxDrop: {} }));
+
+afterAll(async () => {
+  const registry = new LocalModelRegistry(join(home, 'registry'));
+  await new LocalDeploymentTarget(
+    registry,
+    { serverCommand: ['node'] },
+    join(home, 'endpoints'),
+  ).removeEndpoint('action-ep');
+  harness.dispose();
+});
+
+describe('register and deploy actions (local registry and target)', () => {
+  it('registers a bundle as a candidate with lineage and tags', async () => {
+    const result = await harness.run(
+      register,
+      { bundle: await makeBundle(), name: 'opp', config, tags: 'trigger=schedule\n\nrun=12' },
+      env,
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.outputs).toMatchObject({
+      name: 'opp',
+      version: '1',
+      model: 'opp:1',
+      stage: 'candidate',
+      registry: 'local',
+    });
+    expect(result.summary).toContain('## opp register: opp:1 (candidate)');
+    expect(result.summary).toContain(`| git commit | ${'f'.repeat(40)} |`);
+    expect(result.summary).toContain('| tag trigger | schedule |');
+  });
+
+  it('fails with the cause when the bundle has no metrics.json, or a tag is malformed', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'opp-empty-bundle-'));
+    const result = await harness.run(register, { bundle: empty, name: 'opp', config }, env);
+    expect(result.failed).toBe(true);
+    expect(result.errors.at(-1)).toMatch(/metrics\.json/);
+    const tag = await harness.run(register, { bundle: empty, name: 'opp', config, tags: 'oops' }, env);
+    expect(tag.errors.at(-1)).toBe('Input tags: expected key=value lines, but got "oops"');
+  });
+
+  it('deploys v1, promotes it, then fails v2 on health with the logs in the summary and v1 kept at 100%', async () => {
+    const d1 = await harness.run(
+      deploy,
+      { model: 'opp:1', config, 'gate-config': gateConfig, promote: 'true' },
+      env,
+    );
+    expect(d1.errors).toEqual([]);
+    expect(d1.outputs).toMatchObject({
+      model: 'opp:1',
+      version: '1',
+      endpoints: '["action-ep"]',
+      deployments: '["opp-v1"]',
+      traffic: JSON.stringify({ 'action-ep': { 'opp-v1': 100 } }),
+      promoted: 'true',
+      'gate-passed': 'true',
+    });
+    expect(d1.summary).toContain('## opp deploy: ✅ opp:1');
+
+    const bad = await makeBundle({ 'placeholder-fail-health': '' });
+    const r2 = await harness.run(register, { bundle: bad, name: 'opp', config }, env);
+    expect(r2.outputs.version).toBe('2');
+    const d2 = await harness.run(
+      deploy,
+      { model: 'opp:2', config, 'gate-config': gateConfig, traffic: '50,100' },
+      env,
+    );
+    expect(d2.failed).toBe(true);
+    expect(d2.errors.at(-1)).toMatch(/traffic unchanged/);
+    expect(d2.summary).toContain('## opp deploy: ❌ opp:2');
+    expect(d2.summary).toContain('| rolled back | yes |');
+    expect(d2.summary).toContain('| traffic now | {"opp-v1":100} |');
+    expect(d2.summary).toContain('### Logs of the failed deployment');
+    expect(d2.summary).toMatch(/readiness probe \d+ failed/);
+    expect(d2.outputs).toEqual({ 'gate-passed': 'true' });
+
+    const production = await harness.run(
+      deploy,
+      { model: 'opp:production', config, 'gate-config': gateConfig, 'step-wait': '0' },
+      env,
+    );
+    expect(production.errors).toEqual([]);
+    expect(production.outputs.version).toBe('1');
+  });
+
+  it('re-checks the gate on the registered metrics and stops before any traffic moves when it fails', async () => {
+    const weak = await harness.run(
+      register,
+      { bundle: await makeBundle({}, 0.7), name: 'weak', config },
+      env,
+    );
+    expect(weak.outputs.model).toBe('weak:1');
+    const result = await harness.run(deploy, { model: 'weak:1', config, 'gate-config': gateConfig }, env);
+    expect(result.failed).toBe(true);
+    expect(result.errors.at(-1)).toMatch(/^metrics gate failed for 1 division:\n.*auc/);
+    expect(result.outputs).toEqual({ 'gate-passed': 'false' });
+    expect(result.stdout).not.toMatch(/deploying weak:1/);
+  });
+
+  it('refuses malformed model and traffic inputs, naming them', async () => {
+    const model = await harness.run(deploy, { model: 'opp', config }, env);
+    expect(model.errors.at(-1)).toMatch(/^Input model: expected <name>:<version>/);
+    const traffic = await harness.run(deploy, { model: 'opp:1', config, traffic: '50,20' }, env);
+    expect(traffic.errors.at(-1)).toMatch(/^Input traffic: expected ascending percents/);
+    const division = await harness.run(
+      deploy,
+      { model: 'opp:1', config, 'gate-config': gateConfig, division: '3' },
+      env,
+    );
+    expect(division.errors.at(-1)).toMatch(/^Input division: the deployment config is single-endpoint/);
+  });
+});

@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../actions/train/src/main.js';
+import { generateSampleRecords } from '../../pipeline/sources/sample-records.js';
+import { defaultConfigPath } from '../../pipeline/util/package-root.js';
+import { type ActionHarness, createActionHarness, parseOutputs } from '../support/action-run.js';
+
+let harness: ActionHarness;
+let records: string;
+let config: string;
+
+beforeAll(() => {
+  harness = createActionHarness();
+  records = join(harness.dir, 'records.jsonl');
+  writeFileSync(
+    records,
+    `${[...generateSampleRecords({ n: 1500, seed: 4 })].map((r) => JSON.stringify(r)).join('\n')}\n`,
+  );
+  // The production config, made small: a few seconds on 2 cores. Only the general model trains.
+  const shipped = JSON.parse(readFileSync(defaultConfigPath('production.json'), 'utf8'));
+  config = join(harness.dir, 'small.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      ...shipped,
+      model: { hiddenLayers: [{ units: 8, activation: 'relu', dropout: 0 }] },
+      training: { ...shipped.training, maxEpochs: 2 },
+      evaluation: { ...shipped.evaluation, folds: 2 },
+      divisions: { minRows: 1_000_000, minPerClass: 25 },
+    }),
+  );
+});
+afterAll(() => harness.dispose());
+
+describe('train action', () => {
+  it('trains on records, writes bundles and metrics.json, sets outputs and the summary', async () => {
+    const out = join(harness.dir, 'out');
+    const result = await harness.run(run, { data: records, out, config, backend: 'wasm', seed: '7' });
+    expect(result.errors).toEqual([]);
+    expect(result.failed).toBe(false);
+    expect(result.outputs).toMatchObject({
+      out,
+      metrics: join(out, 'metrics.json'),
+      'trained-divisions': '[0]',
+      bundles: JSON.stringify([join(out, '0')]),
+      backend: 'wasm',
+      seed: '7',
+    });
+    const report = JSON.parse(readFileSync(result.outputs.metrics!, 'utf8'));
+    expect(report.seed).toBe(7);
+    expect(existsSync(join(out, '0'))).toBe(true);
+    expect(result.summary).toContain('## opp train');
+    expect(result.summary).toMatch(/general/);
+  });
+
+  it('fails naming the input when the data file or the backend is wrong', async () => {
+    const missing = await harness.run(run, { data: join(harness.dir, 'nope.csv') });
+    expect(missing.failed).toBe(true);
+    expect(missing.errors.at(-1)).toBe(`Input data: file not found: ${join(harness.dir, 'nope.csv')}`);
+    const backend = await harness.run(run, { data: records, backend: 'gpu' });
+    expect(backend.errors.at(-1)).toMatch(/^Input backend: expected one of auto, wasm/);
+    const division = await harness.run(run, { data: records, division: 'some' });
+    expect(division.errors.at(-1)).toMatch(/^Input division: expected "all" or a division number/);
+  });
+
+  it('runs bundled from dist/, where the wasm backend loads the .wasm files copied beside the bundle', async () => {
+    const out = join(harness.dir, 'bundled-out');
+    const files = {
+      output: join(harness.dir, 'bundled-output'),
+      summary: join(harness.dir, 'bundled-summary'),
+    };
+    writeFileSync(files.output, '');
+    writeFileSync(files.summary, '');
+    const { stdout } = await promisify(execFile)(process.execPath, ['actions/train/dist/index.js'], {
+      env: {
+        PATH: process.env.PATH,
+        INPUT_DATA: records,
+        INPUT_OUT: out,
+        INPUT_CONFIG: config,
+        INPUT_BACKEND: 'wasm',
+        GITHUB_OUTPUT: files.output,
+        GITHUB_STEP_SUMMARY: files.summary,
+      },
+    });
+    expect(stdout).not.toContain('::error::');
+    expect(stdout).toContain('tfjs backend wasm');
+    expect(existsSync('actions/train/dist/tfjs-backend-wasm-simd.wasm')).toBe(true);
+    expect(parseOutputs(readFileSync(files.output, 'utf8'))).toMatchObject({
+      backend: 'wasm',
+      metrics: join(out, 'metrics.json'),
+    });
+    expect(readFileSync(files.summary, 'utf8')).toContain('## opp train');
+  });
+});
