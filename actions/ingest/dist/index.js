@@ -2169,9 +2169,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve, reject2) => {
+          return new Promise((resolve2, reject2) => {
             this.close((err, data) => {
-              return err ? reject2(err) : resolve(data);
+              return err ? reject2(err) : resolve2(data);
             });
           });
         }
@@ -2209,12 +2209,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve, reject2) => {
+          return new Promise((resolve2, reject2) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject2(err2)
-              ) : resolve(data);
+              ) : resolve2(data);
             });
           });
         }
@@ -4481,8 +4481,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise2 = new Promise((resolve, reject2) => {
-        res = resolve;
+      const promise2 = new Promise((resolve2, reject2) => {
+        res = resolve2;
         rej = reject2;
       });
       return { promise: promise2, resolve: res, reject: rej };
@@ -6733,12 +6733,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject2) => {
+      const waitForDrain = () => new Promise((resolve2, reject2) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject2(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7408,12 +7408,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject2) => {
+      const waitForDrain = () => new Promise((resolve2, reject2) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject2(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7892,16 +7892,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve;
+            this[kClosedResolve] = resolve2;
           } else {
-            resolve(null);
+            resolve2(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7912,7 +7912,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve(null);
+            resolve2(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7963,7 +7963,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve, reject2) => {
+        const socket = await new Promise((resolve2, reject2) => {
           client[kConnector]({
             host,
             hostname: hostname4,
@@ -7975,7 +7975,7 @@ var require_client = __commonJS({
             if (err) {
               reject2(err);
             } else {
-              resolve(socket2);
+              resolve2(socket2);
             }
           });
         });
@@ -8311,8 +8311,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve) => {
-            this[kClosedResolve] = resolve;
+          await new Promise((resolve2) => {
+            this[kClosedResolve] = resolve2;
           });
         }
       }
@@ -9581,7 +9581,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve, reject2) => {
+        return await new Promise((resolve2, reject2) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError5());
           }
@@ -9594,7 +9594,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject2(signal.reason ?? new AbortError5());
             } else {
-              resolve(null);
+              resolve2(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9613,7 +9613,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert2(!stream[kConsume]);
-      return new Promise((resolve, reject2) => {
+      return new Promise((resolve2, reject2) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9630,7 +9630,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve,
+              resolve: resolve2,
               reject: reject2,
               length: 0,
               body: []
@@ -9700,18 +9700,18 @@ var require_readable = __commonJS({
       return buffer2;
     }
     function consumeEnd(consume2) {
-      const { type, body: body2, resolve, stream, length } = consume2;
+      const { type, body: body2, resolve: resolve2, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve(chunksDecode(body2, length));
+          resolve2(chunksDecode(body2, length));
         } else if (type === "json") {
-          resolve(JSON.parse(chunksDecode(body2, length)));
+          resolve2(JSON.parse(chunksDecode(body2, length)));
         } else if (type === "arrayBuffer") {
-          resolve(chunksConcat(body2, length).buffer);
+          resolve2(chunksConcat(body2, length).buffer);
         } else if (type === "blob") {
-          resolve(new Blob(body2, { type: stream[kContentType] }));
+          resolve2(new Blob(body2, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve(chunksConcat(body2, length));
+          resolve2(chunksConcat(body2, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9968,9 +9968,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject2) => {
+        return new Promise((resolve2, reject2) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject2(err) : resolve(data);
+            return err ? reject2(err) : resolve2(data);
           });
         });
       }
@@ -10193,9 +10193,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject2) => {
+        return new Promise((resolve2, reject2) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject2(err) : resolve(data);
+            return err ? reject2(err) : resolve2(data);
           });
         });
       }
@@ -10480,9 +10480,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject2) => {
+        return new Promise((resolve2, reject2) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject2(err) : resolve(data);
+            return err ? reject2(err) : resolve2(data);
           });
         });
       }
@@ -10574,9 +10574,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject2) => {
+        return new Promise((resolve2, reject2) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject2(err) : resolve(data);
+            return err ? reject2(err) : resolve2(data);
           });
         });
       }
@@ -14439,7 +14439,7 @@ var require_fetch = __commonJS({
       function dispatch({ body: body2 }) {
         const url4 = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve, reject2) => agent.dispatch(
+        return new Promise((resolve2, reject2) => agent.dispatch(
           {
             path: url4.pathname + url4.search,
             origin: url4.origin,
@@ -14515,7 +14515,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable7({ read: resume });
               const onError = this.onError.bind(this);
-              resolve({
+              resolve2({
                 status,
                 statusText,
                 headersList,
@@ -14558,7 +14558,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve({
+              resolve2({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18299,8 +18299,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay4(ms) {
-      return new Promise((resolve) => {
-        setTimeout(resolve, ms).unref();
+      return new Promise((resolve2) => {
+        setTimeout(resolve2, ms).unref();
       });
     }
     module.exports = {
@@ -19981,8 +19981,8 @@ var require_helpers = __commonJS({
     function req(url4, opts = {}) {
       const href = typeof url4 === "string" ? url4 : url4.href;
       const req2 = (href.startsWith("https:") ? https2 : http2).request(url4, opts);
-      const promise2 = new Promise((resolve, reject2) => {
-        req2.once("response", resolve).once("error", reject2).end();
+      const promise2 = new Promise((resolve2, reject2) => {
+        req2.once("response", resolve2).once("error", reject2).end();
       });
       req2.then = promise2.then.bind(promise2);
       return req2;
@@ -20159,7 +20159,7 @@ var require_parse_proxy_response = __commonJS({
     var debug_1 = __importDefault(require_src());
     var debug2 = (0, debug_1.default)("https-proxy-agent:parse-proxy-response");
     function parseProxyResponse(socket) {
-      return new Promise((resolve, reject2) => {
+      return new Promise((resolve2, reject2) => {
         let buffersLength = 0;
         const buffers = [];
         function read() {
@@ -20225,7 +20225,7 @@ var require_parse_proxy_response = __commonJS({
           }
           debug2("got proxy server response: %o %o", firstLine, headers);
           cleanup();
-          resolve({
+          resolve2({
             connect: {
               statusCode,
               statusText,
@@ -24783,11 +24783,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve, reject2) {
+  return new (P || (P = Promise))(function(resolve2, reject2) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -24803,7 +24803,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -30209,7 +30209,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve) {
+function isRecursive(inst, stack, resolve2) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -30219,7 +30219,7 @@ function isRecursive(inst, stack, resolve) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve);
+      const answer = isRecursive(child, stack, resolve2);
       if (answer > result)
         result = answer;
     }
@@ -30230,7 +30230,7 @@ function isRecursive(inst, stack, resolve) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve2) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -30294,7 +30294,7 @@ function isRecursive(inst, stack, resolve) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve2 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -45653,8 +45653,8 @@ function describe4(error63) {
   return cause?.code ?? (error63 instanceof Error ? error63.message : String(error63));
 }
 function sleep(ms, signal) {
-  return new Promise((resolve, reject2) => {
-    const timer = setTimeout(resolve, ms);
+  return new Promise((resolve2, reject2) => {
+    const timer = setTimeout(resolve2, ms);
     signal?.addEventListener(
       "abort",
       () => {
@@ -46187,7 +46187,7 @@ async function startSampleSourceServer(source, options = {}) {
   });
   async function handle(request, response) {
     const body2 = await readBody(request);
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faults.latencyMs > 0) await new Promise((resolve2) => setTimeout(resolve2, faults.latencyMs));
     const fault = drawFault(random.next(), faults);
     if (fault !== void 0) count(fault);
     if (fault === "dropped") {
@@ -46312,7 +46312,7 @@ async function startSampleSourceServer(source, options = {}) {
     count("batches");
     send(response, 200, records);
   }
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise((resolve2) => server.listen(0, "127.0.0.1", resolve2));
   const { port } = server.address();
   const url4 = `http://127.0.0.1:${port}`;
   return {
@@ -46330,7 +46330,7 @@ async function startSampleSourceServer(source, options = {}) {
     async stop() {
       for (const response of hung) response.destroy();
       for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(() => resolve()));
+      await new Promise((resolve2) => server.close(() => resolve2()));
     }
   };
 }
@@ -46378,10 +46378,10 @@ function send(response, status, body2) {
   response.end(text);
 }
 function readBody(request) {
-  return new Promise((resolve, reject2) => {
+  return new Promise((resolve2, reject2) => {
     const chunks = [];
     request.on("data", (chunk) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("end", () => resolve2(Buffer.concat(chunks).toString("utf8")));
     request.on("error", reject2);
   });
 }
@@ -46400,13 +46400,20 @@ function hash01(text) {
 }
 
 // pipeline/storage/resolve-storage.ts
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
+
+// pipeline/util/opp-home.ts
+import { join, resolve } from "node:path";
+var OPP_HOME_ENV = "OPP_HOME";
+function oppHome(env = process.env) {
+  return resolve(env[OPP_HOME_ENV] || ".opp");
+}
 
 // pipeline/storage/azurite.ts
 import { spawn } from "node:child_process";
 import { mkdir as mkdir2 } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join as join2 } from "node:path";
 
 // pipeline/errors/StorageError.ts
 var StorageError = class extends OppError {
@@ -46436,7 +46443,7 @@ function azuriteConnectionString(endpoints) {
 async function startAzurite(options) {
   await mkdir2(options.location, { recursive: true });
   const require2 = createRequire(import.meta.url);
-  const main = join(dirname(require2.resolve("azurite/package.json")), "dist", "src", "azurite.js");
+  const main = join2(dirname(require2.resolve("azurite/package.json")), "dist", "src", "azurite.js");
   const args = [
     main,
     // Azurite refuses --location together with in-memory persistence.
@@ -46469,7 +46476,7 @@ async function startAzurite(options) {
   };
 }
 function waitUntilListening(child) {
-  return new Promise((resolve, reject2) => {
+  return new Promise((resolve2, reject2) => {
     const found = {};
     let output2 = "";
     const timer = setTimeout(() => {
@@ -46488,7 +46495,7 @@ ${output2}`));
         child.stdout?.off("data", onData);
         child.stdout?.resume();
         child.stderr?.resume();
-        resolve({ table: found.table, blob: found.blob });
+        resolve2({ table: found.table, blob: found.blob });
       }
     };
     child.stdout?.on("data", onData);
@@ -46506,7 +46513,7 @@ ${output2}`)
 }
 async function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise((resolve2) => child.once("exit", () => resolve2()));
   child.kill("SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
   await exited;
@@ -46515,15 +46522,11 @@ async function stopChild(child) {
 
 // pipeline/storage/resolve-storage.ts
 var STORAGE_CONNECTION_ENV = "OPP_STORAGE_CONNECTION_STRING";
-var OPP_HOME_ENV = "OPP_HOME";
-function oppHome(env = process.env) {
-  return env[OPP_HOME_ENV] || ".opp";
-}
 async function resolveStorage(options = {}) {
   const env = options.env ?? process.env;
   const configured = options.connectionString || env[STORAGE_CONNECTION_ENV];
   if (configured) return { connectionString: configured, close: async () => void 0 };
-  const azurite = await startAzurite({ location: join2(oppHome(env), "azurite") });
+  const azurite = await startAzurite({ location: join3(oppHome(env), "azurite") });
   return { connectionString: azurite.connectionString, azurite, close: () => azurite.stop() };
 }
 
@@ -47108,7 +47111,7 @@ var AbortError = class extends Error {
 // node_modules/@azure/core-util/dist/esm/createAbortablePromise.js
 function createAbortablePromise(buildPromise, options) {
   const { cleanupBeforeAbort, abortSignal, abortErrorMsg } = options ?? {};
-  return new Promise((resolve, reject2) => {
+  return new Promise((resolve2, reject2) => {
     function rejectOnAbort() {
       reject2(new AbortError(abortErrorMsg ?? "The operation was aborted."));
     }
@@ -47126,7 +47129,7 @@ function createAbortablePromise(buildPromise, options) {
     try {
       buildPromise((x) => {
         removeListeners();
-        resolve(x);
+        resolve2(x);
       }, (x) => {
         removeListeners();
         reject2(x);
@@ -47143,8 +47146,8 @@ var StandardAbortMessage = "The delay was aborted.";
 function delay(timeInMs, options) {
   let token;
   const { abortSignal, abortErrorMsg } = options ?? {};
-  return createAbortablePromise((resolve) => {
-    token = setTimeout(resolve, timeInMs);
+  return createAbortablePromise((resolve2) => {
+    token = setTimeout(resolve2, timeInMs);
   }, {
     cleanupBeforeAbort: () => clearTimeout(token),
     abortSignal,
@@ -53895,9 +53898,9 @@ function isStreamComplete(stream) {
   if (stream.readable === false) {
     return Promise.resolve();
   }
-  return new Promise((resolve) => {
+  return new Promise((resolve2) => {
     const handler = () => {
-      resolve();
+      resolve2();
       stream.removeListener("close", handler);
       stream.removeListener("end", handler);
       stream.removeListener("error", handler);
@@ -53935,7 +53938,7 @@ var ReportTransform = class extends Transform {
     this.progressCallback = progressCallback;
   }
 };
-function createRequestLifecycle(request, options, isInsecure2, resolve, reject2) {
+function createRequestLifecycle(request, options, isInsecure2, resolve2, reject2) {
   let clientRequest;
   let response;
   let requestDone = false;
@@ -53951,7 +53954,7 @@ function createRequestLifecycle(request, options, isInsecure2, resolve, reject2)
   };
   const onResponse = (incomingResponse) => {
     response = incomingResponse;
-    resolve({
+    resolve2({
       response: incomingResponse,
       requestComplete,
       isRequestComplete: () => requestDone,
@@ -54151,8 +54154,8 @@ var NodeHttpClient = class {
   }
   makeRequest(request, abortController, body2) {
     const { options, isInsecure: isInsecure2 } = this.getRequestOptions(request);
-    return new Promise((resolve, reject2) => {
-      const { createRequest, rejectRequest, abortRequest } = createRequestLifecycle(request, options, isInsecure2, resolve, reject2);
+    return new Promise((resolve2, reject2) => {
+      const { createRequest, rejectRequest, abortRequest } = createRequestLifecycle(request, options, isInsecure2, resolve2, reject2);
       const req = createRequest();
       req.once("error", rejectRequest);
       abortController.signal.addEventListener("abort", () => abortRequest(req));
@@ -54162,8 +54165,8 @@ var NodeHttpClient = class {
   makeRequestWithExpectContinue(request, abortController, prepareBody, knownBodyLength) {
     const { options, isInsecure: isInsecure2 } = this.getRequestOptions(request);
     addExpectContinueFraming(options, knownBodyLength);
-    return new Promise((resolve, reject2) => {
-      const { createRequest, onResponse, rejectRequest, abortRequest } = createRequestLifecycle(request, options, isInsecure2, resolve, reject2);
+    return new Promise((resolve2, reject2) => {
+      const { createRequest, onResponse, rejectRequest, abortRequest } = createRequestLifecycle(request, options, isInsecure2, resolve2, reject2);
       createExpectContinueRequest({
         abortSignal: abortController.signal,
         bodyStream: isReadableStream(request.body) ? request.body : void 0,
@@ -54295,7 +54298,7 @@ function pipeResponseStream(source, destination, abortSignal) {
   return source.pipe(destination);
 }
 function streamToText(stream) {
-  return new Promise((resolve, reject2) => {
+  return new Promise((resolve2, reject2) => {
     const buffer2 = [];
     const cleanupFinished = finished(stream, { writable: false }, onComplete);
     function onData(chunk) {
@@ -54315,7 +54318,7 @@ function streamToText(stream) {
           code: RestError.PARSE_ERROR
         }));
       } else {
-        resolve(Buffer.concat(buffer2).toString("utf8"));
+        resolve2(Buffer.concat(buffer2).toString("utf8"));
       }
     }
     stream.on("data", onData);
@@ -54387,7 +54390,7 @@ var UserAgentHeaderName = getUserAgentHeaderName();
 // node_modules/@typespec/ts-http-runtime/dist/esm/util/helpers.js
 var StandardAbortMessage2 = "The operation was aborted.";
 function delay2(delayInMs, value, options) {
-  return new Promise((resolve, reject2) => {
+  return new Promise((resolve2, reject2) => {
     let timer = void 0;
     let onAborted = void 0;
     const rejectOnAbort = () => {
@@ -54410,7 +54413,7 @@ function delay2(delayInMs, value, options) {
     }
     timer = setTimeout(() => {
       removeListeners();
-      resolve(value);
+      resolve2(value);
     }, delayInMs);
     if (options?.abortSignal) {
       options.abortSignal.addEventListener("abort", onAborted);
@@ -61219,7 +61222,7 @@ var BufferScheduler = class {
    *
    */
   async do() {
-    return new Promise((resolve, reject2) => {
+    return new Promise((resolve2, reject2) => {
       this.readable.on("data", (data) => {
         data = typeof data === "string" ? Buffer.from(data, this.encoding) : data;
         this.appendUnresolvedData(data);
@@ -61247,11 +61250,11 @@ var BufferScheduler = class {
         if (this.isStreamEnd && this.executingOutgoingHandlers === 0) {
           if (this.unresolvedLength > 0 && this.unresolvedLength < this.bufferSize) {
             const buffer2 = this.shiftBufferFromUnresolvedDataArray();
-            this.outgoingHandler(() => buffer2.getReadableStream(), buffer2.size, this.offset).then(resolve).catch(reject2);
+            this.outgoingHandler(() => buffer2.getReadableStream(), buffer2.size, this.offset).then(resolve2).catch(reject2);
           } else if (this.unresolvedLength >= this.bufferSize) {
             return;
           } else {
-            resolve();
+            resolve2();
           }
         }
       });
@@ -61374,8 +61377,8 @@ var NativeCRC64 = (() => {
     NativeCRC642 = NativeCRC642 || {};
     var Module = typeof NativeCRC642 != "undefined" ? NativeCRC642 : {};
     var readyPromiseResolve, readyPromiseReject;
-    Module["ready"] = new Promise(function(resolve, reject2) {
-      readyPromiseResolve = resolve;
+    Module["ready"] = new Promise(function(resolve2, reject2) {
+      readyPromiseResolve = resolve2;
       readyPromiseReject = reject2;
     });
     ["_malloc", "_free", "_emscripten_bind_VoidPtr___destroy___0", "_emscripten_bind_Crc64Hash_Crc64Hash_0", "_emscripten_bind_Crc64Hash_OnAppend_2", "_emscripten_bind_Crc64Hash_OnFinal_3", "_emscripten_bind_Crc64Hash___destroy___0", "_fflush", "onRuntimeInitialized"].forEach((prop) => {
@@ -64341,7 +64344,7 @@ function getURLQueries(url4) {
   return queries;
 }
 async function delay3(timeInMs, aborter, abortError) {
-  return new Promise((resolve, reject2) => {
+  return new Promise((resolve2, reject2) => {
     let timeout2;
     const abortHandler = () => {
       if (timeout2 !== void 0) {
@@ -64353,7 +64356,7 @@ async function delay3(timeInMs, aborter, abortError) {
       if (aborter !== void 0) {
         aborter.removeEventListener("abort", abortHandler);
       }
-      resolve();
+      resolve2();
     };
     timeout2 = setTimeout(resolveHandler, timeInMs);
     if (aborter !== void 0) {
@@ -82564,7 +82567,7 @@ var AvroReadableFromStream = class extends AvroReadable {
       this._position += chunk.length;
       return this.toUint8Array(chunk);
     } else {
-      return new Promise((resolve, reject2) => {
+      return new Promise((resolve2, reject2) => {
         const cleanUp = () => {
           this._readable.removeListener("readable", readableCallback);
           this._readable.removeListener("error", rejectCallback);
@@ -82579,7 +82582,7 @@ var AvroReadableFromStream = class extends AvroReadable {
           if (callbackChunk) {
             this._position += callbackChunk.length;
             cleanUp();
-            resolve(this.toUint8Array(callbackChunk));
+            resolve2(this.toUint8Array(callbackChunk));
           }
         };
         const rejectCallback = () => {
@@ -83225,8 +83228,8 @@ var Poller = class {
     this.stopped = true;
     this.pollProgressCallbacks = [];
     this.operation = operation;
-    this.promise = new Promise((resolve, reject2) => {
-      this.resolve = resolve;
+    this.promise = new Promise((resolve2, reject2) => {
+      this.resolve = resolve2;
       this.reject = reject2;
     });
     this.promise.catch(() => {
@@ -83631,8 +83634,8 @@ var Batch = class {
       return Promise.resolve();
     }
     this.parallelExecute();
-    return new Promise((resolve, reject2) => {
-      this.emitter.on("finish", resolve);
+    return new Promise((resolve2, reject2) => {
+      this.emitter.on("finish", resolve2);
       this.emitter.on("error", (error63) => {
         this.state = BatchStates.Error;
         reject2(error63);
@@ -83679,12 +83682,12 @@ import util2 from "node:util";
 async function streamToBuffer(stream, buffer2, offset, end, encoding) {
   let pos = 0;
   const count = end - offset;
-  return new Promise((resolve, reject2) => {
+  return new Promise((resolve2, reject2) => {
     const timeout2 = setTimeout(() => reject2(new Error(`The operation cannot be completed in timeout.`)), REQUEST_TIMEOUT);
     stream.on("readable", () => {
       if (pos >= count) {
         clearTimeout(timeout2);
-        resolve();
+        resolve2();
         return;
       }
       let chunk;
@@ -83697,7 +83700,7 @@ async function streamToBuffer(stream, buffer2, offset, end, encoding) {
         pos += chunkLength;
         if (pos >= count) {
           clearTimeout(timeout2);
-          resolve();
+          resolve2();
           return;
         }
       }
@@ -83707,7 +83710,7 @@ async function streamToBuffer(stream, buffer2, offset, end, encoding) {
       if (pos < count) {
         reject2(new Error(`Stream drains before getting enough data needed. Data read: ${pos}, data need: ${count}`));
       }
-      resolve();
+      resolve2();
     });
     stream.on("error", (msg) => {
       clearTimeout(timeout2);
@@ -83718,7 +83721,7 @@ async function streamToBuffer(stream, buffer2, offset, end, encoding) {
 async function streamToBuffer2(stream, buffer2, encoding) {
   let pos = 0;
   const bufferSize = buffer2.length;
-  return new Promise((resolve, reject2) => {
+  return new Promise((resolve2, reject2) => {
     stream.on("readable", () => {
       let chunk;
       while ((chunk = stream.read()) !== null) {
@@ -83734,13 +83737,13 @@ async function streamToBuffer2(stream, buffer2, encoding) {
       }
     });
     stream.on("end", () => {
-      resolve(pos);
+      resolve2(pos);
     });
     stream.on("error", reject2);
   });
 }
 async function readStreamToLocalFile(rs, file2) {
-  return new Promise((resolve, reject2) => {
+  return new Promise((resolve2, reject2) => {
     const ws = fs3.createWriteStream(file2);
     rs.on("error", (err) => {
       reject2(err);
@@ -83748,7 +83751,7 @@ async function readStreamToLocalFile(rs, file2) {
     ws.on("error", (err) => {
       reject2(err);
     });
-    ws.on("close", resolve);
+    ws.on("close", resolve2);
     rs.pipe(ws);
   });
 }
@@ -84692,7 +84695,7 @@ var BlobClient = class _BlobClient extends StorageClient2 {
    * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
    */
   generateSasUrl(options) {
-    return new Promise((resolve) => {
+    return new Promise((resolve2) => {
       if (!(this.credential instanceof StorageSharedKeyCredential)) {
         throw new RangeError("Can only generate the SAS when the client is initialized with a shared key credential");
       }
@@ -84703,7 +84706,7 @@ var BlobClient = class _BlobClient extends StorageClient2 {
         versionId: this._versionId,
         ...options
       }, this.credential).toString();
-      resolve(appendToURLQuery(this.url, sas));
+      resolve2(appendToURLQuery(this.url, sas));
     });
   }
   /**
@@ -84742,7 +84745,7 @@ var BlobClient = class _BlobClient extends StorageClient2 {
    * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
    */
   generateUserDelegationSasUrl(options, userDelegationKey) {
-    return new Promise((resolve) => {
+    return new Promise((resolve2) => {
       const sas = generateBlobSASQueryParameters({
         containerName: this._containerName,
         blobName: this._name,
@@ -84750,7 +84753,7 @@ var BlobClient = class _BlobClient extends StorageClient2 {
         versionId: this._versionId,
         ...options
       }, userDelegationKey, this.accountName).toString();
-      resolve(appendToURLQuery(this.url, sas));
+      resolve2(appendToURLQuery(this.url, sas));
     });
   }
   /**
@@ -86603,14 +86606,14 @@ var Mutex = class {
    * @param key - lock key
    */
   static async lock(key) {
-    return new Promise((resolve) => {
+    return new Promise((resolve2) => {
       if (this.keys[key] === void 0 || this.keys[key] === MutexLockStatus.UNLOCKED) {
         this.keys[key] = MutexLockStatus.LOCKED;
-        resolve();
+        resolve2();
       } else {
         this.onUnlockEvent(key, () => {
           this.keys[key] = MutexLockStatus.LOCKED;
-          resolve();
+          resolve2();
         });
       }
     });
@@ -86621,12 +86624,12 @@ var Mutex = class {
    * @param key -
    */
   static async unlock(key) {
-    return new Promise((resolve) => {
+    return new Promise((resolve2) => {
       if (this.keys[key] === MutexLockStatus.LOCKED) {
         this.emitUnlockEvent(key);
       }
       delete this.keys[key];
-      resolve();
+      resolve2();
     });
   }
   static keys = {};
@@ -88171,7 +88174,7 @@ var ContainerClient = class extends StorageClient2 {
    * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
    */
   generateSasUrl(options) {
-    return new Promise((resolve) => {
+    return new Promise((resolve2) => {
       if (!(this.credential instanceof StorageSharedKeyCredential)) {
         throw new RangeError("Can only generate the SAS when the client is initialized with a shared key credential");
       }
@@ -88179,7 +88182,7 @@ var ContainerClient = class extends StorageClient2 {
         containerName: this._containerName,
         ...options
       }, this.credential).toString();
-      resolve(appendToURLQuery(this.url, sas));
+      resolve2(appendToURLQuery(this.url, sas));
     });
   }
   /**
@@ -88214,12 +88217,12 @@ var ContainerClient = class extends StorageClient2 {
    * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
    */
   generateUserDelegationSasUrl(options, userDelegationKey) {
-    return new Promise((resolve) => {
+    return new Promise((resolve2) => {
       const sas = generateBlobSASQueryParameters({
         containerName: this._containerName,
         ...options
       }, userDelegationKey, this.accountName).toString();
-      resolve(appendToURLQuery(this.url, sas));
+      resolve2(appendToURLQuery(this.url, sas));
     });
   }
   /**
@@ -89402,15 +89405,15 @@ async function ensureStorage(clients) {
 
 // pipeline/util/package-root.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { dirname as dirname2, join as join3 } from "node:path";
+import { dirname as dirname2, join as join4 } from "node:path";
 import { fileURLToPath } from "node:url";
 var PACKAGE_ROOT = findPackageRoot(dirname2(fileURLToPath(import.meta.url)));
 function defaultConfigPath(name) {
-  return join3(PACKAGE_ROOT, "configs", name);
+  return join4(PACKAGE_ROOT, "configs", name);
 }
 function findPackageRoot(start) {
   for (let dir = start; ; dir = dirname2(dir)) {
-    if (existsSync2(join3(dir, "package.json")) && existsSync2(join3(dir, "configs"))) return dir;
+    if (existsSync2(join4(dir, "package.json")) && existsSync2(join4(dir, "configs"))) return dir;
     if (dirname2(dir) === dir) throw new Error(`cannot find opp's package root above ${start}`);
   }
 }
@@ -89641,6 +89644,7 @@ var TableLease = class _TableLease {
   etag;
   timer;
   lostError;
+  renewing;
   /**
    * Takes the lease `name`, renewing it in the background until {@link release}.
    * @throws LeaseHeldError when another live run holds it (after `waitMs`).
@@ -89663,31 +89667,49 @@ var TableLease = class _TableLease {
           attempt.expiresAt
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1e3, durationMs / 4)));
+      await new Promise((resolve2) => setTimeout(resolve2, Math.min(1e3, durationMs / 4)));
     }
   }
   /** Throws if a renewal found the lease taken by someone else (the run must stop). */
   check() {
     if (this.lostError) throw this.lostError;
   }
-  /** Extends the lease now (conditional on our last ETag). */
-  async renew() {
+  /**
+   * Extends the lease now (conditional on our last ETag). Calls made while one is in flight
+   * share it: two renewals with one ETag would fail each other.
+   */
+  renew() {
+    this.renewing ??= this.renewOnce().finally(() => {
+      this.renewing = void 0;
+    });
+    return this.renewing;
+  }
+  async renewOnce() {
     this.check();
+    const rowKey2 = encodeTableKey(this.name);
     try {
       const response = await this.table.updateEntity(
-        { partitionKey: LEASE_PARTITION, rowKey: encodeTableKey(this.name), ...this.row() },
+        { partitionKey: LEASE_PARTITION, rowKey: rowKey2, ...this.row() },
         "Replace",
         { etag: this.etag }
       );
       this.etag = response.etag ?? this.etag;
     } catch (error63) {
-      if (restStatus(error63) === HTTP_PRECONDITION_FAILED || restStatus(error63) === HTTP_NOT_FOUND) {
-        this.lostError = new StorageError(`lost the "${this.name}" lease to another run`, restStatus(error63), {
-          cause: error63
-        });
-        throw this.lostError;
+      const status = restStatus(error63);
+      if (status !== HTTP_PRECONDITION_FAILED && status !== HTTP_NOT_FOUND) {
+        throw toStorageError(error63, `renewing the "${this.name}" lease`);
       }
-      throw toStorageError(error63, `renewing the "${this.name}" lease`);
+      const current = await this.table.getEntity(LEASE_PARTITION, rowKey2).catch(() => void 0);
+      if (current?.holder === this.holder) {
+        this.etag = current.etag;
+        return;
+      }
+      this.lostError = new StorageError(
+        `lost the "${this.name}" lease to ${current?.holder ?? "nobody (it was deleted)"}`,
+        status,
+        { cause: error63 }
+      );
+      throw this.lostError;
     }
   }
   /** Stops renewing and deletes the lease row (if still ours). */
@@ -89771,7 +89793,7 @@ function createLimit(concurrency) {
     queue.shift()?.();
   };
   return async (task) => {
-    if (active >= concurrency) await new Promise((resolve) => queue.push(resolve));
+    if (active >= concurrency) await new Promise((resolve2) => queue.push(resolve2));
     active += 1;
     try {
       return await task();
