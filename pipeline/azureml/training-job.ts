@@ -17,10 +17,10 @@ import { JobPoller, type JobPollerOptions } from './job-poller.js';
 
 /** The job's output folder that receives the model bundle. */
 export const BUNDLE_OUTPUT = 'bundle';
-/** Default command: `opp train` reading the snapshot input and writing the bundle output. */
+/** Default command: `opp train` reading the snapshot folder (one CSV inside) and writing the bundle output. */
 export const DEFAULT_TRAIN_COMMAND =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML's own placeholders, not JS templates
-  'opp train --snapshot ${{inputs.snapshot}} --config ${{inputs.config}} --out ${{outputs.bundle}} --json';
+  'opp train --data ${{inputs.snapshot}} --config ${{inputs.config}} --out ${{outputs.bundle}} --json';
 
 /** What to train, where. */
 export interface TrainJobOptions {

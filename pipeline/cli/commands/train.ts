@@ -1,4 +1,6 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { currentGitSha } from '../../../model/bundle/provenance.js';
 import { writeTrainingOutput } from '../../../model/bundle/training-output.js';
@@ -10,6 +12,7 @@ import { formatMetricsTable } from '../../../model/training/format-report.js';
 import { plannedFits, trainDivisions } from '../../../model/training/train-divisions.js';
 import { loadTrainingConfig } from '../../../model/training-config.js';
 import { loadDivisionsConfig } from '../../config/divisions-config.js';
+import { InputError } from '../../errors/InputError.js';
 import { compileFeatureSpec } from '../../features/compile-spec.js';
 import { loadFeatureSpec } from '../../features/feature-spec.js';
 import { createTracker } from '../../tracking/create-tracker.js';
@@ -46,7 +49,10 @@ export function registerTrain(program: Command): void {
     .description(
       'Train the general model and one model per division with k-fold CV; write bundles and metrics.json',
     )
-    .requiredOption('--data <file>', 'features CSV (from `opp features`) or records (.jsonl/.ndjson/.csv)')
+    .requiredOption(
+      '--data <file>',
+      'features CSV (from `opp features` or `opp snapshot`) or records (.jsonl/.ndjson/.csv); a folder holding one such file (an Azure ML snapshot input)',
+    )
     .requiredOption('--out <dir>', 'output folder: metrics.json and one bundle folder per trained division')
     .option(
       '--division <all|N>',
@@ -82,7 +88,7 @@ export function registerTrain(program: Command): void {
       const backend = await useBackend(requestedBackend(opts.backend, config.training.backend), {
         announce: (line) => output.note(line),
       });
-      const table = await loadTrainingData(opts.data, spec);
+      const table = await loadTrainingData(dataFile(opts.data), spec);
       if (table.records) {
         output.note(
           `read ${table.records.read} records: ${table.records.kept} kept, ${table.records.excluded} excluded, ${table.records.invalid} invalid`,
@@ -143,4 +149,17 @@ export function registerTrain(program: Command): void {
           ].join('\n'),
       );
     });
+}
+
+/** The data file itself, or the one data file inside a folder (Azure ML mounts inputs as folders). */
+function dataFile(path: string): string {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return path;
+  const files = readdirSync(path).filter((f) => /\.(csv|jsonl|ndjson)$/i.test(f));
+  if (files.length !== 1) {
+    throw new InputError(
+      `${path}: expected one .csv/.jsonl data file in the folder, found ${files.length ? files.join(', ') : 'none'}`,
+      path,
+    );
+  }
+  return join(path, files[0]!);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -148,5 +148,41 @@ describe('opp train and opp predict', () => {
     const result = await run(['train', '--data', data, '--out', join(dir, 'x'), '--config', bad]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/\$\.training: unknown key "epochz"/);
+  });
+  it('reads the one data file in a folder, as Azure ML mounts a snapshot, and refuses an ambiguous folder', async () => {
+    const folder = join(dir, 'snapshot-folder');
+    mkdirSync(folder);
+    copyFileSync(data, join(folder, 'snapshot.jsonl'));
+    const train = await run([
+      'train',
+      '--data',
+      folder,
+      '--out',
+      join(dir, 'out-folder'),
+      '--config',
+      config,
+      '--workers',
+      '1',
+      '--division',
+      '0',
+      '--json',
+    ]);
+    expect(train.code).toBe(0);
+    copyFileSync(data, join(folder, 'other.csv'));
+    const ambiguous = await run([
+      'train',
+      '--data',
+      folder,
+      '--out',
+      join(dir, 'out-2'),
+      '--config',
+      config,
+      '--workers',
+      '1',
+    ]);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain(
+      `${folder}: expected one .csv/.jsonl data file in the folder, found other.csv, snapshot.jsonl`,
+    );
   });
 });
