@@ -13,6 +13,7 @@ import { trainingObjectiveModule } from '../../../model/hpo/training-objective.j
 import { applyTrainingParams } from '../../../model/hpo/training-params.js';
 import { requestedBackend, useBackend } from '../../../model/tf/backend.js';
 import { loadTrainingConfig } from '../../../model/training-config.js';
+import { InputError } from '../../errors/InputError.js';
 import { StudyError } from '../../errors/StudyError.js';
 import { oppPath } from '../../util/opp-home.js';
 import { defaultConfigPath } from '../../util/package-root.js';
@@ -104,6 +105,7 @@ export function registerHpo(program: Command): void {
       const started = performance.now();
       // Everything is checked before the study opens: a bad file fails before any trial.
       const space = loadSearchSpace(opts.space);
+      if (!existsSync(opts.data)) throw new InputError(`${opts.data}: no such file (--data)`, opts.data);
       const config = loadTrainingConfig(opts.config);
       const seed = opts.seed ?? config.training.seed;
       const studyConfig =
