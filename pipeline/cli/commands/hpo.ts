@@ -17,6 +17,7 @@ import { InputError } from '../../errors/InputError.js';
 import { StudyError } from '../../errors/StudyError.js';
 import { oppPath } from '../../util/opp-home.js';
 import { defaultConfigPath } from '../../util/package-root.js';
+import { checkHpoStudyContext, hpoStudyContext } from '../hpo-study-context.js';
 import { wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -123,6 +124,7 @@ export function registerHpo(program: Command): void {
         opts.pruner === 'none'
           ? new NopPruner()
           : new MedianPruner({ startupTrials: PRUNER_STARTUP_TRIALS, warmupSteps: opts.warmupEpochs });
+      await checkHpoStudyContext(storageFile, await hpoStudyContext(opts.data, opts.spec, studyConfig, seed));
       const before = storedTrials(storageFile);
       output.note(
         `study "${opts.study}" (${storageFile}): ${before} of ${opts.trials} trials stored; ` +

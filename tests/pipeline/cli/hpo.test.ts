@@ -152,6 +152,18 @@ describe('opp hpo', () => {
     expect(numbers).toEqual([...Array(kept.length + 2).keys()]);
   });
 
+  it('refuses to resume a study with other data, naming what changed', async () => {
+    const other = join(dir, 'other.jsonl');
+    writeFileSync(other, `${readFileSync(data, 'utf8')}\n`);
+    // The study the first test ran.
+    const storage = join(home, 'studies', 'e2e.jsonl');
+    const before = trialLines(storage);
+    const result = await run(['hpo', ...common, '--data', other, '--study', 'e2e', '--trials', '9']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/run with a different data file \(--data\)/);
+    expect(trialLines(storage)).toEqual(before);
+  });
+
   it('refuses a bad search space before any trial, naming the file and the parameter', async () => {
     const bad = join(dir, 'bad-space.json');
     writeFileSync(
