@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     let seconds = 0;
     let pruned = 0;
     let ran = 0;
+    let epochs = 0;
     for (let seed = 0; seed < args.seeds; seed++) {
       const started = performance.now();
       const result = await runStudy({
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
       seconds += wall;
       pruned += result.pruned;
       ran += result.ran;
+      for (const t of result.trials) epochs += t.intermediate.length;
       for (const [i, b] of args.budgets.entries()) bests[i]!.push(bestWithin(result.trials, b));
       console.log(
         `${name} seed ${seed}: ${args.budgets.map((b, i) => `@${b} ${bests[i]!.at(-1)!.toFixed(4)}`).join(' ')}` +
@@ -128,13 +130,13 @@ async function main(): Promise<void> {
       );
     }
     rows.push(
-      `| ${name.padEnd(6)} | ${bests.map((b) => median(b).toFixed(4)).join(' | ')} | ${(pruned / ran).toFixed(2)} | ${(seconds / ran).toFixed(2)} |`,
+      `| ${name.padEnd(6)} | ${bests.map((b) => median(b).toFixed(4)).join(' | ')} | ${(pruned / ran).toFixed(2)} | ${(epochs / ran).toFixed(1)} | ${(seconds / ran).toFixed(2)} |`,
     );
   }
   console.log(
     `\n| sampler | ${args.budgets.map((b) => `@${b}`).join(' | ')} | pruned share | wall s/trial |`,
   );
-  console.log(`| ------- | ${args.budgets.map(() => '---').join(' | ')} | --- | --- |`);
+  console.log(`| ------- | ${args.budgets.map(() => '---').join(' | ')} | --- | --- | --- |`);
   for (const row of rows) console.log(row);
 }
 
