@@ -92,14 +92,16 @@ async function main(): Promise<void> {
     `training objective: ${args.records} sample records, seed search space, maxEpochs ${args.maxEpochs}, ` +
       `${args.workers} workers, ${args.pruner} pruner, ${args.seeds} seeds, ${trials} trials per study`,
   );
-  const rows: string[] = [];
-  for (const name of args.samplers) {
-    const bests: number[][] = args.budgets.map(() => []);
-    let seconds = 0;
-    let pruned = 0;
-    let ran = 0;
-    let epochs = 0;
-    for (let seed = 0; seed < args.seeds; seed++) {
+  const totals = new Map(
+    args.samplers.map((name) => [
+      name,
+      { bests: args.budgets.map((): number[] => []), seconds: 0, pruned: 0, ran: 0, epochs: 0 },
+    ]),
+  );
+  // Seed-major, so a run cut short still holds paired results of every sampler.
+  for (let seed = 0; seed < args.seeds; seed++) {
+    for (const name of args.samplers) {
+      const total = totals.get(name)!;
       const started = performance.now();
       const result = await runStudy({
         name: `${name}-${seed}`,
@@ -119,25 +121,26 @@ async function main(): Promise<void> {
         workers: args.workers,
       });
       const wall = (performance.now() - started) / 1000;
-      seconds += wall;
-      pruned += result.pruned;
-      ran += result.ran;
-      for (const t of result.trials) epochs += t.intermediate.length;
-      for (const [i, b] of args.budgets.entries()) bests[i]!.push(bestWithin(result.trials, b));
+      total.seconds += wall;
+      total.pruned += result.pruned;
+      total.ran += result.ran;
+      for (const t of result.trials) total.epochs += t.intermediate.length;
+      for (const [i, b] of args.budgets.entries()) total.bests[i]!.push(bestWithin(result.trials, b));
       console.log(
-        `${name} seed ${seed}: ${args.budgets.map((b, i) => `@${b} ${bests[i]!.at(-1)!.toFixed(4)}`).join(' ')}` +
+        `${name} seed ${seed}: ${args.budgets.map((b, i) => `@${b} ${total.bests[i]!.at(-1)!.toFixed(4)}`).join(' ')}` +
           ` · ${result.pruned} pruned, ${result.failed} failed · ${wall.toFixed(1)} s (${(wall / result.ran).toFixed(2)} s/trial)`,
       );
     }
-    rows.push(
-      `| ${name.padEnd(6)} | ${bests.map((b) => median(b).toFixed(4)).join(' | ')} | ${(pruned / ran).toFixed(2)} | ${(epochs / ran).toFixed(1)} | ${(seconds / ran).toFixed(2)} |`,
+  }
+  const budgets = args.budgets.map((b) => `@${b}`).join(' | ');
+  console.log(`\n| sampler | ${budgets} | pruned share | epochs/trial | wall s/trial |`);
+  console.log(`| ------- | ${args.budgets.map(() => '---').join(' | ')} | --- | --- | --- |`);
+  for (const [name, t] of totals) {
+    console.log(
+      `| ${name} | ${t.bests.map((b) => median(b).toFixed(4)).join(' | ')} | ${(t.pruned / t.ran).toFixed(2)} | ` +
+        `${(t.epochs / t.ran).toFixed(1)} | ${(t.seconds / t.ran).toFixed(2)} |`,
     );
   }
-  console.log(
-    `\n| sampler | ${args.budgets.map((b) => `@${b}`).join(' | ')} | pruned share | wall s/trial |`,
-  );
-  console.log(`| ------- | ${args.budgets.map(() => '---').join(' | ')} | --- | --- | --- |`);
-  for (const row of rows) console.log(row);
 }
 
 await main();
