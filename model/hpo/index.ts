@@ -4,7 +4,7 @@
  */
 export * from './distributions.js';
 export { JsonLinesStudyStorage } from './json-lines-study-storage.js';
-export type { ObjectiveFunction, ObjectiveModule, TrialReporter } from './objective.js';
+export type { ObjectiveFactory, ObjectiveFunction, ObjectiveModule, TrialReporter } from './objective.js';
 export { neighbourBandwidths, ParzenEstimator, type ParzenEstimatorOptions } from './parzen-estimator.js';
 export {
   MedianPruner,

@@ -23,10 +23,22 @@ export type ObjectiveFunction = (params: Params, reporter: TrialReporter) => num
 
 /**
  * An objective that worker threads import: `module` is an absolute path (or file URL) of
- * compiled JavaScript, `exportName` the {@link ObjectiveFunction} it exports.
+ * compiled JavaScript, `exportName` the {@link ObjectiveFunction} it exports — or, with
+ * `context`, an {@link ObjectiveFactory} that each worker calls once with `context`.
  */
 export interface ObjectiveModule {
   readonly module: string;
   /** @default 'objective' */
   readonly exportName?: string;
+  /**
+   * Structured-clonable data (file paths, a config, a seed) handed to the export, which is
+   * then a factory: what a worker sets up once (e.g. loading a data set) rather than per trial.
+   */
+  readonly context?: unknown;
 }
+
+/**
+ * Makes a worker's objective from its {@link ObjectiveModule.context}; called once per worker
+ * thread, before its first trial. Throwing fails the study's start, before any trial runs.
+ */
+export type ObjectiveFactory = (context: unknown) => ObjectiveFunction | Promise<ObjectiveFunction>;

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const pending = new Map<string, (prune: boolean) => void>();
   let objective: Awaited<ReturnType<typeof loadObjective>>;
   try {
-    objective = await loadObjective(workerData as { module: string; exportName: string });
+    objective = await loadObjective(workerData as { module: string; exportName: string; context?: unknown });
   } catch (error) {
     send({ type: 'load-error', error: (error as Error).message });
     return;

@@ -85,6 +85,7 @@ export class TrialWorkerPool implements TrialExecutor {
       workerData: {
         module: this.objective.module,
         exportName: this.objective.exportName ?? DEFAULT_OBJECTIVE_EXPORT,
+        ...(this.objective.context === undefined ? {} : { context: this.objective.context }),
       },
     });
   }

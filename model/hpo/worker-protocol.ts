@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Params } from './distributions.js';
-import type { ObjectiveFunction, ObjectiveModule } from './objective.js';
+import type { ObjectiveFactory, ObjectiveFunction, ObjectiveModule } from './objective.js';
 
 /** Messages from `runStudy` to a trial worker. */
 export type ToWorker =
@@ -26,9 +26,11 @@ export type FromWorker =
 export const DEFAULT_OBJECTIVE_EXPORT = 'objective';
 
 /**
- * Imports an objective module and returns its function.
+ * Imports an objective module and returns its function (with `context`: the function its
+ * factory export makes from it).
  *
- * @throws Error when the module cannot be imported or the export is not a function.
+ * @throws Error when the module cannot be imported, the export is not a function, or the
+ * factory throws.
  */
 export async function loadObjective(ref: ObjectiveModule): Promise<ObjectiveFunction> {
   const url = isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module;
@@ -38,5 +40,10 @@ export async function loadObjective(ref: ObjectiveModule): Promise<ObjectiveFunc
   if (typeof fn !== 'function') {
     throw new Error(`objective module ${ref.module} has no function export "${exportName}"`);
   }
-  return fn as ObjectiveFunction;
+  if (ref.context === undefined) return fn as ObjectiveFunction;
+  const objective = await (fn as ObjectiveFactory)(ref.context);
+  if (typeof objective !== 'function') {
+    throw new Error(`factory "${exportName}" of ${ref.module} did not return an objective function`);
+  }
+  return objective;
 }

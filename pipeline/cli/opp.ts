@@ -9,6 +9,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerEndpoint } from './commands/endpoint.js';
 import { registerFeatures } from './commands/features.js';
 import { registerGate } from './commands/gate.js';
+import { registerHpo } from './commands/hpo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerPredict } from './commands/predict.js';
 import { registerRegister } from './commands/register.js';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerFeatures(program);
   registerTrain(program);
   registerPredict(program);
+  registerHpo(program);
   registerGate(program);
   registerReport(program);
   registerRuns(program);
