@@ -3,6 +3,7 @@ import { cloneMlpWeights, initMlpWeights, type MlpWeights } from '../network/mlp
 import type { Dataset } from '../training/dataset.js';
 import type { EpochLog, FitOptions, FitResult, NetworkSettings } from '../training/fit-network.js';
 import { type FusedLayerShape, FusedNetwork, OPTIMIZER_CODE } from './FusedNetwork.js';
+import { createFusedScorer } from './fused-scorer.js';
 
 const DEFAULT_PATIENCE = 5;
 /**
@@ -96,6 +97,11 @@ export async function fitNetworkFused(
     }
     history.push(log);
     options.onEpoch?.(log);
+    if (validation && options.onValidationLogits) {
+      // HPO pruning reads the epoch's validation scores; the weights are small, so a scorer per epoch is cheap.
+      const logits = createFusedScorer(net.readWeights()).logits(validation.x, validation.rows);
+      await options.onValidationLogits(epoch, Float32Array.from(logits));
+    }
     if (best && epoch - best.epoch >= patience) break;
   }
   return {

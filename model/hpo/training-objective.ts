@@ -4,9 +4,9 @@ import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
 import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
 import { Random } from '../../pipeline/util/random.js';
 import { loadTrainingData } from '../data/load-training-data.js';
+import { fitWithEngine } from '../engine/select-engine.js';
 import { rocAuc } from '../metrics/ranking.js';
 import { type BackendName, useBackend } from '../tf/backend.js';
-import { fitNetwork } from '../training/fit-network.js';
 import { networkSettings } from '../training/network-settings.js';
 import { rebalance } from '../training/rebalance.js';
 import type { TrainingConfig } from '../training-config.js';
@@ -77,7 +77,7 @@ export async function evaluateTrainingParams(
   const random = new Random(split.fitSeed);
   const balanced = rebalance(split.train, method, random);
   let best = Number.NEGATIVE_INFINITY;
-  await fitNetwork(balanced.data, networkSettings(config), {
+  await fitWithEngine(balanced.data, networkSettings(config), {
     validation: split.validation,
     ...(balanced.weights ? { weights: balanced.weights } : {}),
     epochs: config.training.maxEpochs,
