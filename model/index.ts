@@ -1,5 +1,14 @@
 /** opp's model package: training, metrics, bundles and scoring. */
 export { BundleFiles, type BundleManifest } from './bundle/bundle-manifest.js';
+export {
+  createHoldout,
+  type DivisionHoldout,
+  HOLDOUT_FILE,
+  type Holdout,
+  HoldoutSchema,
+  holdoutId,
+  readHoldout,
+} from './bundle/holdout.js';
 export { loadBundle } from './bundle/load-bundle.js';
 export { PERCENTILE_QUANTILES, percentileMapping, percentileOf } from './bundle/percentiles.js';
 export { type BundleContents, saveBundle } from './bundle/save-bundle.js';

@@ -7,11 +7,14 @@ import { AtomicFile } from '../../pipeline/io/AtomicFile.js';
 import { type MetricsReport, MetricsReportSchema } from '../metrics-report.js';
 import { Predictor } from '../Predictor.js';
 import type { TrainDivisionsResult } from '../training/train-divisions.js';
+import { HOLDOUT_FILE } from './holdout.js';
 import { saveBundle } from './save-bundle.js';
 
 /**
  * Layout of a training run's output folder:
  * - `<out>/metrics.json`: one metrics report for all models (the gate and PR comment read it);
+ * - `<out>/holdout.json`: the record ids of each model's test rows (see `HoldoutSchema`), so
+ *   another model can be scored on the same rows (`opp compare`);
  * - `<out>/<division>/`: a bundle per trained model (`0` is the general model); a division that
  *   fell back has no folder, and `metrics.json` says which model serves it.
  */
@@ -25,6 +28,8 @@ export function bundleDir(out: string, division: number): string {
 /** Writes every bundle, then the report (last, so a report always describes bundles that exist). */
 export async function writeTrainingOutput(out: string, result: TrainDivisionsResult): Promise<void> {
   for (const [division, contents] of result.bundles) await saveBundle(bundleDir(out, division), contents);
+  if (result.holdout)
+    await AtomicFile.write(join(out, HOLDOUT_FILE), `${JSON.stringify(result.holdout, null, 2)}\n`);
   await AtomicFile.write(join(out, REPORT_FILE), `${JSON.stringify(result.report, null, 2)}\n`);
 }
 

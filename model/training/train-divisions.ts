@@ -3,6 +3,7 @@ import { GENERAL_DIVISION } from '../../pipeline/config/divisions-config.js';
 import { ConfigError } from '../../pipeline/errors/ConfigError.js';
 import type { CompiledFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import type { BundleManifest } from '../bundle/bundle-manifest.js';
+import { createHoldout, type DivisionHoldout, type Holdout } from '../bundle/holdout.js';
 import { hashJson } from '../bundle/provenance.js';
 import type { BundleContents } from '../bundle/save-bundle.js';
 import type { TrainingTable } from '../data/load-training-data.js';
@@ -37,6 +38,8 @@ export interface TrainDivisionsResult {
   report: MetricsReport;
   /** Bundle contents of each trained model, by division. */
   bundles: Map<number, BundleContents>;
+  /** The record ids of each model's test rows (written as `holdout.json`). */
+  holdout?: Holdout;
 }
 
 /** Why a division cannot have a model of its own, or undefined when it can. */
@@ -187,7 +190,30 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
       metrics: { ...report, models: [model.report] },
     });
   }
-  return { report, bundles };
+  const holdout = createHoldout(
+    table.snapshotId,
+    trained.map(({ plan, model }) => holdoutOf(plan, model, table, generalModel!, generalPlan!)),
+  );
+  return { report, bundles, holdout };
+}
+
+/** The record ids a model was tested on; a fallback: the general model's test rows of its division. */
+function holdoutOf(
+  plan: PlannedModel,
+  model: TrainedModel | undefined,
+  table: TrainingTable,
+  general: TrainedModel,
+  generalPlan: PlannedModel,
+): DivisionHoldout {
+  const recordIds: string[] = [];
+  if (model) for (const local of model.testRows) recordIds.push(table.recordIds[plan.rows[local]!]!);
+  else {
+    for (const local of general.testRows) {
+      const row = generalPlan.rows[local]!;
+      if (table.division[row] === plan.division) recordIds.push(table.recordIds[row]!);
+    }
+  }
+  return { division: plan.division, name: plan.name, status: model ? 'trained' : 'fallback', recordIds };
 }
 
 function fallbackReport(

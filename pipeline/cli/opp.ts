@@ -4,6 +4,7 @@ import { isMetricsGateError } from '../errors/MetricsGateError.js';
 import { isOppError } from '../errors/OppError.js';
 import { registerAml } from './commands/aml.js';
 import { registerBackfill } from './commands/backfill.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerEndpoint } from './commands/endpoint.js';
@@ -39,6 +40,7 @@ export function createProgram(): Command {
   registerPredict(program);
   registerHpo(program);
   registerGate(program);
+  registerCompare(program);
   registerReport(program);
   registerRuns(program);
   registerRegister(program);
