@@ -7,12 +7,14 @@ import { createHoldout, type DivisionHoldout, type Holdout } from '../bundle/hol
 import { hashJson } from '../bundle/provenance.js';
 import type { BundleContents } from '../bundle/save-bundle.js';
 import type { TrainingTable } from '../data/load-training-data.js';
+import { requestedEngine, resolveEngine } from '../engine/select-engine.js';
 import { computeMetricSet } from '../metrics/metric-set.js';
 import { METRICS_REPORT_VERSION, type MetricsReport, type ModelReport } from '../metrics-report.js';
 import type { FitRunner } from '../parallel/fit-runner.js';
 import type { TrainingConfig } from '../training-config.js';
 import { positivesOf } from './dataset.js';
 import type { EpochLog } from './fit-network.js';
+import { networkSettings } from './network-settings.js';
 import { fitsPerModel, type TrainedModel, trainModel } from './train-model.js';
 
 export interface TrainDivisionsOptions {
@@ -152,6 +154,14 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
   );
   const configHash = hashJson(config);
   const createdAt = new Date().toISOString();
+  // The engine that trained the models: the fused WebAssembly kernel where it supports the
+  // network, else tfjs on `options.backend` (model/engine/select-engine.ts).
+  const engine = resolveEngine(
+    requestedEngine(undefined, config.training.engine),
+    table.featureNames.length,
+    networkSettings(config),
+  );
+  const trainedOn = engine === 'fused' ? 'fused-wasm-simd' : `tfjs-${options.backend}`;
   const report: MetricsReport = {
     version: METRICS_REPORT_VERSION,
     createdAt,
@@ -160,7 +170,7 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
     specHash: spec.hash,
     configHash,
     seed,
-    backend: options.backend,
+    backend: trainedOn,
     models,
   };
   const bundles = new Map<number, BundleContents>();
@@ -177,7 +187,7 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
       threshold: model.threshold,
       snapshotId: table.snapshotId,
       ...(options.gitSha ? { gitSha: options.gitSha } : {}),
-      backend: options.backend,
+      backend: trainedOn,
       seed,
       createdAt,
     };

@@ -91,7 +91,9 @@ export function registerRuns(program: Command): void {
         if (opts.compare) {
           if (opts.compare.length !== 2)
             command.error(`error: --compare takes two run ids, got ${opts.compare.length}`, { exitCode: 2 });
-          const [a, b] = await Promise.all(opts.compare.map((id) => source.getRun(id)));
+          // One after the other, so a missing run is always reported for the first id that is missing.
+          const a = await source.getRun(opts.compare[0]!);
+          const b = await source.getRun(opts.compare[1]!);
           const comparison = compareRuns(a!, b!);
           output.result(comparison, () => compareText(comparison));
           return;
