@@ -89,3 +89,50 @@ export async function recordTraining(tracker: Tracker, input: RecordTrainingInpu
   await tracker.endRun(parent.runId, 'FINISHED');
   return parent.runId;
 }
+
+/** One HPO trial as the study stored it (model/hpo/trial.ts). */
+export interface TrackedTrial {
+  number: number;
+  state: string;
+  params: Record<string, string | number | boolean>;
+  value?: number;
+  intermediate: readonly { step: number; value: number }[];
+}
+
+/**
+ * Records an HPO study as MLflow runs: a parent run for the study (its settings and best value)
+ * and a child run per trial finished in this invocation (its parameters, the validation AUC of
+ * each epoch, the trial's value and state).
+ *
+ * @returns the study run's id.
+ */
+export async function recordStudy(
+  tracker: Tracker,
+  study: {
+    name: string;
+    settings: Record<string, string | number | boolean>;
+    trials: readonly TrackedTrial[];
+    best?: TrackedTrial;
+  },
+): Promise<string> {
+  const parent = await tracker.startRun({ runName: `hpo ${study.name}` });
+  await tracker.logParams(parent.runId, study.settings);
+  for (const trial of study.trials) {
+    const child = await tracker.startRun({ runName: `trial ${trial.number}`, parentRunId: parent.runId });
+    await tracker.logParams(child.runId, trial.params);
+    for (const point of trial.intermediate)
+      await tracker.logMetrics(child.runId, { val_auc: point.value }, { step: point.step });
+    if (trial.value !== undefined) await tracker.logMetrics(child.runId, { trial_value: trial.value });
+    await tracker.setTags(child.runId, {
+      'opp.trial.state': trial.state,
+      'opp.trial.number': String(trial.number),
+    });
+    await tracker.endRun(child.runId, trial.state === 'failed' ? 'FAILED' : 'FINISHED');
+  }
+  if (study.best?.value !== undefined) {
+    await tracker.logMetrics(parent.runId, { best_value: study.best.value });
+    await tracker.setTags(parent.runId, { 'opp.study.best_trial': String(study.best.number) });
+  }
+  await tracker.endRun(parent.runId, 'FINISHED');
+  return parent.runId;
+}

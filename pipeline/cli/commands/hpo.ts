@@ -11,10 +11,13 @@ import { loadSearchSpace } from '../../../model/hpo/search-space.js';
 import { formatStudyReport, summarizeStudy } from '../../../model/hpo/study-report.js';
 import { trainingObjectiveModule } from '../../../model/hpo/training-objective.js';
 import { applyTrainingParams } from '../../../model/hpo/training-params.js';
+import type { TrialRecord } from '../../../model/hpo/trial.js';
 import { requestedBackend, useBackend } from '../../../model/tf/backend.js';
 import { loadTrainingConfig } from '../../../model/training-config.js';
 import { InputError } from '../../errors/InputError.js';
 import { StudyError } from '../../errors/StudyError.js';
+import { createTracker } from '../../tracking/create-tracker.js';
+import { recordStudy } from '../../tracking/record-training.js';
 import { oppPath } from '../../util/opp-home.js';
 import { defaultConfigPath } from '../../util/package-root.js';
 import { checkHpoStudyContext, hpoStudyContext } from '../hpo-study-context.js';
@@ -137,6 +140,7 @@ export function registerHpo(program: Command): void {
       const onInterrupt = () => controller.abort();
       process.once('SIGINT', onInterrupt);
       let result: Awaited<ReturnType<typeof runStudy>>;
+      const finishedHere: TrialRecord[] = [];
       try {
         result = await runStudy({
           name: opts.study,
@@ -155,10 +159,12 @@ export function registerHpo(program: Command): void {
           trials: opts.trials,
           workers: opts.workers,
           signal: controller.signal,
-          onProgress: (p) =>
+          onProgress: (p) => {
+            finishedHere.push(p.last);
             progress.update(p.finished, {
               detail: `${p.pruned} pruned · ${p.failed} failed · best ${p.best?.value?.toFixed(4) ?? '-'}${p.best ? ` (#${p.best.number})` : ''}`,
-            }),
+            });
+          },
         });
       } finally {
         process.off('SIGINT', onInterrupt);
@@ -184,6 +190,22 @@ export function registerHpo(program: Command): void {
       };
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, `${JSON.stringify(proposed, null, 2)}\n`);
+      // Experiment tracking: the study as a parent run, this invocation's trials as child runs.
+      const tracker = await createTracker({ onWarning: (warning) => output.note(`tracking: ${warning}`) });
+      await recordStudy(tracker, {
+        name: opts.study,
+        settings: {
+          study: opts.study,
+          sampler: opts.sampler,
+          pruner: opts.pruner,
+          seed,
+          trials: opts.trials,
+          data: opts.data,
+        },
+        trials: finishedHere,
+        best,
+      });
+      await tracker.close();
       const seconds = (performance.now() - started) / 1000;
       output.result(
         {

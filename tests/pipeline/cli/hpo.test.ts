@@ -117,6 +117,14 @@ describe('opp hpo', () => {
       maxEpochs: small.training.maxEpochs,
     });
     expect(proposed.description).toMatch(/study "e2e", trial #\d+: validation AUC/);
+
+    // Tracked: the study as a parent run, each trial a child run with its value.
+    const runs = JSON.parse((await run(['runs', '--json', '--limit', '50'])).stdout).runs;
+    const study = runs.find((r: { runName: string }) => r.runName === 'hpo e2e');
+    const trials = runs.filter((r: { parentRunId?: string }) => r.parentRunId === study.runId);
+    expect(trials).toHaveLength(4);
+    expect(study.metrics.best_value).toBeCloseTo(json.best.value, 12);
+    for (const trial of trials) expect(trial.tags['opp.trial.state']).toMatch(/complete|pruned/);
   });
 
   it('resumes a killed study without repeating its finished trials', async () => {
