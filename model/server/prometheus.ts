@@ -5,7 +5,20 @@
 
 type Labels = Record<string, string | number>;
 
+const labelCache = new Map<string, string>();
+
+/** `{k="v",…}`; memoised, since the server formats the same few label sets on every request. */
 function labelText(labels: Labels): string {
+  const key = JSON.stringify(labels);
+  let text = labelCache.get(key);
+  if (text === undefined) {
+    text = formatLabels(labels);
+    if (labelCache.size < 10_000) labelCache.set(key, text);
+  }
+  return text;
+}
+
+function formatLabels(labels: Labels): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return '';
   return `{${entries.map(([k, v]) => `${k}="${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
