@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { parseRawRecord } from '../records/raw-record.js';
+import { hashJson } from '../util/canonical-json.js';
 import type { FeatureRule, FeatureSpec } from './feature-spec.js';
 import {
   daysSince,
@@ -220,20 +220,9 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
   };
 }
 
-/** SHA-256 of the spec's JSON with keys sorted, so formatting and key order do not matter. */
+/** SHA-256 of the spec's canonical JSON, so formatting and key order do not matter. */
 export function hashSpec(spec: FeatureSpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return hashJson(spec);
 }
 
 function compileRule(rule: FeatureRule, offset: number): Writer {

@@ -25139,9 +25139,6 @@ var ConfigError = class extends OppError {
   name = "ConfigError";
 };
 
-// pipeline/features/compile-spec.ts
-import { createHash } from "node:crypto";
-
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
@@ -44921,6 +44918,20 @@ function describe3(value) {
   return `${typeof value} ${String(value)}`;
 }
 
+// pipeline/util/canonical-json.ts
+import { createHash } from "node:crypto";
+function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== void 0).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+function hashJson(value) {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}
+
 // pipeline/features/parse-value.ts
 var ValueError = class {
   constructor(reason) {
@@ -45177,15 +45188,7 @@ function compileFeatureSpec(spec) {
   };
 }
 function hashSpec(spec) {
-  return createHash("sha256").update(canonicalJson(spec)).digest("hex");
-}
-function canonicalJson(value) {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== void 0).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+  return hashJson(spec);
 }
 function compileRule(rule, offset) {
   const { field } = rule;

@@ -4,33 +4,16 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readHoldout } from '../../../model/bundle/holdout.js';
 import { loadTrainingData } from '../../../model/data/load-training-data.js';
-import { main } from '../../../pipeline/cli/opp.js';
 import { loadComparisonReport } from '../../../pipeline/reports/load-reports.js';
 import { defaultSpec } from '../../model/helpers/sample-table.js';
+import { runCli } from '../../support/run-cli.js';
 import { trainSmallOutputOn, writeSampleRecords } from '../../support/trained-output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opp-compare-cli-'));
 let data: string;
 let out: string;
 
-/** Runs the CLI in-process and returns its exit code, stdout and stderr. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = runCli;
 
 beforeAll(async () => {
   data = writeSampleRecords(3000, 5);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TrainingConfigSchema } from '../../../model/training-config.js';
-import { main } from '../../../pipeline/cli/opp.js';
 import { generateSampleRecords } from '../../../pipeline/sources/sample-records.js';
 import { PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
+import { runCli } from '../../support/run-cli.js';
 
 // Trials run in worker threads from build/ (`npm test` builds first), as does the killed child.
 const OPP = join(PACKAGE_ROOT, 'build', 'pipeline', 'cli', 'opp.js');
@@ -44,23 +44,7 @@ const common = [
   'wasm',
 ];
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = runCli;
 
 function trialLines(file: string): string[] {
   return readFileSync(file, 'utf8')

@@ -2,8 +2,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../pipeline/cli/opp.js';
 import { generateSampleRecords } from '../../../pipeline/sources/sample-records.js';
+import { runCli } from '../../support/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opp-cli-train-'));
 const data = join(dir, 'records.jsonl');
@@ -18,24 +18,7 @@ const small = {
   divisions: { minRows: 100_000, minPerClass: 10 },
 };
 
-/** Runs the CLI in-process and returns its exit code and stdout. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = runCli;
 
 beforeAll(() => {
   // Tracking writes MLflow's file store under $OPP_HOME: keep it in this test's folder.
