@@ -4,6 +4,7 @@ import { AtomicFile } from '../../io/AtomicFile.js';
 import { compareTrainingOutputs } from '../../reports/compare-outputs.js';
 import type { ComparisonReport } from '../../reports/comparison-report.js';
 import { DEFAULT_BOOTSTRAP_RESAMPLES } from '../../reports/paired-bootstrap.js';
+import { resolveBaseline } from '../../reports/registry-baseline.js';
 import { wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -18,6 +19,7 @@ interface CompareOptions {
   out: string;
   source: 'registry' | 'base-commit';
   modelVersion?: string;
+  registry?: 'local' | 'azureml';
   resamples: number;
   seed: number;
   json?: boolean;
@@ -30,7 +32,10 @@ export function registerCompare(program: Command): void {
       "Score a candidate and a baseline (production) training output on the candidate's pinned hold-out rows; write a comparison report for `opp gate --comparison`",
     )
     .requiredOption('--candidate <dir>', 'training output of the candidate (`opp train --out`)')
-    .requiredOption('--baseline <dir>', 'training output of the production or base-commit model')
+    .requiredOption(
+      '--baseline <dir|name:version>',
+      'training output of the base-commit model, or a registry reference (name:version, name:production) downloaded from the registry',
+    )
     .requiredOption(
       '--data <file>',
       'the snapshot the candidate was trained on: features CSV or records (.jsonl/.ndjson/.csv)',
@@ -52,17 +57,28 @@ export function registerCompare(program: Command): void {
       DEFAULT_BOOTSTRAP_RESAMPLES,
     )
     .option('--seed <n>', 'seed of the bootstrap', wholeNumber(0), 0)
+    .addOption(
+      new Option(
+        '--registry <kind>',
+        'registry of a name:version baseline (default: configs/deployment.json)',
+      ).choices(['local', 'azureml']),
+    )
     .option('--json', 'print one JSON result on stdout')
     .action(async (opts: CompareOptions) => {
       const output = createOutput(Boolean(opts.json));
+      const baseline = await resolveBaseline(opts.baseline, opts.registry);
+      if (baseline.source === 'registry')
+        output.note(`baseline: ${baseline.modelVersion} from the registry (${baseline.dir})`);
       const total = (await readHoldout(opts.candidate)).divisions.length;
       const progress = createProgress('compare', total, 'divisions');
       let done = 0;
       let result: Awaited<ReturnType<typeof compareTrainingOutputs>>;
       try {
-        result = await compareTrainingOutputs(opts.candidate, opts.baseline, opts.data, {
-          source: opts.source,
-          ...(opts.modelVersion ? { modelVersion: opts.modelVersion } : {}),
+        result = await compareTrainingOutputs(opts.candidate, baseline.dir, opts.data, {
+          source: baseline.source === 'registry' ? 'registry' : opts.source,
+          ...((opts.modelVersion ?? baseline.modelVersion)
+            ? { modelVersion: opts.modelVersion ?? baseline.modelVersion }
+            : {}),
           resamples: opts.resamples,
           seed: opts.seed,
           onDivision: () => progress.update(++done),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readHoldout } from '../../../model/bundle/holdout.js';
 import { loadTrainingData } from '../../../model/data/load-training-data.js';
+import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { loadComparisonReport } from '../../../pipeline/reports/load-reports.js';
 import { defaultSpec } from '../../model/helpers/sample-table.js';
 import { runCli } from '../../support/run-cli.js';
@@ -66,6 +67,50 @@ describe('opp compare', () => {
     expect(verdict.passed).toBe(true);
     const checked = verdict.divisions.flatMap((d: { checks: { kind: string }[] }) => d.checks);
     expect(checked.some((c: { kind: string }) => c.kind === 'maxDrop')).toBe(true);
+  });
+
+  it('takes the production model from the registry as the baseline', async () => {
+    vi.stubEnv('OPP_HOME', join(dir, 'home'));
+    try {
+      const registry = new LocalModelRegistry();
+      await registry.registerVersion('opp', out, {}, { stage: 'production' });
+      const comparison = join(dir, 'registry-comparison.json');
+      const compare = await run([
+        'compare',
+        '--candidate',
+        out,
+        '--baseline',
+        'opp:production',
+        '--registry',
+        'local',
+        '--data',
+        data,
+        '--out',
+        comparison,
+        '--resamples',
+        '50',
+      ]);
+      expect(compare.code).toBe(0);
+      expect(compare.stderr).toContain('baseline: opp:1 from the registry');
+      const report = loadComparisonReport(comparison);
+      expect(report.comparison).toMatchObject({ source: 'registry', modelVersion: 'opp:1' });
+      expect(report.divisions.every((d) => d.verdict === 'no-real-change')).toBe(true);
+      const missing = await run([
+        'compare',
+        '--candidate',
+        out,
+        '--baseline',
+        'opp:7',
+        '--registry',
+        'local',
+        '--data',
+        data,
+      ]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('model opp has no version 7');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('reads a features CSV of the same snapshot as well as records', async () => {
