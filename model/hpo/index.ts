@@ -2,6 +2,7 @@
  * Hyper-parameter optimisation: TPE and random samplers, pruners, studies stored as they go,
  * trials in worker threads. See `runStudy` for the one-call entry point.
  */
+export { AzureTableStudyStorage, trialRowKey } from './azure-table-study-storage.js';
 export * from './distributions.js';
 export { JsonLinesStudyStorage } from './json-lines-study-storage.js';
 export type { ObjectiveFactory, ObjectiveFunction, ObjectiveModule, TrialReporter } from './objective.js';

@@ -6,20 +6,9 @@ import { StudyError } from '../../pipeline/errors/StudyError.js';
 import { acquireStudyLock, releaseStudyLock } from './study-file-lock.js';
 import { checkHeader, type StudyHeader, type StudyStorage } from './study-storage.js';
 import type { TrialRecord } from './trial.js';
+import { TrialRecordSchema } from './trial-record-schema.js';
 
-const Value = z.union([z.string(), z.number(), z.boolean()]);
-
-const TrialLine = z.strictObject({
-  kind: z.literal('trial'),
-  number: z.number().int().min(0),
-  state: z.enum(['complete', 'pruned', 'failed']),
-  params: z.record(z.string(), Value),
-  value: z.number().optional(),
-  intermediate: z.array(z.strictObject({ step: z.number(), value: z.number() })),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  error: z.string().optional(),
-});
+const TrialLine = TrialRecordSchema.extend({ kind: z.literal('trial') });
 
 /**
  * A study in a JSON-lines file: a header line (`"kind": "study"`, with the search space),

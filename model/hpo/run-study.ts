@@ -84,11 +84,12 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
     await study.close();
     throw error;
   }
-  let started = 0;
   let ran = 0;
+  // Finished trials come from the storage, so with a shared store those of other processes
+  // count too: together they stop near the total (over by at most their running trials).
+  const wanted = () => study.trials.length + study.runningCount < options.trials;
   const lane = async (): Promise<void> => {
-    while (started < toRun && !options.signal?.aborted) {
-      started++;
+    while (wanted() && !options.signal?.aborted) {
       const trial = await study.ask();
       const outcome = await executor.run(trial, (step, value) => study.report(trial.number, step, value));
       const last = await study.tell(trial.number, outcome);

@@ -20,13 +20,13 @@ export interface StudyHeader {
  *
  * Trial numbers: {@link StudyStorage.claimTrialNumber} must hand out each number once across
  * every process sharing the study. A single-writer store (the JSON-lines file) counts in
- * memory. A shared store claims a number atomically: the planned Azure Table store (not built
- * yet) inserts a row with PartitionKey = study, RowKey = the zero-padded number and state
- * `running`; the service refuses a second insert of the same key (409 Conflict), and the loser
+ * memory. A shared store claims a number atomically: the Azure Table store
+ * (`AzureTableStudyStorage`) inserts a row with PartitionKey = study, RowKey = the zero-padded
+ * number and state `running`; the service refuses a second insert of the same key (409 Conflict), and the loser
  * retries with the next number. The trial is then updated in place (ETag-checked) by
  * `saveTrial`. The header is a row of its own, written with insert-if-absent, so two machines
- * starting one study agree on it. Running rows also let samplers on other machines treat
- * those trials as running (constant liar).
+ * starting one study agree on it. (Running rows could also let samplers on other machines
+ * treat those trials as running, the constant liar; `listTrials` does not expose them yet.)
  */
 export interface StudyStorage {
   /**

@@ -61,6 +61,9 @@ interface Running extends RunningTrial {
 export class Study {
   private finished: TrialRecord[];
   private readonly running = new Map<number, Running>();
+  /** Calls of `ask` still claiming a number, and of `tell` still storing their trial. */
+  private asking = 0;
+  private telling = 0;
 
   private constructor(
     readonly name: string,
@@ -105,9 +108,9 @@ export class Study {
     return this.finished;
   }
 
-  /** Trials asked and not yet told. */
+  /** Trials asked and not yet stored (asks still claiming their number included). */
   get runningCount(): number {
-    return this.running.size;
+    return this.running.size + this.asking + this.telling;
   }
 
   /** The best complete trial (ties: the earliest), or undefined when none completed. */
@@ -122,15 +125,21 @@ export class Study {
 
   /** Claims a trial number and proposes its parameters from every trial known so far. */
   async ask(): Promise<AskedTrial> {
-    const number = await this.storage.claimTrialNumber();
-    this.finished = await this.storage.listTrials();
-    const params = this.sampler.sample(
-      this.space,
-      observeTrials(this.finished, [...this.running.values()], this.direction),
-      number,
-    );
-    this.running.set(number, { number, params, startedAt: new Date().toISOString(), intermediate: [] });
-    return { number, params };
+    this.asking++;
+    try {
+      const number = await this.storage.claimTrialNumber();
+      this.finished = await this.storage.listTrials();
+      const params = this.sampler.sample(
+        this.space,
+        observeTrials(this.finished, [...this.running.values()], this.direction),
+        number,
+      );
+      this.running.set(number, { number, params, startedAt: new Date().toISOString(), intermediate: [] });
+      return { number, params };
+    } finally {
+      // In the same step as `running.set`, so `runningCount` never counts a trial twice.
+      this.asking--;
+    }
   }
 
   /**
@@ -177,8 +186,14 @@ export class Study {
       const error = outcome.state === 'failed' ? outcome.error : `objective returned ${outcome.value}`;
       record = { ...base, state: 'failed', error };
     }
-    await this.storage.saveTrial(record);
-    this.finished = await this.storage.listTrials();
+    this.telling++;
+    try {
+      await this.storage.saveTrial(record);
+      this.finished = await this.storage.listTrials();
+    } finally {
+      // In the same step as the refresh of `finished`, so `runningCount` never misses a trial.
+      this.telling--;
+    }
     return record;
   }
 

@@ -26,7 +26,8 @@ export interface StorageClients {
   snapshots: ContainerClient;
 }
 
-function isInsecure(connectionString: string): boolean {
+/** Whether `connectionString` points at plain-http endpoints (Azurite), which the SDK must be told to allow. */
+export function isInsecure(connectionString: string): boolean {
   return /(Endpoint=http:|DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true)/i.test(connectionString);
 }
 
