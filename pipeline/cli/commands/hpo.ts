@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { JsonLinesStudyStorage } from '../../../model/hpo/json-lines-study-storage.js';
 import { MedianPruner, NopPruner, type Pruner } from '../../../model/hpo/pruner.js';
 import { RandomSampler, type Sampler } from '../../../model/hpo/random-sampler.js';
 import { runStudy } from '../../../model/hpo/run-study.js';
@@ -21,6 +20,7 @@ import { recordStudy } from '../../tracking/record-training.js';
 import { oppPath } from '../../util/opp-home.js';
 import { defaultConfigPath } from '../../util/package-root.js';
 import { checkHpoStudyContext, hpoStudyContext } from '../hpo-study-context.js';
+import { openHpoStudyStorage } from '../hpo-study-storage.js';
 import { wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -62,14 +62,6 @@ function choice<T extends string>(choices: readonly T[]): (value: string) => T {
   };
 }
 
-/** Trials already in a study file (for the progress bar's start); 0 when there is none. */
-function storedTrials(file: string): number {
-  if (!existsSync(file)) return 0;
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{"kind":"trial"')).length;
-}
-
 export function registerHpo(program: Command): void {
   program
     .command('hpo')
@@ -92,7 +84,10 @@ export function registerHpo(program: Command): void {
       "seed of the sampler, the split and the fits (default: the config's training.seed)",
       wholeNumber(0),
     )
-    .option('--storage <file>', 'study file (JSON lines; default $OPP_HOME/studies/<name>.jsonl)')
+    .option(
+      '--storage <file|url>',
+      'study file (JSON lines; default $OPP_HOME/studies/<name>.jsonl), or azure-table://<table> to share the study between machines ($OPP_STORAGE_CONNECTION_STRING; a local Azurite when unset)',
+    )
     .option('--out <file>', 'proposed config (default $OPP_HOME/studies/<name>.production.json)')
     .option('--sampler <name>', 'tpe or random', choice(['tpe', 'random'] as const), 'tpe')
     .option('--pruner <name>', 'median or none', choice(['median', 'none'] as const), 'median')
@@ -119,7 +114,6 @@ export function registerHpo(program: Command): void {
       const backend = await useBackend(requestedBackend(opts.backend, config.training.backend), {
         announce: (line) => output.note(line),
       });
-      const storageFile = resolve(opts.storage ?? oppPath('studies', `${opts.study}.jsonl`));
       const out = resolve(opts.out ?? oppPath('studies', `${opts.study}.production.json`));
       const sampler: Sampler =
         opts.sampler === 'random' ? new RandomSampler({ seed }) : new TpeSampler({ seed });
@@ -127,10 +121,17 @@ export function registerHpo(program: Command): void {
         opts.pruner === 'none'
           ? new NopPruner()
           : new MedianPruner({ startupTrials: PRUNER_STARTUP_TRIALS, warmupSteps: opts.warmupEpochs });
-      await checkHpoStudyContext(storageFile, await hpoStudyContext(opts.data, opts.spec, studyConfig, seed));
-      const before = storedTrials(storageFile);
+      const context = await hpoStudyContext(opts.data, opts.spec, studyConfig, seed);
+      const stored = await openHpoStudyStorage(opts.storage, opts.study);
+      const before = stored.storedBefore;
+      try {
+        await checkHpoStudyContext(stored.contextBase, context);
+      } catch (error) {
+        await stored.close();
+        throw error;
+      }
       output.note(
-        `study "${opts.study}" (${storageFile}): ${before} of ${opts.trials} trials stored; ` +
+        `study "${opts.study}" (${stored.location}): ${before} of ${opts.trials} trials stored; ` +
           `${opts.workers} worker(s), ${opts.sampler} sampler, ${opts.pruner} pruner`,
       );
       const progress = createProgress('hpo', opts.trials, 'trials', { detail: true });
@@ -146,7 +147,7 @@ export function registerHpo(program: Command): void {
           name: opts.study,
           space,
           direction: 'maximize',
-          storage: new JsonLinesStudyStorage(storageFile),
+          storage: stored.storage,
           sampler,
           pruner,
           objective: trainingObjectiveModule({
@@ -169,6 +170,7 @@ export function registerHpo(program: Command): void {
       } finally {
         process.off('SIGINT', onInterrupt);
         progress.stop();
+        await stored.close();
       }
       const report = summarizeStudy(result.trials, space, 'maximize', { top: REPORT_TOP });
       const best = result.best;
@@ -210,7 +212,7 @@ export function registerHpo(program: Command): void {
       output.result(
         {
           study: opts.study,
-          storage: storageFile,
+          storage: stored.location,
           out,
           seconds,
           secondsPerTrial: result.ran > 0 ? seconds / result.ran : undefined,

@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TrainingConfigSchema } from '../../../model/training-config.js';
 import { generateSampleRecords } from '../../../pipeline/sources/sample-records.js';
 import { PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
+import { uniquePrefix, useAzurite } from '../../support/azurite.js';
 import { runCli } from '../../support/run-cli.js';
 
 // Trials run in worker threads from build/ (`npm test` builds first), as does the killed child.
@@ -167,5 +168,45 @@ describe('opp hpo', () => {
     expect(result.stderr).toContain(bad);
     expect(result.stderr).toMatch(/learningRate/);
     expect(existsSync(join(home, 'studies', 'bad.jsonl'))).toBe(false);
+  });
+
+  describe('with --storage azure-table://<table>', () => {
+    const azurite = useAzurite();
+
+    it('stores the study in the table and resumes it from there', async () => {
+      vi.stubEnv('OPP_STORAGE_CONNECTION_STRING', azurite.instance.connectionString);
+      const table = `${uniquePrefix()}studies`;
+      const args = [
+        'hpo',
+        ...common,
+        '--study',
+        'shared',
+        '--storage',
+        `azure-table://${table}`,
+        '--workers',
+        '1',
+      ];
+      const first = await run([...args, '--trials', '2', '--json']);
+      expect(first.stderr).not.toMatch(/unexpected error/);
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ storage: `azure-table://${table}`, ran: 2 });
+      expect(existsSync(join(home, 'studies', 'shared.jsonl'))).toBe(false);
+      const second = await run([...args, '--trials', '3', '--json']);
+      expect(second.code).toBe(0);
+      expect(JSON.parse(second.stdout)).toMatchObject({ ran: 1, report: { trials: 3 } });
+    });
+
+    it('refuses a bad table name before any trial', async () => {
+      const result = await run([
+        'hpo',
+        ...common,
+        '--study',
+        'badtable',
+        '--storage',
+        'azure-table://no-dashes',
+      ]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/Azure Table name/);
+    });
   });
 });
