@@ -6,7 +6,7 @@ import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
 import type { BackendName } from '../tf/backend.js';
 import type { EpochLog } from '../training/fit-network.js';
 import type { FitTask, FitTaskResult } from '../training/fit-task.js';
-import type { FitRunner } from './fit-runner.js';
+import { createSerialRunner, type FitRunner } from './fit-runner.js';
 import type { WorkerReply } from './fit-worker.js';
 
 /**
@@ -107,4 +107,9 @@ export class WorkerPool implements FitRunner {
     if (this.idle.length === 0 && this.busy.size === 0)
       for (const queued of this.queue.splice(0)) queued.reject(error);
   }
+}
+
+/** The runner for `workers` threads: a pool of worker threads, or this thread alone for 1. */
+export function createFitRunner(workers: number, backend: BackendName): FitRunner {
+  return workers > 1 ? new WorkerPool(workers, backend) : createSerialRunner();
 }

@@ -4,8 +4,7 @@ import { currentGitSha } from '../../model/bundle/provenance.js';
 import { readTrainingReport, writeTrainingOutput } from '../../model/bundle/training-output.js';
 import { loadTrainingData } from '../../model/data/load-training-data.js';
 import type { MetricsReport } from '../../model/metrics-report.js';
-import { createSerialRunner, type FitRunner } from '../../model/parallel/fit-runner.js';
-import { WorkerPool } from '../../model/parallel/WorkerPool.js';
+import { createFitRunner } from '../../model/parallel/WorkerPool.js';
 import { useBackend } from '../../model/tf/backend.js';
 import type { EpochLog } from '../../model/training/fit-network.js';
 import { plannedFits, trainDivisions } from '../../model/training/train-divisions.js';
@@ -276,7 +275,7 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
     const backend = await useBackend('auto');
     const table = await loadTrainingData(file, compiled);
     const total = plannedFits({ table, config, divisions, which: 'all' });
-    const runner: FitRunner = opts.workers > 1 ? new WorkerPool(opts.workers, backend) : createSerialRunner();
+    const runner = createFitRunner(opts.workers, backend);
     const bar = progress.bar('train', total, 'fits');
     let done = 0;
     try {

@@ -6,8 +6,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { currentGitSha } from '../../../model/bundle/provenance.js';
 import { bundleDir, REPORT_FILE, writeTrainingOutput } from '../../../model/bundle/training-output.js';
 import { loadTrainingData } from '../../../model/data/load-training-data.js';
-import { createSerialRunner, type FitRunner } from '../../../model/parallel/fit-runner.js';
-import { WorkerPool } from '../../../model/parallel/WorkerPool.js';
+import { createFitRunner } from '../../../model/parallel/WorkerPool.js';
 import { requestedBackend, useBackend } from '../../../model/tf/backend.js';
 import { formatMetricsTable } from '../../../model/training/format-report.js';
 import { trainDivisions } from '../../../model/training/train-divisions.js';
@@ -35,10 +34,10 @@ export async function run(): Promise<void> {
     });
     const table = await loadTrainingData(inputs.data, spec);
     // Worker threads run build/model/parallel/fit-worker.js: workers > 1 needs `npm run build`.
-    const runner: FitRunner =
-      inputs.workers > 1 ? new WorkerPool(inputs.workers, backend) : createSerialRunner();
+    const runner = createFitRunner(inputs.workers, backend);
     let result: Awaited<ReturnType<typeof trainDivisions>>;
     try {
+      const gitSha = currentGitSha();
       result = await trainDivisions({
         table,
         spec,
@@ -48,7 +47,7 @@ export async function run(): Promise<void> {
         runner,
         backend,
         ...(inputs.seed !== undefined ? { seed: inputs.seed } : {}),
-        ...(currentGitSha() ? { gitSha: currentGitSha()! } : {}),
+        ...(gitSha ? { gitSha } : {}),
         onFitDone: (label) => core.info(`fit done: ${label}`),
       });
     } finally {

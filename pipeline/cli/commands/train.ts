@@ -5,8 +5,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { currentGitSha } from '../../../model/bundle/provenance.js';
 import { writeTrainingOutput } from '../../../model/bundle/training-output.js';
 import { loadTrainingData } from '../../../model/data/load-training-data.js';
-import { createSerialRunner, type FitRunner } from '../../../model/parallel/fit-runner.js';
-import { WorkerPool } from '../../../model/parallel/WorkerPool.js';
+import { createFitRunner } from '../../../model/parallel/WorkerPool.js';
 import { requestedBackend, useBackend } from '../../../model/tf/backend.js';
 import { formatMetricsTable } from '../../../model/training/format-report.js';
 import { plannedFits, trainDivisions } from '../../../model/training/train-divisions.js';
@@ -95,14 +94,14 @@ export function registerTrain(program: Command): void {
         );
       }
       const total = plannedFits({ table, config, divisions, which: opts.division });
-      const runner: FitRunner =
-        opts.workers > 1 ? new WorkerPool(opts.workers, backend) : createSerialRunner();
+      const runner = createFitRunner(opts.workers, backend);
       output.note(`training ${total} fits on ${table.rows} rows with ${runner.concurrency} worker(s)`);
       const progress = createProgress('train', total, 'fits', { detail: true });
       let done = 0;
       const epochs = collectEpochs();
       let result: Awaited<ReturnType<typeof trainDivisions>>;
       try {
+        const gitSha = currentGitSha();
         result = await trainDivisions({
           table,
           spec,
@@ -112,7 +111,7 @@ export function registerTrain(program: Command): void {
           runner,
           backend,
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-          ...(currentGitSha() ? { gitSha: currentGitSha()! } : {}),
+          ...(gitSha ? { gitSha } : {}),
           onEpoch: (label, log) => {
             epochs.onEpoch(label, log);
             progress.update(done, {
