@@ -148,6 +148,6 @@ describe('register and deploy actions (local registry and target)', () => {
       { model: 'opp:1', config, 'gate-config': gateConfig, division: '3' },
       env,
     );
-    expect(division.errors.at(-1)).toMatch(/^Input division: the deployment config is single-endpoint/);
+    expect(division.errors.at(-1)).toMatch(/^division 3: the deployment config is single-endpoint/);
   });
 });

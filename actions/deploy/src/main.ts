@@ -1,17 +1,19 @@
 import * as core from '@actions/core';
 import { connectAzureMl } from '../../../pipeline/azureml/create-client.js';
 import { loadDeploymentConfig } from '../../../pipeline/config/deployment-config.js';
-import { loadDivisionsConfig } from '../../../pipeline/config/divisions-config.js';
 import { type DeployResult, deployModelVersion } from '../../../pipeline/deployment/blue-green.js';
 import { createDeploymentTarget } from '../../../pipeline/deployment/create-target.js';
+import {
+  type RolloutOverrides,
+  resolveModelVersion,
+  rolloutEndpoints,
+  rolloutOptions,
+} from '../../../pipeline/deployment/rollout-plan.js';
 import { type DeploymentError, isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
-import { RegistryError } from '../../../pipeline/errors/RegistryError.js';
 import { createRegistry } from '../../../pipeline/registry/create-registry.js';
 import { cell, failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
 import { recheckGate } from './gate-recheck.js';
-import { type DeployInputs, readInputs } from './inputs.js';
-
-const MS = 1000;
+import { readInputs } from './inputs.js';
 
 /** Blue/green rollout of a registered model version; a failed rollout is rolled back by the library. */
 export async function run(): Promise<void> {
@@ -24,31 +26,25 @@ export async function run(): Promise<void> {
       return connection;
     };
     const registry = await createRegistry(inputs.registry ?? config.registry, connect);
-    const model =
-      inputs.model.version === 'production'
-        ? await registry.getProduction(inputs.model.name)
-        : await registry.getVersion(inputs.model.name, inputs.model.version);
-    if (!model)
-      throw new RegistryError(`model ${inputs.model.name} has no production version`, inputs.model.name);
+    const model = await resolveModelVersion(registry, inputs.model);
     if (inputs.gate) await recheckGate(registry, model, inputs.gate);
     else core.warning(`skip-gate: deploying ${model.name}:${model.version} without re-checking the gate`);
     const target = await createDeploymentTarget(inputs.target ?? config.target, config, registry, connect);
-    const endpoint = inputs.endpoint ?? config.endpoint;
+    const overrides: RolloutOverrides = {
+      endpoint: inputs.endpoint,
+      steps: inputs.traffic,
+      stepWaitSeconds: inputs.stepWaitSeconds,
+      keep: inputs.keep,
+      division: inputs.division,
+      divisionsConfig: inputs.divisionsConfig,
+    };
     const results: DeployResult[] = [];
     try {
-      for (const division of divisionsToDeploy(inputs, config.divisions.mode)) {
-        const name = division === undefined ? endpoint : `${endpoint}-d${division}`;
-        core.info(`deploying ${model.name}:${model.version} to ${target.kind} endpoint ${name}`);
+      for (const endpoint of rolloutEndpoints(config, overrides)) {
+        core.info(`deploying ${model.name}:${model.version} to ${target.kind} endpoint ${endpoint.name}`);
         results.push(
-          await deployModelVersion(target, name, model, {
-            steps: inputs.traffic ?? config.traffic.steps,
-            stepWaitMs: (inputs.stepWaitSeconds ?? config.traffic.stepWaitSeconds) * MS,
-            maxErrorRate: config.traffic.maxErrorRate,
-            healthTimeoutMs: config.traffic.healthTimeoutSeconds * MS,
-            healthPollMs: config.traffic.healthPollSeconds * MS,
-            keepDeployments: inputs.keep ?? config.keepDeployments,
-            logTailLines: config.logTailLines,
-            ...(division !== undefined ? { division } : {}),
+          await deployModelVersion(target, endpoint.name, model, {
+            ...rolloutOptions(config, overrides, endpoint),
             onProgress: (e) => {
               if (e.stage === 'traffic') core.info(`  ${e.percent}% on ${e.deployment}: ${e.health.detail}`);
               else if (e.stage === 'rollback') core.warning(`rolling back ${e.deployment}: ${e.reason}`);
@@ -77,27 +73,6 @@ export async function run(): Promise<void> {
   } catch (error) {
     failWith(error);
   }
-}
-
-/** The divisions to roll out: one endpoint in single-endpoint mode, else each (or the chosen) division. */
-function divisionsToDeploy(
-  inputs: DeployInputs,
-  mode: 'single-endpoint' | 'per-division',
-): (number | undefined)[] {
-  if (mode === 'single-endpoint') {
-    if (inputs.division !== undefined)
-      throw new TypeError(
-        'Input division: the deployment config is single-endpoint (one deployment for all divisions)',
-      );
-    return [undefined];
-  }
-  const ids = loadDivisionsConfig(inputs.divisionsConfig).divisions.map((d) => d.id);
-  if (inputs.division === undefined) return ids;
-  if (!ids.includes(inputs.division))
-    throw new TypeError(
-      `Input division: ${inputs.division} is not in ${inputs.divisionsConfig} (${ids.join(', ')})`,
-    );
-  return [inputs.division];
 }
 
 function successSummary(model: string, target: string, results: DeployResult[], promoted: boolean): string {

@@ -2,12 +2,16 @@ import { readFile, rm } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type AzureConnectionOverrides, connectAzureMl } from '../../azureml/create-client.js';
 import { loadDeploymentConfig } from '../../config/deployment-config.js';
-import { loadDivisionsConfig } from '../../config/divisions-config.js';
 import { beginDeploy, type DeployResult } from '../../deployment/blue-green.js';
 import { createDeploymentTarget } from '../../deployment/create-target.js';
 import { DeployPoller } from '../../deployment/DeployPoller.js';
+import {
+  type RolloutOverrides,
+  resolveModelVersion,
+  rolloutEndpoints,
+  rolloutOptions,
+} from '../../deployment/rollout-plan.js';
 import { isDeploymentError } from '../../errors/DeploymentError.js';
-import { RegistryError } from '../../errors/RegistryError.js';
 import { AtomicFile } from '../../io/AtomicFile.js';
 import { createRegistry, type RegistryKind } from '../../registry/create-registry.js';
 import type { ModelVersion } from '../../registry/model-registry.js';
@@ -15,8 +19,6 @@ import { oppPath } from '../../util/opp-home.js';
 import { defaultConfigPath } from '../../util/package-root.js';
 import { wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
-
-const MS = 1000;
 
 interface DeployOptions {
   model: { name: string; version: string };
@@ -26,6 +28,7 @@ interface DeployOptions {
   endpoint?: string;
   config: string;
   divisionsConfig: string;
+  division?: number;
   keep?: number;
   stepWait?: number;
   promote?: boolean;
@@ -87,6 +90,7 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
     .option('--endpoint <name>', 'endpoint name (default: from the config)')
     .option('--config <file>', 'deployment config', defaultConfigPath('deployment.json'))
     .option('--divisions-config <file>', 'divisions (per-division mode)', defaultConfigPath('divisions.json'))
+    .option('--division <id>', "only this division's endpoint (per-division mode)", wholeNumber(0))
     .option('--keep <n>', 'deployments kept per endpoint (default: from the config)', wholeNumber(1))
     .option('--step-wait <seconds>', 'wait at each traffic step (default: from the config)', wholeNumber(0))
     .option('--promote', 'mark the version production in the registry once deployed')
@@ -101,21 +105,19 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
         return connection;
       };
       const registry = await createRegistry(opts.registry ?? config.registry, connect);
-      const model =
-        opts.model.version === 'production'
-          ? await registry.getProduction(opts.model.name)
-          : await registry.getVersion(opts.model.name, opts.model.version);
-      if (!model)
-        throw new RegistryError(`model ${opts.model.name} has no production version`, opts.model.name);
+      const model = await resolveModelVersion(registry, opts.model);
       const target = await createDeploymentTarget(opts.target ?? config.target, config, registry, connect);
-      const endpoint = opts.endpoint ?? config.endpoint;
-      const divisions =
-        config.divisions.mode === 'per-division'
-          ? loadDivisionsConfig(opts.divisionsConfig).divisions.map((d) => d.id)
-          : [undefined];
+      const overrides: RolloutOverrides = {
+        endpoint: opts.endpoint,
+        steps: opts.traffic,
+        stepWaitSeconds: opts.stepWait,
+        keep: opts.keep,
+        division: opts.division,
+        divisionsConfig: opts.divisionsConfig,
+      };
       const results: DeployResult[] = [];
-      for (const division of divisions) {
-        const name = division === undefined ? endpoint : `${endpoint}-d${division}`;
+      for (const endpoint of rolloutEndpoints(config, overrides)) {
+        const name = endpoint.name;
         output.note(`deploying ${model.name}:${model.version} to ${target.kind} endpoint ${name}`);
         const file = rolloutFile(name);
         let token = opts.resume ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
@@ -125,15 +127,8 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
         }
         if (token) output.note(`  resuming the rollout saved in ${file}`);
         const poller = beginDeploy(target, name, model, {
+          ...rolloutOptions(config, overrides, endpoint),
           ...(token ? { resumeFrom: token } : {}),
-          steps: opts.traffic ?? config.traffic.steps,
-          stepWaitMs: (opts.stepWait ?? config.traffic.stepWaitSeconds) * MS,
-          maxErrorRate: config.traffic.maxErrorRate,
-          healthTimeoutMs: config.traffic.healthTimeoutSeconds * MS,
-          healthPollMs: config.traffic.healthPollSeconds * MS,
-          keepDeployments: opts.keep ?? config.keepDeployments,
-          logTailLines: config.logTailLines,
-          ...(division !== undefined ? { division } : {}),
           onProgress: (e) => {
             if (e.stage === 'traffic') output.note(`  ${e.percent}% on ${e.deployment}: ${e.health.detail}`);
             else if (e.stage === 'healthy') output.note(`  ${e.deployment} is healthy`);
