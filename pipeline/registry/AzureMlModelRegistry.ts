@@ -13,6 +13,7 @@ import {
 import { isAzureMlError } from '../errors/AzureMlError.js';
 import { RegistryError } from '../errors/RegistryError.js';
 import { assertSafeBundlePath, hashFile, listBundleFiles } from './internal/bundle-files.js';
+import { archiveOtherProductions, findProduction } from './internal/production-stage.js';
 import {
   type BundleFile,
   type ListVersionsOptions,
@@ -148,20 +149,16 @@ export class AzureMlModelRegistry implements ModelRegistry {
     const target = await this.client.getModelVersion(name, version);
     if (!target)
       throw new RegistryError(`model ${name} has no version ${version} in Azure ML`, name, version);
-    if (stage === 'production') {
-      for await (const other of this.listVersions(name, { stage: 'production' })) {
-        if (other.version === version) continue;
-        const resource = await this.client.getModelVersion(name, other.version);
+    if (stage === 'production')
+      await archiveOtherProductions(this, name, version, async (other) => {
+        const resource = await this.client.getModelVersion(name, other);
         if (resource) await this.client.putModelVersion(withStage(resource, name, 'archived'));
-      }
-    }
+      });
     return toModelVersion(await this.client.putModelVersion(withStage(target, name, stage)), name);
   }
 
-  async getProduction(name: string): Promise<ModelVersion | undefined> {
-    let found: ModelVersion | undefined;
-    for await (const v of this.listVersions(name, { stage: 'production' })) found = v;
-    return found;
+  getProduction(name: string): Promise<ModelVersion | undefined> {
+    return findProduction(this, name);
   }
 
   async downloadVersion(name: string, version: string, dir: string): Promise<string> {

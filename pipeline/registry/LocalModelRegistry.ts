@@ -6,6 +6,7 @@ import { AtomicFile } from '../io/AtomicFile.js';
 import { oppPath } from '../util/opp-home.js';
 import { assertSafeBundlePath, hashFile, listBundleFiles } from './internal/bundle-files.js';
 import { withDirLock } from './internal/dir-lock.js';
+import { archiveOtherProductions, findProduction } from './internal/production-stage.js';
 import {
   type ListVersionsOptions,
   MODEL_NAME_PATTERN,
@@ -106,22 +107,18 @@ export class LocalModelRegistry implements ModelRegistry {
   async setStage(name: string, version: string, stage: ModelStage): Promise<ModelVersion> {
     return withDirLock(join(this.modelDir(name), '.lock'), async () => {
       const manifest = await this.readManifest(name, version);
-      if (stage === 'production') {
-        for await (const other of this.listVersions(name, { stage: 'production' })) {
-          if (other.version === version) continue;
-          await this.writeManifest({ ...(await this.readManifest(name, other.version)), stage: 'archived' });
-        }
-      }
+      if (stage === 'production')
+        await archiveOtherProductions(this, name, version, async (other) =>
+          this.writeManifest({ ...(await this.readManifest(name, other)), stage: 'archived' }),
+        );
       const updated = { ...manifest, stage };
       await this.writeManifest(updated);
       return this.toVersion(updated);
     });
   }
 
-  async getProduction(name: string): Promise<ModelVersion | undefined> {
-    let found: ModelVersion | undefined;
-    for await (const version of this.listVersions(name, { stage: 'production' })) found = version;
-    return found;
+  getProduction(name: string): Promise<ModelVersion | undefined> {
+    return findProduction(this, name);
   }
 
   async downloadVersion(name: string, version: string, dir: string): Promise<string> {
