@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadConfig } from '../pipeline/config/load-config.js';
+import { ColumnTransforms } from './training/input-transform.js';
 
 const HiddenLayer = z.strictObject({
   units: z.number().int().min(1).max(65_536),
@@ -26,6 +27,16 @@ export const TrainingConfigSchema = z.strictObject({
     patience: z.number().int().min(1),
     /** How to handle class imbalance; `auto` picks by cross-validation score. */
     rebalancing: z.enum(['none', 'class-weight', 'oversample', 'auto']).default('auto'),
+    /**
+     * Transform of raw feature values before standardisation (the features sent to the model
+     * stay raw): `none`; `auto`: `log1p` (or signed log1p) of each heavy-tailed column, chosen on
+     * the training rows (model/training/input-transform.ts); or a transform per feature name.
+     */
+    inputTransform: z
+      .union([z.enum(['none', 'auto']), z.record(z.string(), z.enum(ColumnTransforms))], {
+        error: `expected "none", "auto" or {"<feature>": ${ColumnTransforms.map((t) => `"${t}"`).join(' | ')}}`,
+      })
+      .default('none'),
     /** tfjs backend when neither `--backend` nor `$OPP_BACKEND` names one; `auto`: node-gpu, node, wasm. */
     backend: z.enum(['auto', 'wasm', 'cpu', 'node', 'node-gpu']).default('auto'),
     /** Training engine: `fused` (WebAssembly SIMD), `tfjs`, or `auto` (absent = auto: fused where supported). */

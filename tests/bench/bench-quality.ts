@@ -16,7 +16,7 @@ import { type Dataset, takeRows } from '../../model/training/dataset.js';
 import { fitNetwork } from '../../model/training/fit-network.js';
 import { predictProbabilities } from '../../model/training/fit-task.js';
 import { networkSettings } from '../../model/training/network-settings.js';
-import { fitScaler, scaleDataset } from '../../model/training/scaler.js';
+import { fitPreprocessor, preprocessDataset } from '../../model/training/preprocessor.js';
 import { stratifiedHoldout } from '../../model/training/splits.js';
 import { loadTrainingConfig } from '../../model/training-config.js';
 import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
@@ -50,14 +50,14 @@ async function ours(
 ): Promise<{ auc: number; epochs: number; probabilities: Float64Array }> {
   const inner = stratifiedHoldout(train.y, VALIDATION_FRACTION, new Random(7));
   const fitRows = takeRows(train, Int32Array.from(inner.train));
-  const scaler = fitScaler(fitRows);
-  const fit = await fitNetwork(scaleDataset(scaler, fitRows), networkSettings(config), {
-    validation: scaleDataset(scaler, takeRows(train, Int32Array.from(inner.test))),
+  const scaler = fitPreprocessor(fitRows);
+  const fit = await fitNetwork(preprocessDataset(scaler, fitRows), networkSettings(config), {
+    validation: preprocessDataset(scaler, takeRows(train, Int32Array.from(inner.test))),
     epochs: config.training.maxEpochs,
     patience: config.training.patience,
     seed: config.training.seed,
   });
-  const scaledTest = scaleDataset(scaler, test);
+  const scaledTest = preprocessDataset(scaler, test);
   const probabilities = predictProbabilities(fit.weights, scaledTest.x, scaledTest.rows);
   return { auc: rocAuc(test.y, probabilities), epochs: fit.bestEpoch, probabilities };
 }
