@@ -32,7 +32,7 @@ export class Predictor {
   readonly threshold: number;
   readonly spec: CompiledFeatureSpec;
   readonly manifest: BundleManifest;
-  /** Raw features to network input: the bundle's input transform and scaler, applied by `toNetworkInput` as in training. */
+  /** Raw features to network input: the bundle's imputation, input transform and scaler, applied by `toNetworkInput` as in training. */
   readonly preprocessor: Preprocessor;
   readonly quantiles: Float64Array;
   /** Logits of scaled rows: the fused WebAssembly scorer when built, else plain JS. */
@@ -46,7 +46,16 @@ export class Predictor {
     this.featureNames = bundle.manifest.featureNames;
     this.threshold = bundle.manifest.threshold;
     this.spec = compileFeatureSpec(bundle.featureSpec);
+    const imputation = (bundle.manifest.imputation ?? []).map(({ feature, value, fill }) => {
+      const column = this.featureNames.indexOf(feature);
+      if (column < 0)
+        throw new InputError(
+          `bundle for division ${bundle.manifest.division}: its imputation names "${feature}", not one of its features`,
+        );
+      return { column, value, fill };
+    });
     this.preprocessor = {
+      ...(imputation.length > 0 ? { imputation } : {}),
       inputTransform: bundle.manifest.inputTransform ?? this.featureNames.map(() => 'none'),
       scaler: bundle.manifest.scaler,
     };

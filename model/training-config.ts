@@ -29,14 +29,20 @@ export const TrainingConfigSchema = z.strictObject({
     rebalancing: z.enum(['none', 'class-weight', 'oversample', 'auto']).default('auto'),
     /**
      * Transform of raw feature values before standardisation (the features sent to the model
-     * stay raw): `none`; `auto`: `log1p` (or signed log1p) of each heavy-tailed column, chosen on
-     * the training rows (model/training/input-transform.ts); or a transform per feature name.
+     * stay raw): `none`; `auto` (the default): signed log1p of each heavy-tailed column, chosen
+     * on the training rows (model/training/input-transform.ts); or a transform per feature name.
      */
     inputTransform: z
       .union([z.enum(['none', 'auto']), z.record(z.string(), z.enum(ColumnTransforms))], {
         error: `expected "none", "auto" or {"<feature>": ${ColumnTransforms.map((t) => `"${t}"`).join(' | ')}}`,
       })
-      .default('none'),
+      .default('auto'),
+    /**
+     * Features whose spec fills a missing field with a number that is not a measurement, with
+     * that number (`{"project_size": 0}`): the model replaces it by the median of the training
+     * rows' other values before the input transform. The features sent to the model stay raw.
+     */
+    imputeMissing: z.record(z.string(), z.number()).default({}),
     /** tfjs backend when neither `--backend` nor `$OPP_BACKEND` names one; `auto`: node-gpu, node, wasm. */
     backend: z.enum(['auto', 'wasm', 'cpu', 'node', 'node-gpu']).default('auto'),
     /** Training engine: `fused` (WebAssembly SIMD), `tfjs`, or `auto` (absent = auto: fused where supported). */

@@ -37,6 +37,13 @@ export const BundleManifestSchema = z.strictObject({
    * before it existed) = `none` for every feature.
    */
   inputTransform: z.array(z.enum(ColumnTransforms)).optional(),
+  /**
+   * Features whose raw `value` means missing and is replaced by `fill` (the training median)
+   * before the input transform; absent = none.
+   */
+  imputation: z
+    .array(z.strictObject({ feature: z.string(), value: z.number(), fill: z.number() }))
+    .optional(),
   /** A row is predicted positive iff its probability is ≥ this. */
   threshold: z.number().min(0).max(1),
   snapshotId: z.string().optional(),

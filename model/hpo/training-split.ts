@@ -4,6 +4,7 @@ import { TrainingError } from '../../pipeline/errors/TrainingError.js';
 import { Random } from '../../pipeline/util/random.js';
 import type { TrainingTable } from '../data/load-training-data.js';
 import { type Dataset, positivesOf, takeRows } from '../training/dataset.js';
+import { planImputation } from '../training/imputation.js';
 import { planInputTransform } from '../training/input-transform.js';
 import { fitPreprocessor, preprocessDataset } from '../training/preprocessor.js';
 import { deriveSeed } from '../training/seeds.js';
@@ -24,8 +25,9 @@ export interface HpoSplit {
  * Splits the general model's rows (all rows) the way `opp train` does for a given seed, so that
  * a study never sees the test set the gate judges by: the test set is held out exactly as
  * `trainModel` holds it out (same seed path, fraction and split kind); the validation rows are
- * `trainModel`'s first cross-validation fold, the training rows the other folds. The input
- * transform and scaler are fitted on the training rows once, so trials share them.
+ * `trainModel`'s first cross-validation fold, the training rows the other folds. The
+ * preprocessor (imputation, input transform, scaler) is fitted on the training rows once, so
+ * trials share it.
  *
  * @throws ConfigError for a time split without the time feature; TrainingError when a part
  * lacks a class.
@@ -70,6 +72,7 @@ export function hpoSplit(table: TrainingTable, config: TrainingConfig, seed: num
   const preprocessor = fitPreprocessor(
     train,
     planInputTransform(config.training.inputTransform, table.featureNames),
+    planImputation(config.training.imputeMissing, table.featureNames),
   );
   return {
     train: preprocessDataset(preprocessor, train),

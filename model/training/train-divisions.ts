@@ -191,6 +191,15 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
       configHash,
       scaler: model.preprocessor.scaler,
       inputTransform: model.preprocessor.inputTransform,
+      ...(model.preprocessor.imputation
+        ? {
+            imputation: model.preprocessor.imputation.map(({ column, value, fill }) => ({
+              feature: table.featureNames[column]!,
+              value,
+              fill,
+            })),
+          }
+        : {}),
       threshold: model.threshold,
       snapshotId: table.snapshotId,
       ...(options.gitSha ? { gitSha: options.gitSha } : {}),

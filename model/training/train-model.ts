@@ -11,6 +11,7 @@ import type { TrainingConfig } from '../training-config.js';
 import { type Dataset, positivesOf, takeRows } from './dataset.js';
 import type { EpochLog } from './fit-network.js';
 import { type FitTask, type FitTaskResult, predictRaw } from './fit-task.js';
+import { planImputation } from './imputation.js';
 import { planInputTransform } from './input-transform.js';
 import { networkSettings } from './network-settings.js';
 import type { Preprocessor } from './preprocessor.js';
@@ -113,10 +114,10 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
   const methods: readonly RebalanceMethod[] =
     config.training.rebalancing === 'auto' ? RebalanceMethods : [config.training.rebalancing];
   const settings = networkSettings(config);
-  const inputTransform = planInputTransform(
-    config.training.inputTransform,
-    model.featureNames ?? Array.from({ length: model.data.features }, (_, j) => `feature_${j + 1}`),
-  );
+  const featureNames =
+    model.featureNames ?? Array.from({ length: model.data.features }, (_, j) => `feature_${j + 1}`);
+  const inputTransform = planInputTransform(config.training.inputTransform, featureNames);
+  const impute = planImputation(config.training.imputeMissing, featureNames);
   const runTask = (task: FitTask): Promise<FitTaskResult> =>
     runner
       .run(task, (log) => options.onEpoch?.(task.label, log))
@@ -135,6 +136,7 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
             validation: Int32Array.from(validation),
             rebalance: method,
             inputTransform,
+            impute,
             settings,
             epochs: config.training.maxEpochs,
             patience: config.training.patience,
@@ -183,6 +185,7 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
     train: Int32Array.from(dev.y.keys()),
     rebalance: chosen.method,
     inputTransform,
+    impute,
     settings,
     epochs,
     patience: config.training.patience,

@@ -26,7 +26,7 @@ let result: TrainDivisionsResult;
 beforeAll(async () => {
   await useBackend('wasm');
   // `auto` log-transforms project_size: the bundle must carry that transform to every reader.
-  const config = smallConfig({ maxEpochs: 4, inputTransform: 'auto' });
+  const config = smallConfig({ maxEpochs: 4, inputTransform: 'auto', imputeMissing: { project_size: 0 } });
   // Division 1 qualifies; the others are made to fall back by a high minimum.
   config.divisions = { minRows: 150, minPerClass: 10 };
   const counts = new Map<number, number>();
@@ -86,6 +86,18 @@ describe('division models and bundles', () => {
     }
   });
 
+  it('reads a missing project size (0) as the training median, after reload too', async () => {
+    const predictor = await Predictor.load(bundleDir(out, 0));
+    const { fill } = predictor.manifest.imputation![0]!;
+    expect(fill).toBeGreaterThan(5_000);
+    const row = Float64Array.from(table.x.subarray(0, 15));
+    row[2] = 0;
+    const missing = predictor.scoreFeatures(row);
+    row[2] = fill;
+    expect(missing).toEqual(predictor.scoreFeatures(row));
+    expect(missing).toEqual(new Predictor(result.bundles.get(0)!).scoreFeatures(row));
+  });
+
   it('writes weights that tfjs itself loads and that give the same logits', async () => {
     const predictor = await Predictor.load(bundleDir(out, 0));
     const dir = bundleDir(out, 0);
@@ -101,11 +113,17 @@ describe('division models and bundles', () => {
     // A tfjs reader follows bundle.json by hand: the input transform, then the scaler.
     const manifest = JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8'));
     expect(manifest.inputTransform[2]).toBe('signed-log1p');
+    expect(manifest.imputation).toEqual([{ feature: 'project_size', value: 0, fill: expect.any(Number) }]);
+    const { fill } = manifest.imputation[0];
     const d = table.featureNames.length;
     const raw = table.x.subarray(0, 20 * d);
     const scaled = Float32Array.from(raw, (v, i) => {
       const j = i % d;
-      const t = manifest.inputTransform[j] === 'signed-log1p' ? Math.sign(v) * Math.log1p(Math.abs(v)) : v;
+      const known = j === 2 && v === 0 ? fill : v;
+      const t =
+        manifest.inputTransform[j] === 'signed-log1p'
+          ? Math.sign(known) * Math.log1p(Math.abs(known))
+          : known;
       return (t - manifest.scaler.mean[j]) / manifest.scaler.std[j];
     });
     const logits = (model.predict(tf.tensor2d(scaled, [20, d])) as tf.Tensor).dataSync();

@@ -35,6 +35,7 @@ export function smallConfig(overrides: Partial<TrainingConfig['training']> = {})
       patience: 2,
       rebalancing: 'none',
       inputTransform: 'none',
+      imputeMissing: {},
       backend: 'auto',
       seed: 7,
       ...overrides,

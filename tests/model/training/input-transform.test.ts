@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../../model/training/dataset.js';
+import { planImputation } from '../../../model/training/imputation.js';
 import {
   chooseTransforms,
   planInputTransform,
@@ -110,7 +111,7 @@ describe('training.inputTransform in the config', () => {
     return { ...config, training: { ...config.training, inputTransform } };
   };
 
-  it('accepts none, auto and a per-feature mapping, and defaults to none', () => {
+  it('accepts none, auto and a per-feature mapping, and defaults to auto', () => {
     for (const value of ['none', 'auto', { project_size: 'log1p' }])
       expect(validateConfig(raw(value), TrainingConfigSchema, 'c.json').training.inputTransform).toEqual(
         value,
@@ -118,7 +119,10 @@ describe('training.inputTransform in the config', () => {
     const { inputTransform: _, ...training } = raw('none').training;
     expect(
       validateConfig({ ...raw('none'), training }, TrainingConfigSchema, 'c.json').training.inputTransform,
-    ).toBe('none');
+    ).toBe('auto');
+    expect(
+      validateConfig({ ...raw('none'), training }, TrainingConfigSchema, 'c.json').training.imputeMissing,
+    ).toEqual({});
   });
 
   it('refuses an unknown setting or transform, naming the JSON path', () => {
@@ -127,6 +131,57 @@ describe('training.inputTransform in the config', () => {
     );
     expect(() => validateConfig(raw({ project_size: 'sqrt' }), TrainingConfigSchema, 'c.json')).toThrow(
       /\$\.training\.inputTransform: expected "none", "auto" or \{"<feature>": "none" \| "log1p" \| "signed-log1p"\}/,
+    );
+  });
+});
+
+describe('imputation of a missing marker', () => {
+  const train: Dataset = {
+    rows: 6,
+    features: 2,
+    // Column 0: sizes with 0 for "missing"; column 1: a rating whose 0 is a real value.
+    x: Float32Array.from([0, 0, 1000, 1, 3000, 0, 0, 2, 100_000, 0, 2000, 5]),
+    y: new Uint8Array(6),
+  };
+
+  it('fills the marker with the median of the training rows’ other values, before the transform', () => {
+    const pre = fitPreprocessor(
+      train,
+      ['signed-log1p', 'none'],
+      planImputation({ size: 0 }, ['size', 'rating']),
+    );
+    expect(pre.imputation).toEqual([{ column: 0, value: 0, fill: 2500 }]);
+    const out = toNetworkInput(pre, [0, 0, 2500, 0], 2);
+    expect(out[0]).toBe(out[2]);
+    // The rating column is not imputed: its 0 stays 0.
+    expect(out[1]).toBeCloseTo((0 - pre.scaler.mean[1]!) / pre.scaler.std[1]!, 5);
+    expect(pre.scaler.mean[0]).toBeCloseTo(
+      [2500, 1000, 3000, 2500, 100_000, 2000].map(Math.log1p).reduce((a, b) => a + b) / 6,
+      5,
+    );
+  });
+
+  it('lets the auto rule see the imputed column, not the marker', () => {
+    const random = new Random(4);
+    const rows = 2000;
+    const x = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) x[r] = random.chance(0.03) ? 0 : Math.round(1000 + 50 * random.normal());
+    const data = { rows, features: 1, x, y: new Uint8Array(rows) };
+    // With the zeros the column looks skewed; without them it is a narrow normal.
+    expect(chooseTransforms(data)).toEqual(['signed-log1p']);
+    expect(fitPreprocessor(data, 'auto', planImputation({ size: 0 }, ['size'])).inputTransform).toEqual([
+      'none',
+    ]);
+  });
+
+  it('refuses a feature the model does not have, and a non-numeric marker in the config', () => {
+    expect(() => planImputation({ size: 0 }, ['a'])).toThrow(
+      /training.imputeMissing names "size", not among the features \(a\)/,
+    );
+    const config = smallConfig() as unknown as { training: Record<string, unknown> };
+    const bad = { ...config, training: { ...config.training, imputeMissing: { project_size: '0' } } };
+    expect(() => validateConfig(bad, TrainingConfigSchema, 'c.json')).toThrow(
+      /\$\.training\.imputeMissing\.project_size/,
     );
   });
 });
