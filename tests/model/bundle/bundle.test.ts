@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BundleManifestSchema } from '../../../model/bundle/bundle-manifest.js';
 import {
   bundleDir,
   loadDivisionPredictors,
@@ -98,6 +99,13 @@ describe('division models and bundles', () => {
     expect(missing).toEqual(new Predictor(result.bundles.get(0)!).scoreFeatures(row));
   });
 
+  it('reads a bundle written before the input preprocessing existed as plain standardisation', () => {
+    const general = result.bundles.get(0)!;
+    const { inputTransform: _t, imputation: _i, ...manifest } = general.manifest;
+    const old = new Predictor({ ...general, manifest: BundleManifestSchema.parse(manifest) });
+    expect(old.preprocessor).toEqual({ inputTransform: Array(15).fill('none'), scaler: manifest.scaler });
+  });
+
   it('writes weights that tfjs itself loads and that give the same logits', async () => {
     const predictor = await Predictor.load(bundleDir(out, 0));
     const dir = bundleDir(out, 0);
@@ -110,7 +118,7 @@ describe('division models and bundles', () => {
         weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
       }),
     );
-    // A tfjs reader follows bundle.json by hand: the input transform, then the scaler.
+    // A tfjs reader follows bundle.json by hand: the imputation, the input transform, then the scaler.
     const manifest = JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8'));
     expect(manifest.inputTransform[2]).toBe('signed-log1p');
     expect(manifest.imputation).toEqual([{ feature: 'project_size', value: 0, fill: expect.any(Number) }]);

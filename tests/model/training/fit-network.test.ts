@@ -24,21 +24,21 @@ beforeAll(async () => {
 describe('fitNetwork', () => {
   it('reaches AUC > 0.99 on a nearly separable dataset', async () => {
     const data = syntheticDataset(2000, 4, 1, 20);
-    const scaler = fitPreprocessor(
+    const preprocessor = fitPreprocessor(
       takeRows(
         data,
         Int32Array.from({ length: 1500 }, (_, i) => i),
       ),
     );
     const train = preprocessDataset(
-      scaler,
+      preprocessor,
       takeRows(
         data,
         Int32Array.from({ length: 1500 }, (_, i) => i),
       ),
     );
     const test = preprocessDataset(
-      scaler,
+      preprocessor,
       takeRows(
         data,
         Int32Array.from({ length: 500 }, (_, i) => 1500 + i),
