@@ -6,6 +6,7 @@ import { percentileOf } from './bundle/percentiles.js';
 import type { BundleContents } from './bundle/save-bundle.js';
 import { createLogits } from './engine/fused-scorer.js';
 import { type MlpWeights, sigmoid } from './network/mlp-weights.js';
+import { type Preprocessor, toNetworkInput } from './training/preprocessor.js';
 
 /** The score of one row (SEED.md's response, plus the percentile rank). */
 export interface Score {
@@ -31,9 +32,8 @@ export class Predictor {
   readonly threshold: number;
   readonly spec: CompiledFeatureSpec;
   readonly manifest: BundleManifest;
-  /** Scaler as typed arrays (mean, 1/std) for the hot path. */
-  readonly mean: Float64Array;
-  readonly inverseStd: Float64Array;
+  /** Raw features to network input: the bundle's imputation, input transform and scaler, applied by `toNetworkInput` as in training. */
+  readonly preprocessor: Preprocessor;
   readonly quantiles: Float64Array;
   /** Logits of scaled rows: the fused WebAssembly scorer when built, else plain JS. */
   private readonly logits: (x: ArrayLike<number>, rows: number) => Float64Array;
@@ -46,9 +46,28 @@ export class Predictor {
     this.featureNames = bundle.manifest.featureNames;
     this.threshold = bundle.manifest.threshold;
     this.spec = compileFeatureSpec(bundle.featureSpec);
-    this.mean = Float64Array.from(bundle.manifest.scaler.mean);
-    this.inverseStd = Float64Array.from(bundle.manifest.scaler.std, (s) => 1 / s);
+    const imputation = (bundle.manifest.imputation ?? []).map(({ feature, value, fill }) => {
+      const column = this.featureNames.indexOf(feature);
+      if (column < 0)
+        throw new InputError(
+          `bundle for division ${bundle.manifest.division}: its imputation names "${feature}", not one of its features`,
+        );
+      return { column, value, fill };
+    });
+    this.preprocessor = {
+      ...(imputation.length > 0 ? { imputation } : {}),
+      inputTransform: bundle.manifest.inputTransform ?? this.featureNames.map(() => 'none'),
+      scaler: bundle.manifest.scaler,
+    };
     this.quantiles = Float64Array.from(bundle.percentiles);
+    const { inputTransform, scaler } = this.preprocessor;
+    const d = this.featureNames.length;
+    if (inputTransform.length !== d || scaler.mean.length !== d || scaler.std.length !== d) {
+      throw new InputError(
+        `bundle for division ${bundle.manifest.division}: its scaler (${scaler.mean.length}/${scaler.std.length}) and ` +
+          `input transform (${inputTransform.length}) must have one entry per feature (${d})`,
+      );
+    }
     if (this.spec.featureNames.join(',') !== this.featureNames.join(',')) {
       throw new InputError(
         `bundle for division ${bundle.manifest.division}: its feature spec yields ${this.spec.featureNames.join(',')} ` +
@@ -104,18 +123,24 @@ export class Predictor {
         `expected ${d} feature values per row (${this.featureNames.join(', ')}), got ${x.length} for ${rows} row(s)`,
       );
     }
-    const scaled = new Float64Array(x.length);
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < d; j++) {
-        const v = x[r * d + j]!;
-        if (!Number.isFinite(v))
-          throw new InputError(
-            `row ${r + 1}: feature "${this.featureNames[j]}" is ${v}, not a finite number`,
-          );
-        scaled[r * d + j] = (v - this.mean[j]!) * this.inverseStd[j]!;
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i]!)) {
+        throw new InputError(
+          `row ${Math.floor(i / d) + 1}: feature "${this.featureNames[i % d]}" is ${x[i]}, not a finite number`,
+        );
       }
     }
-    const out = this.logits(scaled, rows);
+    const input = toNetworkInput(this.preprocessor, x, rows);
+    for (let i = 0; i < input.length; i++) {
+      if (!Number.isFinite(input[i]!)) {
+        const j = i % d;
+        throw new InputError(
+          `row ${Math.floor(i / d) + 1}: feature "${this.featureNames[j]}" is ${x[i]}, outside what the model takes ` +
+            `(its input transform is ${this.preprocessor.inputTransform[j]})`,
+        );
+      }
+    }
+    const out = this.logits(input, rows);
     for (let i = 0; i < rows; i++) out[i] = sigmoid(out[i]!);
     return out;
   }

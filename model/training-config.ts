@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadConfig } from '../pipeline/config/load-config.js';
+import { ColumnTransforms } from './training/input-transform.js';
 
 const HiddenLayer = z.strictObject({
   units: z.number().int().min(1).max(65_536),
@@ -26,6 +27,22 @@ export const TrainingConfigSchema = z.strictObject({
     patience: z.number().int().min(1),
     /** How to handle class imbalance; `auto` picks by cross-validation score. */
     rebalancing: z.enum(['none', 'class-weight', 'oversample', 'auto']).default('auto'),
+    /**
+     * Transform of raw feature values before standardisation (the features sent to the model
+     * stay raw): `none`; `auto` (the default): signed log1p of each heavy-tailed column, chosen
+     * on the training rows (model/training/input-transform.ts); or a transform per feature name.
+     */
+    inputTransform: z
+      .union([z.enum(['none', 'auto']), z.record(z.string(), z.enum(ColumnTransforms))], {
+        error: `expected "none", "auto" or {"<feature>": ${ColumnTransforms.map((t) => `"${t}"`).join(' | ')}}`,
+      })
+      .default('auto'),
+    /**
+     * Features whose spec fills a missing field with a number that is not a measurement, with
+     * that number (`{"project_size": 0}`): the model replaces it by the median of the training
+     * rows' other values before the input transform. The features sent to the model stay raw.
+     */
+    imputeMissing: z.record(z.string(), z.number()).default({}),
     /** tfjs backend when neither `--backend` nor `$OPP_BACKEND` names one; `auto`: node-gpu, node, wasm. */
     backend: z.enum(['auto', 'wasm', 'cpu', 'node', 'node-gpu']).default('auto'),
     /** Training engine: `fused` (WebAssembly SIMD), `tfjs`, or `auto` (absent = auto: fused where supported). */

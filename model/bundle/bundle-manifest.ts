@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ColumnTransforms } from '../training/input-transform.js';
 
 /** Version of the bundle layout; loaders refuse versions they do not know. */
 export const BUNDLE_VERSION = 1;
@@ -9,7 +10,7 @@ export const BundleFiles = {
   model: 'model.json',
   /** float32 weights, in the manifest's order. */
   weights: 'weights.bin',
-  /** {@link BundleManifest}: scaler, threshold, feature names, provenance. */
+  /** {@link BundleManifest}: input transform, scaler, threshold, feature names, provenance. */
   manifest: 'bundle.json',
   /** The feature spec the model was trained with (its hash is in the manifest). */
   featureSpec: 'feature-spec.json',
@@ -31,6 +32,18 @@ export const BundleManifestSchema = z.strictObject({
   specHash: z.string(),
   configHash: z.string(),
   scaler: z.strictObject({ mean: z.array(z.number()), std: z.array(z.number().positive()) }),
+  /**
+   * Transform of each raw feature before the scaler (`toNetworkInput`); absent (bundles from
+   * before it existed) = `none` for every feature.
+   */
+  inputTransform: z.array(z.enum(ColumnTransforms)).optional(),
+  /**
+   * Features whose raw `value` means missing and is replaced by `fill` (the training median)
+   * before the input transform; absent = none.
+   */
+  imputation: z
+    .array(z.strictObject({ feature: z.string(), value: z.number(), fill: z.number() }))
+    .optional(),
   /** A row is predicted positive iff its probability is ≥ this. */
   threshold: z.number().min(0).max(1),
   snapshotId: z.string().optional(),

@@ -4,12 +4,14 @@ import { TrainingError } from '../../pipeline/errors/TrainingError.js';
 import { Random } from '../../pipeline/util/random.js';
 import type { TrainingTable } from '../data/load-training-data.js';
 import { type Dataset, positivesOf, takeRows } from '../training/dataset.js';
-import { fitScaler, scaleDataset } from '../training/scaler.js';
+import { planImputation } from '../training/imputation.js';
+import { planInputTransform } from '../training/input-transform.js';
+import { fitPreprocessor, preprocessDataset } from '../training/preprocessor.js';
 import { deriveSeed } from '../training/seeds.js';
 import { complement, stratifiedHoldout, stratifiedKFold, timeHoldout } from '../training/splits.js';
 import type { TrainingConfig } from '../training-config.js';
 
-/** The rows an HPO trial trains and is scored on, standardised by the training rows' scaler. */
+/** The rows an HPO trial trains and is scored on, as network input (preprocessor fitted on the training rows). */
 export interface HpoSplit {
   train: Dataset;
   validation: Dataset;
@@ -23,8 +25,9 @@ export interface HpoSplit {
  * Splits the general model's rows (all rows) the way `opp train` does for a given seed, so that
  * a study never sees the test set the gate judges by: the test set is held out exactly as
  * `trainModel` holds it out (same seed path, fraction and split kind); the validation rows are
- * `trainModel`'s first cross-validation fold, the training rows the other folds. Scaling is
- * fitted on the training rows once, so trials share it.
+ * `trainModel`'s first cross-validation fold, the training rows the other folds. The
+ * preprocessor (imputation, input transform, scaler) is fitted on the training rows once, so
+ * trials share it.
  *
  * @throws ConfigError for a time split without the time feature; TrainingError when a part
  * lacks a class.
@@ -66,10 +69,14 @@ export function hpoSplit(table: TrainingTable, config: TrainingConfig, seed: num
       );
     }
   }
-  const scaler = fitScaler(train);
+  const preprocessor = fitPreprocessor(
+    train,
+    planInputTransform(config.training.inputTransform, table.featureNames),
+    planImputation(config.training.imputeMissing, table.featureNames),
+  );
   return {
-    train: scaleDataset(scaler, train),
-    validation: scaleDataset(scaler, validation),
+    train: preprocessDataset(preprocessor, train),
+    validation: preprocessDataset(preprocessor, validation),
     testRows: holdout.test.length,
     fitSeed: deriveSeed(seed, division, 3, 0),
   };

@@ -4,12 +4,15 @@ import { fitWithEngine } from '../engine/select-engine.js';
 import { type MlpWeights, sigmoid } from '../network/mlp-weights.js';
 import { type Dataset, takeRows } from './dataset.js';
 import type { EpochLog, NetworkSettings } from './fit-network.js';
+import type { ImputationPlan } from './imputation.js';
+import type { InputTransformPlan } from './input-transform.js';
+import { fitPreprocessor, type Preprocessor, preprocessDataset, toNetworkInput } from './preprocessor.js';
 import { type ClassCounts, type RebalanceMethod, rebalance } from './rebalance.js';
-import { applyScaler, fitScaler, type Scaler, scaleDataset } from './scaler.js';
 
 /**
  * One self-contained fit: everything a worker thread needs, as structured-clonable data.
- * The scaler is fitted on `train` rows only; rebalancing touches `train` rows only.
+ * The preprocessor (input transform and scaler) is fitted on `train` rows only; rebalancing
+ * touches `train` rows only.
  */
 export interface FitTask {
   /** Names the task in progress reports (e.g. `division 3 · oversample · fold 2`). */
@@ -19,6 +22,10 @@ export interface FitTask {
   /** Validation rows: early stopping and out-of-fold predictions. */
   validation?: Int32Array;
   rebalance: RebalanceMethod;
+  /** Per-column input transforms, or `auto` to choose them on the `train` rows. @default all `none` */
+  inputTransform?: InputTransformPlan;
+  /** Columns whose missing marker is replaced by the `train` rows' median. @default none */
+  impute?: ImputationPlan[];
   settings: NetworkSettings;
   /** Maximum epochs with validation, exact epochs without. */
   epochs: number;
@@ -34,7 +41,7 @@ export interface FitTaskResult {
   classesBefore: ClassCounts;
   classesAfter: ClassCounts;
   weights: MlpWeights;
-  scaler: Scaler;
+  preprocessor: Preprocessor;
   /** Probabilities of the validation rows, in their order. */
   validationProbabilities?: Float64Array;
 }
@@ -43,10 +50,12 @@ export interface FitTaskResult {
 export async function runFitTask(task: FitTask, onEpoch?: (log: EpochLog) => void): Promise<FitTaskResult> {
   const random = new Random(task.seed);
   const trainRows = takeRows(task.data, task.train);
-  const scaler = fitScaler(trainRows);
+  const preprocessor = fitPreprocessor(trainRows, task.inputTransform, task.impute);
   const balanced = rebalance(trainRows, task.rebalance, random);
-  const validation = task.validation ? scaleDataset(scaler, takeRows(task.data, task.validation)) : undefined;
-  const fit = await fitWithEngine(scaleDataset(scaler, balanced.data), task.settings, {
+  const validation = task.validation
+    ? preprocessDataset(preprocessor, takeRows(task.data, task.validation))
+    : undefined;
+  const fit = await fitWithEngine(preprocessDataset(preprocessor, balanced.data), task.settings, {
     ...(validation ? { validation } : {}),
     ...(balanced.weights ? { weights: balanced.weights } : {}),
     epochs: task.epochs,
@@ -62,26 +71,26 @@ export async function runFitTask(task: FitTask, onEpoch?: (log: EpochLog) => voi
     classesBefore: balanced.before,
     classesAfter: balanced.after,
     weights: fit.weights,
-    scaler,
+    preprocessor,
     ...(validation
       ? { validationProbabilities: predictProbabilities(fit.weights, validation.x, validation.rows) }
       : {}),
   };
 }
 
-/** Probabilities of standardised rows, computed in plain JavaScript as the Predictor does. */
+/** Probabilities of network-input rows (already preprocessed), scored as the Predictor scores. */
 export function predictProbabilities(weights: MlpWeights, x: ArrayLike<number>, rows: number): Float64Array {
   const logits = createLogits(weights)(x, rows);
   for (let i = 0; i < rows; i++) logits[i] = sigmoid(logits[i]!);
   return logits;
 }
 
-/** Probabilities of raw (unscaled) rows through `scaler` and the network. */
+/** Probabilities of raw feature rows through `preprocessor` and the network. */
 export function predictRaw(
   weights: MlpWeights,
-  scaler: Scaler,
+  preprocessor: Preprocessor,
   x: ArrayLike<number>,
   rows: number,
 ): Float64Array {
-  return predictProbabilities(weights, applyScaler(scaler, x, rows), rows);
+  return predictProbabilities(weights, toNetworkInput(preprocessor, x, rows), rows);
 }

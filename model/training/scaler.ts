@@ -1,6 +1,6 @@
 import type { Dataset } from './dataset.js';
 
-/** Per-feature mean and standard deviation, fitted on training rows only. */
+/** Per-feature mean and standard deviation, fitted on training rows only (applied by `toNetworkInput`). */
 export interface Scaler {
   mean: number[];
   std: number[];
@@ -31,18 +31,4 @@ export function fitScaler(data: Dataset): Scaler {
     std.push(variance > 1e-12 * Math.max(1, m * m) ? Math.sqrt(variance) : 1);
   }
   return { mean, std };
-}
-
-/** `(x − mean) / std` into a new array, row-major like `x`. */
-export function applyScaler(scaler: Scaler, x: ArrayLike<number>, rows: number): Float32Array {
-  const d = scaler.mean.length;
-  const out = new Float32Array(rows * d);
-  for (let r = 0; r < rows; r++)
-    for (let j = 0; j < d; j++) out[r * d + j] = (x[r * d + j]! - scaler.mean[j]!) / scaler.std[j]!;
-  return out;
-}
-
-/** A dataset with its features standardised by `scaler`. */
-export function scaleDataset(scaler: Scaler, data: Dataset): Dataset {
-  return { ...data, x: applyScaler(scaler, data.x, data.rows) };
 }

@@ -133,7 +133,13 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
         time[i] = timeIndex >= 0 ? table.x[row * d + timeIndex]! : row;
       });
       const model = await trainModel(
-        { division: m.division, name: m.name, data: { rows: m.rows.length, features: d, x, y }, time },
+        {
+          division: m.division,
+          name: m.name,
+          data: { rows: m.rows.length, features: d, x, y },
+          featureNames: table.featureNames,
+          time,
+        },
         {
           config,
           runner: options.runner,
@@ -183,7 +189,17 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
       featureNames: [...table.featureNames],
       specHash: spec.hash,
       configHash,
-      scaler: model.scaler,
+      scaler: model.preprocessor.scaler,
+      inputTransform: model.preprocessor.inputTransform,
+      ...(model.preprocessor.imputation
+        ? {
+            imputation: model.preprocessor.imputation.map(({ column, value, fill }) => ({
+              feature: table.featureNames[column]!,
+              value,
+              fill,
+            })),
+          }
+        : {}),
       threshold: model.threshold,
       snapshotId: table.snapshotId,
       ...(options.gitSha ? { gitSha: options.gitSha } : {}),

@@ -11,9 +11,11 @@ import type { TrainingConfig } from '../training-config.js';
 import { type Dataset, positivesOf, takeRows } from './dataset.js';
 import type { EpochLog } from './fit-network.js';
 import { type FitTask, type FitTaskResult, predictRaw } from './fit-task.js';
+import { planImputation } from './imputation.js';
+import { planInputTransform } from './input-transform.js';
 import { networkSettings } from './network-settings.js';
+import type { Preprocessor } from './preprocessor.js';
 import { type RebalanceMethod, RebalanceMethods } from './rebalance.js';
-import type { Scaler } from './scaler.js';
 import { deriveSeed } from './seeds.js';
 import { complement, stratifiedHoldout, stratifiedKFold, timeHoldout } from './splits.js';
 import { chooseThreshold } from './threshold.js';
@@ -23,6 +25,8 @@ export interface ModelData {
   division: number;
   name: string;
   data: Dataset;
+  /** Feature names, in column order: `training.inputTransform` given per feature names them. @default `feature_1` … */
+  featureNames?: readonly string[];
   /** Row times (e.g. days since 2020), required by the `time` split. */
   time?: Float64Array;
 }
@@ -44,7 +48,8 @@ export interface TrainModelOptions {
 export interface TrainedModel {
   report: ModelReport;
   weights: MlpWeights;
-  scaler: Scaler;
+  /** Input transform and scaler: the bundle's way from raw features to network input. */
+  preprocessor: Preprocessor;
   threshold: number;
   /** 10,001 quantiles of the final model's probabilities on its training rows. */
   percentiles: Float64Array;
@@ -109,6 +114,10 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
   const methods: readonly RebalanceMethod[] =
     config.training.rebalancing === 'auto' ? RebalanceMethods : [config.training.rebalancing];
   const settings = networkSettings(config);
+  const featureNames =
+    model.featureNames ?? Array.from({ length: model.data.features }, (_, j) => `feature_${j + 1}`);
+  const inputTransform = planInputTransform(config.training.inputTransform, featureNames);
+  const impute = planImputation(config.training.imputeMissing, featureNames);
   const runTask = (task: FitTask): Promise<FitTaskResult> =>
     runner
       .run(task, (log) => options.onEpoch?.(task.label, log))
@@ -126,6 +135,8 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
             train: Int32Array.from(complement(dev.rows, validation)),
             validation: Int32Array.from(validation),
             rebalance: method,
+            inputTransform,
+            impute,
             settings,
             epochs: config.training.maxEpochs,
             patience: config.training.patience,
@@ -173,6 +184,8 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
     data: dev,
     train: Int32Array.from(dev.y.keys()),
     rebalance: chosen.method,
+    inputTransform,
+    impute,
     settings,
     epochs,
     patience: config.training.patience,
@@ -182,10 +195,10 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
   // 5. Test set, percentiles.
   const testRows = Int32Array.from(split.test);
   const test = takeRows(model.data, testRows);
-  const testProbabilities = predictRaw(final.weights, final.scaler, test.x, test.rows);
+  const testProbabilities = predictRaw(final.weights, final.preprocessor, test.x, test.rows);
   const testPositives = positivesOf(test.y);
   const testHasBoth = testPositives > 0 && testPositives < test.rows;
-  const trainProbabilities = predictRaw(final.weights, final.scaler, dev.x, dev.rows);
+  const trainProbabilities = predictRaw(final.weights, final.preprocessor, dev.x, dev.rows);
 
   const report: ModelReport = {
     division: model.division,
@@ -226,7 +239,7 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
   return {
     report,
     weights: final.weights,
-    scaler: final.scaler,
+    preprocessor: final.preprocessor,
     threshold: chosen.threshold,
     percentiles: percentileMapping(trainProbabilities),
     testRows,

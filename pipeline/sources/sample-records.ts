@@ -159,7 +159,8 @@ function sampleRecord(random: Random, received: number, usedIds: Set<string>): S
   return { ...record, _sample: { indexId, modified, p } };
 }
 
-interface Observed {
+/** What the label's true probability depends on. `division` is not among the 15 features. */
+export interface Observed {
   days: number;
   division: number;
   segment: string;
@@ -190,6 +191,19 @@ export function trueProbability(o: Observed): number {
   if (o.segment === 'Transit' || o.segment === 'Entertainment') z -= 0.1 * (years - 3);
   if (o.division === 3 && o.keyCustomerVip) z += 0.6;
   return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * The label's probability given only what the 15 features carry: the division (not a feature)
+ * averaged out over its prior weights, which is exact because the division is drawn
+ * independently of every feature. Its AUC is the best any model of the 15 features can reach.
+ */
+export function probabilityWithoutDivision(o: Omit<Observed, 'division'>): number {
+  let p = 0;
+  DIVISION_WEIGHTS.forEach((weight, division) => {
+    p += weight * trueProbability({ ...o, division });
+  });
+  return p;
 }
 
 function canonicalSegment(text: string): string {

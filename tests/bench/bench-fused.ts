@@ -21,7 +21,7 @@ import { initMlpWeights, mlpLogits } from '../../model/network/mlp-weights.js';
 import { useBackend } from '../../model/tf/backend.js';
 import { type Dataset, takeRows } from '../../model/training/dataset.js';
 import { fitNetwork, type NetworkSettings } from '../../model/training/fit-network.js';
-import { fitScaler, scaleDataset } from '../../model/training/scaler.js';
+import { fitPreprocessor, preprocessDataset } from '../../model/training/preprocessor.js';
 import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
 import { Random } from '../../pipeline/util/random.js';
 import { sampleTable } from '../model/helpers/sample-table.js';
@@ -279,7 +279,7 @@ async function main(): Promise<void> {
   const order = new Random(42).shuffle(Array.from({ length: data.rows }, (_, i) => i));
   const cut = Math.floor(data.rows * 0.8);
   const trainRaw = takeRows(data, order.slice(0, cut));
-  const train = scaleDataset(fitScaler(trainRaw), trainRaw);
+  const train = preprocessDataset(fitPreprocessor(trainRaw), trainRaw);
   console.log(
     `data: ${data.rows} sample records → ${csv} (${train.rows} training rows, ${train.features} features)`,
   );

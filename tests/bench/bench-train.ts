@@ -12,7 +12,7 @@ import { type BackendName, useBackend } from '../../model/tf/backend.js';
 import { takeRows } from '../../model/training/dataset.js';
 import { fitNetwork, type NetworkSettings } from '../../model/training/fit-network.js';
 import { predictProbabilities } from '../../model/training/fit-task.js';
-import { fitScaler, scaleDataset } from '../../model/training/scaler.js';
+import { fitPreprocessor, preprocessDataset } from '../../model/training/preprocessor.js';
 import { stratifiedHoldout } from '../../model/training/splits.js';
 import { Random } from '../../pipeline/util/random.js';
 import { PYTHON, runPython, SHARED, sampleData, writeNumericCsv, writeResultsSection } from './bench-util.js';
@@ -35,9 +35,9 @@ const settings = (batchSize: number): NetworkSettings => ({
 const { data, names } = sampleData(N, 1);
 const split = stratifiedHoldout(data.y, 0.2, new Random(42));
 const trainRaw = takeRows(data, Int32Array.from(split.train));
-const scaler = fitScaler(trainRaw);
-const train = scaleDataset(scaler, trainRaw);
-const test = scaleDataset(scaler, takeRows(data, Int32Array.from(split.test)));
+const preprocessor = fitPreprocessor(trainRaw);
+const train = preprocessDataset(preprocessor, trainRaw);
+const test = preprocessDataset(preprocessor, takeRows(data, Int32Array.from(split.test)));
 const csv = join(tmpdir(), `opp-bench-train-${N}.csv`);
 writeNumericCsv(csv, data, names);
 

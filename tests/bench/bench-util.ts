@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import type { Dataset } from '../../model/training/dataset.js';
 import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
-import { generateSampleRecords } from '../../pipeline/sources/sample-records.js';
+import {
+  generateSampleRecords,
+  type Observed,
+  probabilityWithoutDivision,
+  trueProbability,
+} from '../../pipeline/sources/sample-records.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
 
 /** `../shared` beside the repository: anchors and data sets. */
@@ -12,24 +17,79 @@ export const SHARED = join(PACKAGE_ROOT, '..', 'shared');
 export const PYTHON = '/usr/bin/python3';
 export const RESULTS = join(PACKAGE_ROOT, 'tests', 'bench', 'RESULTS.md');
 
-/** Sample records through the default spec: features, labels and the true probabilities. */
-export function sampleData(n: number, seed: number): { data: Dataset; names: string[]; truth: Float64Array } {
+/** Reference probabilities of sample rows (see {@link sampleData}). */
+export interface SampleTruth {
+  /** The true probability the label was drawn from (it uses the division, not a feature). */
+  p: Float64Array;
+  /** The same without the drift term (segment × years since 2020). */
+  pNoDrift: Float64Array;
+  /** The probability given the 15 features only: the division averaged out. */
+  pFeatures: Float64Array;
+  /** Largest |p − p recomputed from the features and the division|: the features carry what p used. */
+  maxReconstructionError: number;
+}
+
+/** Drift terms are (years − 3) × effect: at 3 years they vanish. */
+const NO_DRIFT_DAYS = 3 * 365.25;
+
+/** Sample records through the default spec: features, labels and reference probabilities. */
+export function sampleData(n: number, seed: number): { data: Dataset; names: string[]; truth: SampleTruth } {
   const spec = compileFeatureSpec(loadFeatureSpec(defaultConfigPath('features.json')));
+  const names = spec.featureNames;
   const x: number[] = [];
   const y: number[] = [];
-  const truth: number[] = [];
+  const p: number[] = [];
+  const pNoDrift: number[] = [];
+  const pFeatures: number[] = [];
+  let maxReconstructionError = 0;
   for (const record of generateSampleRecords({ n, seed })) {
     const result = spec.extract(record);
     if (result.status !== 'kept') continue;
     x.push(...result.row.features);
     y.push(result.row.label);
-    truth.push(record._sample.p);
+    p.push(record._sample.p);
+    const observed = observedOf(names, result.row.features);
+    const recomputed = trueProbability({ ...observed, division: result.row.division });
+    maxReconstructionError = Math.max(maxReconstructionError, Math.abs(recomputed - record._sample.p));
+    pNoDrift.push(trueProbability({ ...observed, days: NO_DRIFT_DAYS, division: result.row.division }));
+    pFeatures.push(probabilityWithoutDivision(observed));
   }
-  const d = spec.featureNames.length;
+  const d = names.length;
   return {
     data: { rows: y.length, features: d, x: Float32Array.from(x), y: Uint8Array.from(y) },
-    names: [...spec.featureNames],
-    truth: Float64Array.from(truth),
+    names: [...names],
+    truth: {
+      p: Float64Array.from(p),
+      pNoDrift: Float64Array.from(pNoDrift),
+      pFeatures: Float64Array.from(pFeatures),
+      maxReconstructionError,
+    },
+  };
+}
+
+/** The generator's inputs as the 15 features show them (Entertainment and Transit share a column and an effect). */
+function observedOf(names: readonly string[], f: ArrayLike<number>): Omit<Observed, 'division'> {
+  const at = (name: string) => f[names.indexOf(name)]!;
+  const segment =
+    (
+      [
+        ['segment_education', 'Education'],
+        ['segment_entertainment_transit', 'Transit'],
+        ['segment_hospitality_retail_dialysis', 'Hospitality/Retail/Dialysis'],
+        ['segment_healthcare', 'Healthcare'],
+        ['segment_spaces', 'Spaces'],
+      ] as const
+    ).find(([column]) => at(column) === 1)?.[1] ?? 'unknown';
+  return {
+    days: Math.floor(at('timestamp_days')),
+    segment,
+    sqft: at('project_size'),
+    isDuplicate: at('is_duplicate') === 1,
+    blacklisted: at('blacklisted') === 1,
+    hotelVip: at('hotel_vip') === 1,
+    largeProjectVip: at('large_project_vip') === 1,
+    keyCustomerVip: at('key_customer_vip') === 1,
+    historicalVipRating: at('historical_vip_rating'),
   };
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BundleManifestSchema } from '../../../model/bundle/bundle-manifest.js';
 import {
   bundleDir,
   loadDivisionPredictors,
@@ -25,7 +26,8 @@ let result: TrainDivisionsResult;
 
 beforeAll(async () => {
   await useBackend('wasm');
-  const config = smallConfig({ maxEpochs: 4 });
+  // `auto` log-transforms project_size: the bundle must carry that transform to every reader.
+  const config = smallConfig({ maxEpochs: 4, inputTransform: 'auto', imputeMissing: { project_size: 0 } });
   // Division 1 qualifies; the others are made to fall back by a high minimum.
   config.divisions = { minRows: 150, minPerClass: 10 };
   const counts = new Map<number, number>();
@@ -85,6 +87,25 @@ describe('division models and bundles', () => {
     }
   });
 
+  it('reads a missing project size (0) as the training median, after reload too', async () => {
+    const predictor = await Predictor.load(bundleDir(out, 0));
+    const { fill } = predictor.manifest.imputation![0]!;
+    expect(fill).toBeGreaterThan(5_000);
+    const row = Float64Array.from(table.x.subarray(0, 15));
+    row[2] = 0;
+    const missing = predictor.scoreFeatures(row);
+    row[2] = fill;
+    expect(missing).toEqual(predictor.scoreFeatures(row));
+    expect(missing).toEqual(new Predictor(result.bundles.get(0)!).scoreFeatures(row));
+  });
+
+  it('reads a bundle written before the input preprocessing existed as plain standardisation', () => {
+    const general = result.bundles.get(0)!;
+    const { inputTransform: _t, imputation: _i, ...manifest } = general.manifest;
+    const old = new Predictor({ ...general, manifest: BundleManifestSchema.parse(manifest) });
+    expect(old.preprocessor).toEqual({ inputTransform: Array(15).fill('none'), scaler: manifest.scaler });
+  });
+
   it('writes weights that tfjs itself loads and that give the same logits', async () => {
     const predictor = await Predictor.load(bundleDir(out, 0));
     const dir = bundleDir(out, 0);
@@ -97,12 +118,22 @@ describe('division models and bundles', () => {
         weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
       }),
     );
+    // A tfjs reader follows bundle.json by hand: the imputation, the input transform, then the scaler.
+    const manifest = JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8'));
+    expect(manifest.inputTransform[2]).toBe('signed-log1p');
+    expect(manifest.imputation).toEqual([{ feature: 'project_size', value: 0, fill: expect.any(Number) }]);
+    const { fill } = manifest.imputation[0];
     const d = table.featureNames.length;
     const raw = table.x.subarray(0, 20 * d);
-    const scaled = Float32Array.from(
-      raw,
-      (v, i) => (v - predictor.mean[i % d]!) * predictor.inverseStd[i % d]!,
-    );
+    const scaled = Float32Array.from(raw, (v, i) => {
+      const j = i % d;
+      const known = j === 2 && v === 0 ? fill : v;
+      const t =
+        manifest.inputTransform[j] === 'signed-log1p'
+          ? Math.sign(known) * Math.log1p(Math.abs(known))
+          : known;
+      return (t - manifest.scaler.mean[j]) / manifest.scaler.std[j];
+    });
     const logits = (model.predict(tf.tensor2d(scaled, [20, d])) as tf.Tensor).dataSync();
     const probabilities = predictor.probabilities(raw);
     for (const [i, z] of logits.entries()) expect(1 / (1 + Math.exp(-z))).toBeCloseTo(probabilities[i]!, 5);
@@ -122,6 +153,16 @@ describe('division models and bundles', () => {
     const nan = new Float64Array(15).fill(0);
     nan[2] = Number.NaN;
     expect(() => predictor.scoreFeatures(nan)).toThrow(/feature "project_size" is NaN/);
+    const negative = new Float64Array(15).fill(0);
+    negative[2] = -5;
+    // signed-log1p (auto's pick) takes a negative size; a bundle with plain log1p refuses it.
+    expect(predictor.scoreFeatures(negative).probability).toBeGreaterThan(0);
+    const general = result.bundles.get(0)!;
+    const inputTransform = general.manifest.inputTransform!.map((t) => (t === 'none' ? t : 'log1p'));
+    const strict = new Predictor({ ...general, manifest: { ...general.manifest, inputTransform } });
+    expect(() => strict.scoreFeatures(negative)).toThrow(
+      /row 1: feature "project_size" is -5, outside what the model takes \(its input transform is log1p\)/,
+    );
     expect(() => predictor.assertSpec('0'.repeat(64), 'features.csv')).toThrow(
       /made with feature spec 000000000000/,
     );

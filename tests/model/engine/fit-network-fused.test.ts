@@ -6,7 +6,7 @@ import { useBackend } from '../../../model/tf/backend.js';
 import { takeRows } from '../../../model/training/dataset.js';
 import { fitNetwork, type NetworkSettings } from '../../../model/training/fit-network.js';
 import { predictProbabilities } from '../../../model/training/fit-task.js';
-import { fitScaler, scaleDataset } from '../../../model/training/scaler.js';
+import { fitPreprocessor, preprocessDataset } from '../../../model/training/preprocessor.js';
 import { sampleTable } from '../helpers/sample-table.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 
@@ -32,7 +32,7 @@ function range(from: number, count: number): Int32Array {
 
 describe('fitNetworkFused', () => {
   it('gives bit-identical weights for the same seed and different ones for another seed', async () => {
-    const data = scaleDataset(fitScaler(syntheticDataset(700, 3, 4)), syntheticDataset(700, 3, 4));
+    const data = preprocessDataset(fitPreprocessor(syntheticDataset(700, 3, 4)), syntheticDataset(700, 3, 4));
     const train = takeRows(data, range(0, 500));
     const validation = takeRows(data, range(500, 200));
     const options = {
@@ -50,7 +50,10 @@ describe('fitNetworkFused', () => {
 
   it("returns the best epoch's weights, not the last epoch's", async () => {
     // Flipped validation labels: the better the fit, the worse the validation loss.
-    const data = scaleDataset(fitScaler(syntheticDataset(1200, 4, 2)), syntheticDataset(1200, 4, 2));
+    const data = preprocessDataset(
+      fitPreprocessor(syntheticDataset(1200, 4, 2)),
+      syntheticDataset(1200, 4, 2),
+    );
     const train = takeRows(data, range(0, 900));
     const validation = takeRows(data, range(900, 300));
     validation.y = validation.y.map((v) => 1 - v);
@@ -64,7 +67,7 @@ describe('fitNetworkFused', () => {
   });
 
   it('runs exactly `epochs` epochs without validation and reports its throughput', async () => {
-    const data = scaleDataset(fitScaler(syntheticDataset(300, 3, 1)), syntheticDataset(300, 3, 1));
+    const data = preprocessDataset(fitPreprocessor(syntheticDataset(300, 3, 1)), syntheticDataset(300, 3, 1));
     const fit = await fitNetworkFused(data, { ...settings, batchSize: 1000 }, { epochs: 4, seed: 1 });
     expect(fit.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
     expect(fit.bestEpoch).toBe(4);
@@ -76,9 +79,9 @@ describe('fitNetworkFused', () => {
     const table = sampleTable(3000, 2);
     const data = { rows: table.rows, features: table.featureNames.length, x: table.x, y: table.labels };
     const cut = Math.floor(data.rows * 0.75);
-    const scaler = fitScaler(takeRows(data, range(0, cut)));
-    const train = scaleDataset(scaler, takeRows(data, range(0, cut)));
-    const test = scaleDataset(scaler, takeRows(data, range(cut, data.rows - cut)));
+    const preprocessor = fitPreprocessor(takeRows(data, range(0, cut)));
+    const train = preprocessDataset(preprocessor, takeRows(data, range(0, cut)));
+    const test = preprocessDataset(preprocessor, takeRows(data, range(cut, data.rows - cut)));
     const config: NetworkSettings = {
       hidden: [{ units: 32, activation: 'relu', dropout: 0.1 }],
       optimizer: 'adam',

@@ -8,7 +8,7 @@ import {
 } from '../../../model/engine/select-engine.js';
 import { useBackend } from '../../../model/tf/backend.js';
 import type { NetworkSettings } from '../../../model/training/fit-network.js';
-import { fitScaler, scaleDataset } from '../../../model/training/scaler.js';
+import { fitPreprocessor, preprocessDataset } from '../../../model/training/preprocessor.js';
 import { TrainingConfigSchema } from '../../../model/training-config.js';
 import { isConfigError } from '../../../pipeline/errors/ConfigError.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
@@ -70,7 +70,7 @@ describe('engine selection', () => {
   });
 
   it('trains on the chosen engine: fused and tfjs both return plain weights of the same shape', async () => {
-    const data = scaleDataset(fitScaler(syntheticDataset(300, 3, 1)), syntheticDataset(300, 3, 1));
+    const data = preprocessDataset(fitPreprocessor(syntheticDataset(300, 3, 1)), syntheticDataset(300, 3, 1));
     const fused = await fitWithEngine(data, { ...settings, engine: 'fused' }, { epochs: 2, seed: 4 });
     const again = await fitWithEngine(data, settings, { epochs: 2, seed: 4 }); // auto → fused
     const tfjs = await fitWithEngine(data, { ...settings, engine: 'tfjs' }, { epochs: 2, seed: 4 });

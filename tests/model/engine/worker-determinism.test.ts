@@ -7,7 +7,7 @@ import { fitNetworkFused } from '../../../model/engine/fit-network-fused.js';
 import type { MlpWeights } from '../../../model/network/mlp-weights.js';
 import { takeRows } from '../../../model/training/dataset.js';
 import type { FitResult, NetworkSettings } from '../../../model/training/fit-network.js';
-import { fitScaler, scaleDataset } from '../../../model/training/scaler.js';
+import { fitPreprocessor, preprocessDataset } from '../../../model/training/preprocessor.js';
 import { PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 
@@ -46,7 +46,7 @@ function fitInWorker(workerData: unknown): Promise<FitResult> {
 describe('fused engine in worker threads', () => {
   it('gives the same weights and losses in two concurrent workers as in this thread', async () => {
     expect(existsSync(COMPILED), `${COMPILED} missing: run npm run build`).toBe(true);
-    const data = scaleDataset(fitScaler(syntheticDataset(900, 5, 8)), syntheticDataset(900, 5, 8));
+    const data = preprocessDataset(fitPreprocessor(syntheticDataset(900, 5, 8)), syntheticDataset(900, 5, 8));
     const train = takeRows(
       data,
       Int32Array.from({ length: 700 }, (_, i) => i),

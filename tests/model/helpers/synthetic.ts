@@ -34,6 +34,8 @@ export function smallConfig(overrides: Partial<TrainingConfig['training']> = {})
       maxEpochs: 8,
       patience: 2,
       rebalancing: 'none',
+      inputTransform: 'none',
+      imputeMissing: {},
       backend: 'auto',
       seed: 7,
       ...overrides,

@@ -5,7 +5,8 @@ import { useBackend } from '../../../model/tf/backend.js';
 import { takeRows } from '../../../model/training/dataset.js';
 import { fitNetwork, type NetworkSettings } from '../../../model/training/fit-network.js';
 import { predictProbabilities, runFitTask } from '../../../model/training/fit-task.js';
-import { fitScaler, scaleDataset } from '../../../model/training/scaler.js';
+import { fitPreprocessor, preprocessDataset } from '../../../model/training/preprocessor.js';
+import { Random } from '../../../pipeline/util/random.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 
 const settings: NetworkSettings = {
@@ -23,21 +24,21 @@ beforeAll(async () => {
 describe('fitNetwork', () => {
   it('reaches AUC > 0.99 on a nearly separable dataset', async () => {
     const data = syntheticDataset(2000, 4, 1, 20);
-    const scaler = fitScaler(
+    const preprocessor = fitPreprocessor(
       takeRows(
         data,
         Int32Array.from({ length: 1500 }, (_, i) => i),
       ),
     );
-    const train = scaleDataset(
-      scaler,
+    const train = preprocessDataset(
+      preprocessor,
       takeRows(
         data,
         Int32Array.from({ length: 1500 }, (_, i) => i),
       ),
     );
-    const test = scaleDataset(
-      scaler,
+    const test = preprocessDataset(
+      preprocessor,
       takeRows(
         data,
         Int32Array.from({ length: 500 }, (_, i) => 1500 + i),
@@ -50,7 +51,10 @@ describe('fitNetwork', () => {
   it("returns the best epoch's weights, not the last epoch's", async () => {
     // Validation labels are flipped: the better the fit to training rows, the worse the
     // validation loss, so the best epoch comes early and training runs on past it.
-    const data = scaleDataset(fitScaler(syntheticDataset(1200, 4, 2)), syntheticDataset(1200, 4, 2));
+    const data = preprocessDataset(
+      fitPreprocessor(syntheticDataset(1200, 4, 2)),
+      syntheticDataset(1200, 4, 2),
+    );
     const train = takeRows(
       data,
       Int32Array.from({ length: 900 }, (_, i) => i),
@@ -70,7 +74,7 @@ describe('fitNetwork', () => {
   });
 
   it('gives identical weights for the same seed and different ones for another seed', async () => {
-    const data = scaleDataset(fitScaler(syntheticDataset(500, 3, 4)), syntheticDataset(500, 3, 4));
+    const data = preprocessDataset(fitPreprocessor(syntheticDataset(500, 3, 4)), syntheticDataset(500, 3, 4));
     const a = await fitNetwork(data, settings, { epochs: 2, seed: 9 });
     const b = await fitNetwork(data, settings, { epochs: 2, seed: 9 });
     const c = await fitNetwork(data, settings, { epochs: 2, seed: 10 });
@@ -97,9 +101,37 @@ describe('runFitTask', () => {
       patience: 1,
       seed: 1,
     });
-    expect(result.scaler).toEqual(fitScaler(takeRows(data, train)));
-    expect(Math.max(...result.scaler.mean)).toBeLessThan(10);
+    expect(result.preprocessor).toEqual(fitPreprocessor(takeRows(data, train)));
+    expect(Math.max(...result.preprocessor.scaler.mean)).toBeLessThan(10);
     expect(result.validationProbabilities).toHaveLength(200);
+  });
+
+  it('chooses the auto input transform on the training rows only', async () => {
+    const data = syntheticDataset(600, 3, 5);
+    // Column 0 of the training rows is lognormal (heavy-tailed); column 1 is heavy-tailed only
+    // in the validation rows, which the rule must not see.
+    const random = new Random(9);
+    for (let r = 0; r < 600; r++) {
+      if (r < 400) data.x[r * 3] = Math.exp(9 + 1.1 * random.normal());
+      else data.x[r * 3 + 1] = Math.exp(12 + 2 * random.normal());
+    }
+    const train = Int32Array.from({ length: 400 }, (_, i) => i);
+    const result = await runFitTask({
+      label: 't',
+      data,
+      train,
+      validation: Int32Array.from({ length: 200 }, (_, i) => 400 + i),
+      rebalance: 'none',
+      inputTransform: 'auto',
+      settings,
+      epochs: 1,
+      patience: 1,
+      seed: 1,
+    });
+    expect(result.preprocessor.inputTransform).toEqual(['signed-log1p', 'none', 'none']);
+    expect(result.preprocessor).toEqual(fitPreprocessor(takeRows(data, train), 'auto'));
+    // The scaler standardises the transformed column: its mean is near 9, not near e^9.
+    expect(result.preprocessor.scaler.mean[0]).toBeCloseTo(9, 0);
   });
 });
 

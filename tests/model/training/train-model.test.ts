@@ -3,6 +3,7 @@ import { MetricsReportSchema } from '../../../model/metrics-report.js';
 import { createSerialRunner } from '../../../model/parallel/fit-runner.js';
 import { useBackend } from '../../../model/tf/backend.js';
 import { trainModel } from '../../../model/training/train-model.js';
+import { ConfigError } from '../../../pipeline/errors/ConfigError.js';
 import { TrainingError } from '../../../pipeline/errors/TrainingError.js';
 import { smallConfig, syntheticDataset } from '../helpers/synthetic.js';
 
@@ -89,5 +90,20 @@ describe('trainModel', () => {
         { config: smallConfig(), runner: createSerialRunner() },
       ),
     ).rejects.toThrow(/all 1500 rows are negative/);
+  });
+
+  it('refuses an input transform for a feature the model does not have, before any fit', async () => {
+    const done: string[] = [];
+    await expect(
+      trainModel(
+        { division: 0, name: 'g', data, featureNames: ['a', 'b', 'c', 'd'] },
+        {
+          config: smallConfig({ inputTransform: { project_size: 'log1p' } }),
+          runner: createSerialRunner(),
+          onFitDone: (label) => done.push(label),
+        },
+      ),
+    ).rejects.toThrow(ConfigError);
+    expect(done).toEqual([]);
   });
 });

@@ -1,0 +1,99 @@
+import type { Dataset } from './dataset.js';
+import { fitImputation, type Imputation, type ImputationPlan, isMarker } from './imputation.js';
+import {
+  type ColumnTransform,
+  fitInputTransform,
+  type InputTransformPlan,
+  transformValue,
+} from './input-transform.js';
+import { fitScaler, type Scaler } from './scaler.js';
+
+/**
+ * What turns a raw feature row into network input, per column: a missing marker replaced
+ * (imputation), a transform, then the scaler. All three are fitted on training rows only and
+ * saved in the bundle; training, the Predictor, the scoring server and HPO all go through
+ * {@link toNetworkInput}.
+ */
+export interface Preprocessor {
+  /** Columns whose missing marker is replaced by a fill; absent = none. */
+  imputation?: Imputation[];
+  /** One transform per feature, in feature order. */
+  inputTransform: ColumnTransform[];
+  /** Mean and std of the imputed, transformed training rows. */
+  scaler: Scaler;
+}
+
+/**
+ * Fits the preprocessor on `train` (training rows only): the imputation fills, then the column
+ * transforms (`auto` decides on the imputed rows), then the scaler on the transformed rows.
+ * @param plan - @default all columns `none` (plain standardisation)
+ * @param impute - @default no imputation
+ */
+export function fitPreprocessor(
+  train: Dataset,
+  plan?: InputTransformPlan,
+  impute: readonly ImputationPlan[] = [],
+): Preprocessor {
+  const imputation = fitImputation(train, impute);
+  const imputed = imputation.length > 0 ? { ...train, x: mapRows(train, imputation, []) } : train;
+  const inputTransform = fitInputTransform(
+    imputed,
+    plan ?? Array.from({ length: train.features }, () => 'none'),
+  );
+  const transformed = inputTransform.every((t) => t === 'none')
+    ? imputed
+    : { ...imputed, x: mapRows(imputed, [], inputTransform) };
+  return {
+    ...(imputation.length > 0 ? { imputation } : {}),
+    inputTransform,
+    scaler: fitScaler(transformed),
+  };
+}
+
+/**
+ * THE function from raw feature rows (row-major, `rows × features`) to network input:
+ * `(transform(impute(x)) − mean) / std` per column, computed in float64 and stored as float32.
+ * A value outside a transform's domain comes out NaN (the Predictor reports it).
+ */
+export function toNetworkInput(pre: Preprocessor, x: ArrayLike<number>, rows: number): Float32Array {
+  const { mean, std } = pre.scaler;
+  const d = mean.length;
+  const out = new Float32Array(rows * d);
+  for (let j = 0; j < d; j++) {
+    const t = pre.inputTransform[j]!;
+    const m = mean[j]!;
+    const s = std[j]!;
+    const imputed = pre.imputation?.find((i) => i.column === j);
+    if (t === 'none' && !imputed) {
+      for (let r = 0; r < rows; r++) out[r * d + j] = (x[r * d + j]! - m) / s;
+      continue;
+    }
+    for (let r = 0; r < rows; r++) {
+      const v = x[r * d + j]!;
+      const known = imputed && isMarker(v, imputed.value) ? imputed.fill : v;
+      out[r * d + j] = (transformValue(t, known) - m) / s;
+    }
+  }
+  return out;
+}
+
+/** A dataset as network input (see {@link toNetworkInput}). */
+export function preprocessDataset(pre: Preprocessor, data: Dataset): Dataset {
+  return { ...data, x: toNetworkInput(pre, data.x, data.rows) };
+}
+
+/** Imputation and transforms only (no scaling), for fitting the next step. */
+function mapRows(
+  data: Dataset,
+  imputation: readonly Imputation[],
+  transform: readonly ColumnTransform[],
+): Float32Array {
+  const d = data.features;
+  const out = Float32Array.from(data.x);
+  for (const { column, value, fill } of imputation)
+    for (let r = 0; r < data.rows; r++) if (isMarker(out[r * d + column]!, value)) out[r * d + column] = fill;
+  if (transform.length > 0)
+    for (let r = 0; r < data.rows; r++)
+      for (let j = 0; j < d; j++) out[r * d + j] = transformValue(transform[j]!, out[r * d + j]!);
+  return out;
+}
