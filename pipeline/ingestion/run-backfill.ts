@@ -1,6 +1,8 @@
+import { BatchWriter } from '../storage/BatchWriter.js';
 import { listDoneWindows, markWindowDone, type TimeWindow, windowKey } from '../storage/run-state.js';
 import { ensureStorage } from '../storage/storage-clients.js';
 import { TableLease } from '../storage/TableLease.js';
+import { WriteGroup } from '../storage/WriteGroup.js';
 import { createLimit } from '../util/limit.js';
 import { addStats, emptyStats, type IngestContext, type IngestStats, ingestWindow } from './ingest-window.js';
 
@@ -44,6 +46,13 @@ export function splitWindows(from: Date, to: Date, windowMs: number): TimeWindow
  * Backfills [from, to): ingests its windows in parallel, records each finished window in the
  * state table, and skips windows an earlier run finished, so an interrupted backfill resumes.
  * Windows are keyed by their bounds: resume with the same --from, --to and window size.
+ *
+ * All windows share one record writer and one quarantine writer, so a transaction fills with
+ * rows of its partition from any window (the record table has many partitions; see
+ * record-rows.ts). A window is recorded as finished once every one of its rows is stored,
+ * which may be a while after it was read: its last rows wait in half-full buffers. The
+ * window slot is freed when reading ends, so reading goes on meanwhile; the buffers (≤ 99 rows
+ * per partition) are flushed at the end.
  */
 export async function runBackfill(
   context: IngestContext,
@@ -65,21 +74,39 @@ export async function runBackfill(
     const todo = windows.filter((w) => !done.has(windowKey(w)));
     const stats = emptyStats();
     const limit = createLimit(options.concurrency ?? 4);
+    const writeOptions = { concurrency: context.writeConcurrency };
+    const writers = {
+      records: new BatchWriter(context.storage.records, writeOptions),
+      quarantine: new BatchWriter(context.storage.quarantine, writeOptions),
+    };
     let finished = windows.length - todo.length;
+    const completions: Promise<void>[] = [];
+    const complete = async (window: TimeWindow, group: WriteGroup, windowStats: IngestStats) => {
+      await group.close();
+      lease.check();
+      await markWindowDone(context.storage.state, window, { records: windowStats.listed });
+      addStats(stats, windowStats);
+      options.onWindow?.(++finished, windows.length, stats);
+    };
     await Promise.all(
       todo.map((window) =>
         limit(async () => {
           lease.check();
+          const group = new WriteGroup();
           const windowStats = await ingestWindow(context, window, {
             checkpointPages: Number.POSITIVE_INFINITY,
+            writers,
+            group,
           });
-          lease.check();
-          await markWindowDone(context.storage.state, window, { records: windowStats.listed });
-          addStats(stats, windowStats);
-          options.onWindow?.(++finished, windows.length, stats);
+          const completion = complete(window, group, windowStats);
+          // Awaited below, after the final flush; until then a failure must not go unhandled.
+          completion.catch(() => undefined);
+          completions.push(completion);
         }),
       ),
     );
+    await Promise.all([writers.records.flush(), writers.quarantine.flush()]);
+    await Promise.all(completions);
     return {
       from: from.toISOString(),
       to: to.toISOString(),
