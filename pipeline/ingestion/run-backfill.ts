@@ -20,6 +20,15 @@ export interface RunBackfillOptions {
   leaseWaitMs?: number;
   /** Called when a window finishes. */
   onWindow?: (done: number, total: number, stats: IngestStats) => void;
+  /** Called after each index page: entries listed so far, and rows storage acknowledged. */
+  onProgress?: (progress: BackfillProgress) => void;
+}
+
+export interface BackfillProgress {
+  /** Index entries read so far (this run). */
+  listed: number;
+  /** Record and quarantine rows storage acknowledged so far (this run). */
+  stored: number;
 }
 
 export interface RunBackfillResult {
@@ -80,6 +89,7 @@ export async function runBackfill(
       quarantine: new BatchWriter(context.storage.quarantine, writeOptions),
     };
     let finished = windows.length - todo.length;
+    let listed = 0;
     const completions: Promise<void>[] = [];
     const complete = async (window: TimeWindow, group: WriteGroup, windowStats: IngestStats) => {
       await group.close();
@@ -93,10 +103,16 @@ export async function runBackfill(
         limit(async () => {
           lease.check();
           const group = new WriteGroup();
+          let windowListed = 0;
           const windowStats = await ingestWindow(context, window, {
             checkpointPages: Number.POSITIVE_INFINITY,
             writers,
             group,
+            onProgress: (windowSoFar) => {
+              listed += windowSoFar.listed - windowListed;
+              windowListed = windowSoFar.listed;
+              options.onProgress?.({ listed, stored: writers.records.written + writers.quarantine.written });
+            },
           });
           const completion = complete(window, group, windowStats);
           // Awaited below, after the final flush; until then a failure must not go unhandled.
