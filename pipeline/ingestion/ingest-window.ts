@@ -49,7 +49,7 @@ export function addStats(into: IngestStats, more: IngestStats): void {
 }
 
 /** Index pages after which buffered rows are sent even if their transactions are not full. */
-export const DEFAULT_CHECKPOINT_PAGES = 50;
+export const DEFAULT_CHECKPOINT_PAGES = 100;
 
 /** Record and quarantine writers shared by several windows (a backfill). */
 export interface SharedWriters {

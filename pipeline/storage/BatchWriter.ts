@@ -6,6 +6,10 @@ import type { WriteGroup } from './WriteGroup.js';
 export const MAX_TRANSACTION_SIZE = 100;
 /** Transactions in flight at once by default. */
 export const DEFAULT_WRITE_CONCURRENCY = 8;
+/** Entities buffered at most by default (~1 KB each) before the fullest partitions are sent. */
+export const DEFAULT_MAX_BUFFERED = 100_000;
+/** When over the cap, send the fullest partitions until this share of the cap is left. */
+const DRAIN_TO = 0.75;
 
 export type Entity = TableEntity<Record<string, unknown>>;
 
@@ -14,6 +18,11 @@ export interface BatchWriterOptions {
   concurrency?: number;
   /** Rows per transaction, 1…100. Default 100 (benchmarks use fewer to measure request cost). */
   maxBatch?: number;
+  /**
+   * Entities buffered at most: beyond it the fullest partitions are sent before they are full.
+   * Bounds memory when rows spread over many partitions. Default 100,000.
+   */
+  maxBuffered?: number;
 }
 
 /** A buffered entity and the groups waiting for it (more than one when a row was re-added). */
@@ -36,6 +45,9 @@ export class BatchWriter {
   private failure: unknown;
   private readonly concurrency: number;
   private readonly maxBatch: number;
+  private readonly maxBuffered: number;
+  private bufferedCount = 0;
+  private draining = false;
   /** Entities written so far (acknowledged by storage). */
   written = 0;
 
@@ -45,15 +57,14 @@ export class BatchWriter {
   ) {
     this.concurrency = options.concurrency ?? DEFAULT_WRITE_CONCURRENCY;
     this.maxBatch = options.maxBatch ?? MAX_TRANSACTION_SIZE;
+    this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
     if (!(Number.isInteger(this.maxBatch) && this.maxBatch >= 1 && this.maxBatch <= MAX_TRANSACTION_SIZE))
       throw new RangeError(`maxBatch must be 1…${MAX_TRANSACTION_SIZE}, but got ${this.maxBatch}`);
   }
 
   /** Entities buffered, not yet sent. */
   get buffered(): number {
-    let n = 0;
-    for (const buffer of this.buffers.values()) n += buffer.size;
-    return n;
+    return this.bufferedCount;
   }
 
   /**
@@ -75,10 +86,31 @@ export class BatchWriter {
       if (group) slot.groups.push(group);
     } else {
       buffer.set(entity.rowKey, { entity, groups: group ? [group] : [] });
+      this.bufferedCount += 1;
     }
     if (buffer.size >= this.maxBatch) {
       this.buffers.delete(entity.partitionKey);
+      this.bufferedCount -= buffer.size;
       await this.send([...buffer.values()]);
+    }
+    if (this.bufferedCount > this.maxBuffered && !this.draining) await this.drain();
+  }
+
+  /** Sends the fullest partitions until the buffers are back under {@link DRAIN_TO} of the cap. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      const fullest = [...this.buffers].sort((a, b) => b[1].size - a[1].size);
+      for (const [partition, buffer] of fullest) {
+        if (this.bufferedCount <= this.maxBuffered * DRAIN_TO) break;
+        // Sent meanwhile (full, or by a flush): the map holds a new buffer or none.
+        if (this.buffers.get(partition) !== buffer) continue;
+        this.buffers.delete(partition);
+        this.bufferedCount -= buffer.size;
+        await this.send([...buffer.values()]);
+      }
+    } finally {
+      this.draining = false;
     }
   }
 
@@ -86,6 +118,7 @@ export class BatchWriter {
   async flush(): Promise<void> {
     const pending = [...this.buffers.values()];
     this.buffers.clear();
+    this.bufferedCount = 0;
     for (const buffer of pending) await this.send([...buffer.values()]);
     await Promise.allSettled([...this.inFlight]);
     this.throwIfFailed();

@@ -56,6 +56,24 @@ describe('WriteGroup on a shared BatchWriter', () => {
     expect(group.isSettled).toBe(false);
   });
 
+  it('sends the fullest partitions first once more than maxBuffered rows wait', async () => {
+    const { clients } = await azurite.freshStorage();
+    const writer = new BatchWriter(clients.records, { maxBuffered: 10 });
+    const fullest = new WriteGroup();
+    for (let i = 0; i < 4; i++) await writer.add(row('a', i), fullest);
+    const rest = new WriteGroup();
+    for (const p of 'bcdefg') await writer.add(row(p, 0), rest);
+    expect(writer.buffered).toBe(10);
+    await writer.add(row('h', 0), rest);
+    // 11 > 10: partition a (4 rows) went out, and stored without a flush.
+    expect(writer.buffered).toBeLessThanOrEqual(7);
+    await fullest.close();
+    expect(rest.isSettled).toBe(false);
+    await writer.flush();
+    await rest.close();
+    expect(writer.written).toBe(11);
+  });
+
   it('refuses a batch size outside 1…100', () => {
     const table = TableClient.fromConnectionString('UseDevelopmentStorage=true', 'x');
     expect(() => new BatchWriter(table, { maxBatch: 101 })).toThrow(RangeError);
