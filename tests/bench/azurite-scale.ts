@@ -5,7 +5,7 @@
  * of every `--step` rows. Options: --partitions 16,256,4096 --rows N (per partition count,
  * default 300,000) --step N (default 50,000) --disk (data on disk instead of in memory)
  * --concurrency N (transactions in flight, default 8) --max-seconds S (per partition count)
- * --batch N (rows per transaction, default 100).
+ * --batch N (rows per transaction, default 100) --cpu-prof DIR (profile Azurite's process into DIR).
  * Prints one JSON line per step on stdout.
  */
 import { createHash } from 'node:crypto';
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'max-seconds': { type: 'string', default: '150' },
     batch: { type: 'string', default: '100' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const ROWS = Number(values.rows);
@@ -60,7 +61,12 @@ process.stderr.write(`${templates.length} template entities, mean ${Math.round(m
 
 for (const partitions of values.partitions.split(',').map(Number)) {
   const dir = await mkdtemp(join(tmpdir(), 'opp-azscale-'));
-  const azurite = await startAzurite({ location: dir, inMemory: !values.disk });
+  const cpuProf = values['cpu-prof'];
+  const azurite = await startAzurite({
+    location: dir,
+    inMemory: !values.disk,
+    nodeArgs: cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [],
+  });
   try {
     const clients = createStorageClients(azurite.connectionString, { prefix: 'scale' });
     await ensureStorage(clients);
