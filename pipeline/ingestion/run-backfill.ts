@@ -38,6 +38,8 @@ export interface RunBackfillResult {
   /** Windows finished by an earlier run and skipped. */
   skipped: number;
   stats: IngestStats;
+  /** Rows (records + quarantine) and transactions this run wrote. */
+  writes: { rows: number; transactions: number };
   seconds: number;
 }
 
@@ -129,6 +131,10 @@ export async function runBackfill(
       windows: windows.length,
       skipped: windows.length - todo.length,
       stats,
+      writes: {
+        rows: writers.records.written + writers.quarantine.written,
+        transactions: writers.records.transactions + writers.quarantine.transactions,
+      },
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

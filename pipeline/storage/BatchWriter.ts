@@ -50,6 +50,8 @@ export class BatchWriter {
   private draining = false;
   /** Entities written so far (acknowledged by storage). */
   written = 0;
+  /** Transactions acknowledged so far (`written / transactions` is the mean batch fill). */
+  transactions = 0;
 
   constructor(
     private readonly table: TableClient,
@@ -135,6 +137,7 @@ export class BatchWriter {
       .submitTransaction(actions)
       .then(() => {
         this.written += slots.length;
+        this.transactions += 1;
         for (const slot of slots) for (const group of slot.groups) group.release();
       })
       .catch((error: unknown) => {

@@ -89703,6 +89703,8 @@ var BatchWriter = class {
   draining = false;
   /** Entities written so far (acknowledged by storage). */
   written = 0;
+  /** Transactions acknowledged so far (`written / transactions` is the mean batch fill). */
+  transactions = 0;
   /** Entities buffered, not yet sent. */
   get buffered() {
     return this.bufferedCount;
@@ -89769,6 +89771,7 @@ var BatchWriter = class {
     const actions = slots.map((s) => ["upsert", s.entity, "Replace"]);
     const task = this.table.submitTransaction(actions).then(() => {
       this.written += slots.length;
+      this.transactions += 1;
       for (const slot of slots) for (const group of slot.groups) group.release();
     }).catch((error63) => {
       this.failure ??= toStorageError(
@@ -90294,6 +90297,10 @@ async function runBackfill(context3, from, to, options = {}) {
       windows: windows.length,
       skipped: windows.length - todo.length,
       stats,
+      writes: {
+        rows: writers.records.written + writers.quarantine.written,
+        transactions: writers.records.transactions + writers.quarantine.transactions
+      },
       seconds: (performance.now() - started) / 1e3
     };
   } finally {
