@@ -21,6 +21,8 @@ export interface IngestContext {
   fetchConcurrency?: number;
   /** Table transactions in flight at once. Default 8. */
   writeConcurrency?: number;
+  /** Rows a writer buffers at most before sending half-full transactions. Default 100,000. */
+  maxBufferedRows?: number;
 }
 
 /** Counts of what became of the records of a window. */
@@ -95,12 +97,9 @@ export async function ingestWindow(
 ): Promise<IngestStats> {
   const stats = emptyStats();
   if (options.writers && !options.group) throw new Error('ingestWindow: shared writers need a group');
-  const records =
-    options.writers?.records ??
-    new BatchWriter(context.storage.records, { concurrency: context.writeConcurrency });
-  const quarantine =
-    options.writers?.quarantine ??
-    new BatchWriter(context.storage.quarantine, { concurrency: context.writeConcurrency });
+  const writeOptions = { concurrency: context.writeConcurrency, maxBuffered: context.maxBufferedRows };
+  const records = options.writers?.records ?? new BatchWriter(context.storage.records, writeOptions);
+  const quarantine = options.writers?.quarantine ?? new BatchWriter(context.storage.quarantine, writeOptions);
   const limit = createLimit(context.fetchConcurrency ?? 8);
   const checkpointPages = options.checkpointPages ?? DEFAULT_CHECKPOINT_PAGES;
   let pages = 0;

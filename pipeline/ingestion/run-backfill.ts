@@ -85,7 +85,7 @@ export async function runBackfill(
     const todo = windows.filter((w) => !done.has(windowKey(w)));
     const stats = emptyStats();
     const limit = createLimit(options.concurrency ?? 4);
-    const writeOptions = { concurrency: context.writeConcurrency };
+    const writeOptions = { concurrency: context.writeConcurrency, maxBuffered: context.maxBufferedRows };
     const writers = {
       records: new BatchWriter(context.storage.records, writeOptions),
       quarantine: new BatchWriter(context.storage.quarantine, writeOptions),

@@ -90107,8 +90107,9 @@ var ID_ALIASES = RAW_RECORD_ALIASES.id;
 async function ingestWindow(context3, window2, options = {}) {
   const stats = emptyStats();
   if (options.writers && !options.group) throw new Error("ingestWindow: shared writers need a group");
-  const records = options.writers?.records ?? new BatchWriter(context3.storage.records, { concurrency: context3.writeConcurrency });
-  const quarantine = options.writers?.quarantine ?? new BatchWriter(context3.storage.quarantine, { concurrency: context3.writeConcurrency });
+  const writeOptions = { concurrency: context3.writeConcurrency, maxBuffered: context3.maxBufferedRows };
+  const records = options.writers?.records ?? new BatchWriter(context3.storage.records, writeOptions);
+  const quarantine = options.writers?.quarantine ?? new BatchWriter(context3.storage.quarantine, writeOptions);
   const limit = createLimit(context3.fetchConcurrency ?? 8);
   const checkpointPages = options.checkpointPages ?? DEFAULT_CHECKPOINT_PAGES;
   let pages = 0;
@@ -90252,7 +90253,7 @@ async function runBackfill(context3, from, to, options = {}) {
     const todo = windows.filter((w) => !done.has(windowKey(w)));
     const stats = emptyStats();
     const limit = createLimit(options.concurrency ?? 4);
-    const writeOptions = { concurrency: context3.writeConcurrency };
+    const writeOptions = { concurrency: context3.writeConcurrency, maxBuffered: context3.maxBufferedRows };
     const writers = {
       records: new BatchWriter(context3.storage.records, writeOptions),
       quarantine: new BatchWriter(context3.storage.quarantine, writeOptions)
