@@ -6,6 +6,7 @@ export { InputError, isInputError } from './InputError.js';
 export { isLeaseHeldError, LeaseHeldError } from './LeaseHeldError.js';
 export { isMetricsGateError, MetricsGateError } from './MetricsGateError.js';
 export { isOppError, OppError } from './OppError.js';
+export { isRecordLayoutError, RecordLayoutError } from './RecordLayoutError.js';
 export { isRegistryError, RegistryError } from './RegistryError.js';
 export { isSourceError, SourceError } from './SourceError.js';
 export { isStorageError, StorageError } from './StorageError.js';

@@ -8,6 +8,7 @@ import { type QuarantineKind, quarantineEntry, toQuarantineEntity } from '../sto
 import { keptRecord, rawText, type StoredRecord, toRecordEntity } from '../storage/record-rows.js';
 import type { TimeWindow } from '../storage/run-state.js';
 import type { StorageClients } from '../storage/storage-clients.js';
+import { WriteGroup } from '../storage/WriteGroup.js';
 import { createLimit } from '../util/limit.js';
 
 /** What one ingest needs: the source clients, the storage and the feature spec. */
@@ -20,6 +21,8 @@ export interface IngestContext {
   fetchConcurrency?: number;
   /** Table transactions in flight at once. Default 8. */
   writeConcurrency?: number;
+  /** Rows a writer buffers at most before sending half-full transactions. Default 100,000. */
+  maxBufferedRows?: number;
 }
 
 /** Counts of what became of the records of a window. */
@@ -47,8 +50,21 @@ export function addStats(into: IngestStats, more: IngestStats): void {
     into.quarantinedBy[k] = (into.quarantinedBy[k] ?? 0) + v;
 }
 
+/** Index pages after which buffered rows are sent even if their transactions are not full. */
+export const DEFAULT_CHECKPOINT_PAGES = 100;
+
+/** Record and quarantine writers shared by several windows (a backfill). */
+export interface SharedWriters {
+  records: BatchWriter;
+  quarantine: BatchWriter;
+}
+
 export interface IngestWindowOptions {
-  /** Flush and call `onCheckpoint` after this many index pages. Default 10. */
+  /**
+   * Flush after this many index pages (then call `onCheckpoint`). Between flushes, checkpoints
+   * come as soon as the writers happen to have stored every record of the pages so far.
+   * Default {@link DEFAULT_CHECKPOINT_PAGES}.
+   */
   checkpointPages?: number;
   /**
    * Called once every record listed so far is stored or quarantined, with the last-modified
@@ -57,6 +73,13 @@ export interface IngestWindowOptions {
   onCheckpoint?: (storedBefore: Date, stats: IngestStats) => Promise<void>;
   /** Called after each index page is handed to the writers. */
   onProgress?: (stats: IngestStats) => void;
+  /**
+   * Writers shared with other windows, so their per-partition buffers fill across windows. Then
+   * the window does not flush them: it resolves once every record is handed over, and `group`
+   * (required with `writers`) settles once they are all stored.
+   */
+  writers?: SharedWriters;
+  group?: WriteGroup;
 }
 
 const ID_ALIASES: readonly string[] = RAW_RECORD_ALIASES.id;
@@ -73,11 +96,17 @@ export async function ingestWindow(
   options: IngestWindowOptions = {},
 ): Promise<IngestStats> {
   const stats = emptyStats();
-  const records = new BatchWriter(context.storage.records, { concurrency: context.writeConcurrency });
-  const quarantine = new BatchWriter(context.storage.quarantine, { concurrency: context.writeConcurrency });
+  if (options.writers && !options.group) throw new Error('ingestWindow: shared writers need a group');
+  const writeOptions = { concurrency: context.writeConcurrency, maxBuffered: context.maxBufferedRows };
+  const records = options.writers?.records ?? new BatchWriter(context.storage.records, writeOptions);
+  const quarantine = options.writers?.quarantine ?? new BatchWriter(context.storage.quarantine, writeOptions);
   const limit = createLimit(context.fetchConcurrency ?? 8);
-  const checkpointPages = options.checkpointPages ?? 10;
+  const checkpointPages = options.checkpointPages ?? DEFAULT_CHECKPOINT_PAGES;
   let pages = 0;
+  // Each page's writes form a group (or all go to the caller's window group); the checkpoint
+  // moves past a page once its group and every earlier one are stored.
+  let group = options.group ?? new WriteGroup();
+  const unsettled: { group: WriteGroup; lastModified: Date }[] = [];
 
   const quarantineIt = async (
     kind: QuarantineKind,
@@ -99,6 +128,7 @@ export async function ingestWindow(
           payload: fields.payload,
         }),
       ),
+      group,
     );
   };
 
@@ -127,7 +157,7 @@ export async function ingestWindow(
       const result = context.spec.extract(payload);
       if (result.status === 'kept') {
         stats.kept += 1;
-        await records.add(toRecordEntity(keptRecord(result.row, { ...meta, payload })));
+        await records.add(toRecordEntity(keptRecord(result.row, { ...meta, payload })), group);
         continue;
       }
       const row: StoredRecord = {
@@ -149,15 +179,19 @@ export async function ingestWindow(
           payload,
         });
       }
-      await records.add(toRecordEntity(row));
+      await records.add(toRecordEntity(row), group);
     }
   };
 
   const flush = async () => {
     await Promise.all([records.flush(), quarantine.flush()]);
   };
+  const checkpoint = async () => {
+    let storedBefore: Date | undefined;
+    while (unsettled[0]?.group.isSettled) storedBefore = unsettled.shift()!.lastModified;
+    if (storedBefore) await options.onCheckpoint?.(storedBefore, stats);
+  };
 
-  let lastModified: Date | undefined;
   for await (const page of context.index.listChanged(window)) {
     stats.listed += page.length;
     const fetchable: { entry: IndexEntry; recordId: string }[] = [];
@@ -171,14 +205,17 @@ export async function ingestWindow(
       batches.push(storeBatch(fetchable.slice(i, i + RECORD_API_BATCH_LIMIT)));
     }
     await Promise.all(batches);
-    lastModified = page.at(-1)!.modified;
+    const lastModified = page.at(-1)!.modified;
     options.onProgress?.(stats);
-    if (++pages % checkpointPages === 0) {
-      await flush();
-      await options.onCheckpoint?.(lastModified, stats);
+    if (!options.group) {
+      unsettled.push({ group, lastModified });
+      void group.close();
+      group = new WriteGroup();
     }
+    if (++pages % checkpointPages === 0 && !options.writers) await flush();
+    if (!options.group) await checkpoint();
   }
-  await flush();
+  if (!options.writers) await flush();
   return stats;
 }
 

@@ -1,6 +1,8 @@
+import { BatchWriter } from '../storage/BatchWriter.js';
 import { listDoneWindows, markWindowDone, type TimeWindow, windowKey } from '../storage/run-state.js';
 import { ensureStorage } from '../storage/storage-clients.js';
 import { TableLease } from '../storage/TableLease.js';
+import { WriteGroup } from '../storage/WriteGroup.js';
 import { createLimit } from '../util/limit.js';
 import { addStats, emptyStats, type IngestContext, type IngestStats, ingestWindow } from './ingest-window.js';
 
@@ -18,6 +20,15 @@ export interface RunBackfillOptions {
   leaseWaitMs?: number;
   /** Called when a window finishes. */
   onWindow?: (done: number, total: number, stats: IngestStats) => void;
+  /** Called after each index page: entries listed so far, and rows storage acknowledged. */
+  onProgress?: (progress: BackfillProgress) => void;
+}
+
+export interface BackfillProgress {
+  /** Index entries read so far (this run). */
+  listed: number;
+  /** Record and quarantine rows storage acknowledged so far (this run). */
+  stored: number;
 }
 
 export interface RunBackfillResult {
@@ -27,6 +38,8 @@ export interface RunBackfillResult {
   /** Windows finished by an earlier run and skipped. */
   skipped: number;
   stats: IngestStats;
+  /** Rows (records + quarantine) and transactions this run wrote. */
+  writes: { rows: number; transactions: number };
   seconds: number;
 }
 
@@ -44,6 +57,13 @@ export function splitWindows(from: Date, to: Date, windowMs: number): TimeWindow
  * Backfills [from, to): ingests its windows in parallel, records each finished window in the
  * state table, and skips windows an earlier run finished, so an interrupted backfill resumes.
  * Windows are keyed by their bounds: resume with the same --from, --to and window size.
+ *
+ * All windows share one record writer and one quarantine writer, so a transaction fills with
+ * rows of its partition from any window (the record table has many partitions; see
+ * record-rows.ts). A window is recorded as finished once every one of its rows is stored,
+ * which may be a while after it was read: its last rows wait in half-full buffers. The
+ * window slot is freed when reading ends, so reading goes on meanwhile; the buffers (≤ 99 rows
+ * per partition) are flushed at the end.
  */
 export async function runBackfill(
   context: IngestContext,
@@ -65,27 +85,56 @@ export async function runBackfill(
     const todo = windows.filter((w) => !done.has(windowKey(w)));
     const stats = emptyStats();
     const limit = createLimit(options.concurrency ?? 4);
+    const writeOptions = { concurrency: context.writeConcurrency, maxBuffered: context.maxBufferedRows };
+    const writers = {
+      records: new BatchWriter(context.storage.records, writeOptions),
+      quarantine: new BatchWriter(context.storage.quarantine, writeOptions),
+    };
     let finished = windows.length - todo.length;
+    let listed = 0;
+    const completions: Promise<void>[] = [];
+    const complete = async (window: TimeWindow, group: WriteGroup, windowStats: IngestStats) => {
+      await group.close();
+      lease.check();
+      await markWindowDone(context.storage.state, window, { records: windowStats.listed });
+      addStats(stats, windowStats);
+      options.onWindow?.(++finished, windows.length, stats);
+    };
     await Promise.all(
       todo.map((window) =>
         limit(async () => {
           lease.check();
+          const group = new WriteGroup();
+          let windowListed = 0;
           const windowStats = await ingestWindow(context, window, {
             checkpointPages: Number.POSITIVE_INFINITY,
+            writers,
+            group,
+            onProgress: (windowSoFar) => {
+              listed += windowSoFar.listed - windowListed;
+              windowListed = windowSoFar.listed;
+              options.onProgress?.({ listed, stored: writers.records.written + writers.quarantine.written });
+            },
           });
-          lease.check();
-          await markWindowDone(context.storage.state, window, { records: windowStats.listed });
-          addStats(stats, windowStats);
-          options.onWindow?.(++finished, windows.length, stats);
+          const completion = complete(window, group, windowStats);
+          // Awaited below, after the final flush; until then a failure must not go unhandled.
+          completion.catch(() => undefined);
+          completions.push(completion);
         }),
       ),
     );
+    await Promise.all([writers.records.flush(), writers.quarantine.flush()]);
+    await Promise.all(completions);
     return {
       from: from.toISOString(),
       to: to.toISOString(),
       windows: windows.length,
       skipped: windows.length - todo.length,
       stats,
+      writes: {
+        rows: writers.records.written + writers.quarantine.written,
+        transactions: writers.records.transactions + writers.quarantine.transactions,
+      },
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

@@ -25,7 +25,7 @@ export interface RunIngestOptions {
   leaseMs?: number;
   /** How long to wait for a lease another run holds; 0 gives up at once. Default 0. */
   leaseWaitMs?: number;
-  /** Index pages between watermark checkpoints. Default 10. */
+  /** Index pages after which buffered rows are sent (the watermark moves at least that often). Default 100. */
   checkpointPages?: number;
   onProgress?: (stats: IngestStats) => void;
 }

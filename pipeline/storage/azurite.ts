@@ -22,6 +22,8 @@ export interface StartAzuriteOptions {
   inMemory?: boolean;
   /** Ignore request headers Azurite does not support instead of failing (`--loose`). Default false. */
   loose?: boolean;
+  /** Extra Node.js flags for Azurite's process (benchmarks: e.g. `--cpu-prof`). Default none. */
+  nodeArgs?: string[];
 }
 
 /** A running Azurite child process. */
@@ -57,6 +59,7 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
   const require = createRequire(import.meta.url);
   const main = join(dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
   const args = [
+    ...(options.nodeArgs ?? []),
     main,
     // Azurite refuses --location together with in-memory persistence.
     ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', options.location]),

@@ -5,8 +5,15 @@ import type { Entity } from './BatchWriter.js';
 import { toStorageError } from './storage-errors.js';
 import { decodeTableKey, encodeTableKey } from './table-key.js';
 
-/** Partitions of the record table: ids hash into 16, so batches fill transactions of 100. */
-export const RECORD_PARTITIONS = 16;
+/**
+ * Partitions of the record table: ids hash into 1,024. Azurite (LokiJS) finds a row by scanning
+ * its whole partition, so every upsert costs O(rows per partition): with the former 16
+ * partitions a 1M-row table made each upsert scan ~60k rows. Fewer rows per partition keep it
+ * flat; writers buffer across windows so transactions still fill (see BatchWriter, runBackfill).
+ */
+export const RECORD_PARTITIONS = 1024;
+/** Name of the partition layout, recorded in the state table (see record-layout.ts). */
+export const RECORD_LAYOUT = `sha1-mod-${RECORD_PARTITIONS}`;
 /** Longest string property kept (Azure Table strings are ≤ 64 KiB of UTF-16). */
 export const MAX_RAW_CHARS = 30_000;
 
@@ -39,10 +46,15 @@ export interface StoredRecord {
   rawTruncated: boolean;
 }
 
-/** The record table's PartitionKey for a record id: `p0`…`pf`. */
+/**
+ * The record table's PartitionKey for a record id: `r000`…`r3ff` (the first two bytes of the id's
+ * SHA-1, mod {@link RECORD_PARTITIONS}). Deterministic, so a record's later versions replace its row.
+ * The old layout's keys were `p0`…`pf`; the two never collide.
+ */
 export function recordPartition(recordId: string): string {
-  const byte = createHash('sha1').update(recordId).digest()[0]!;
-  return `p${(byte % RECORD_PARTITIONS).toString(16)}`;
+  const digest = createHash('sha1').update(recordId).digest();
+  const bucket = ((digest[0]! << 8) | digest[1]!) % RECORD_PARTITIONS;
+  return `r${bucket.toString(16).padStart(3, '0')}`;
 }
 
 /** Cuts a payload's JSON to what a table property holds. */

@@ -1,5 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { checkRecordLayout } from './record-layout.js';
 import { HTTP_CONFLICT, restStatus, toStorageError } from './storage-errors.js';
 
 /** Table names opp uses (a prefix may be put in front; names must stay alphanumeric). */
@@ -54,17 +55,23 @@ export function createStorageClients(
   };
 }
 
-/** Creates the tables and the container if missing (idempotent: "already exists" is success). */
+/**
+ * Creates the tables and the container if missing (idempotent: "already exists" is success),
+ * then checks the record table's partition layout (see {@link checkRecordLayout}).
+ *
+ * @throws RecordLayoutError when the record table was written with another layout.
+ */
 export async function ensureStorage(clients: StorageClients): Promise<void> {
-  try {
-    await Promise.all([
-      clients.records.createTable(),
-      clients.state.createTable(),
-      clients.quarantine.createTable(),
-    ]);
-    await clients.snapshots.createIfNotExists();
-  } catch (error) {
-    if (restStatus(error) === HTTP_CONFLICT) return;
-    throw toStorageError(error, 'creating the tables and the snapshot container');
-  }
+  // Each create on its own: one existing table must not skip creating the others.
+  const ignoreExisting = (error: unknown) => {
+    if (restStatus(error) !== HTTP_CONFLICT)
+      throw toStorageError(error, 'creating the tables and the snapshot container');
+  };
+  await Promise.all([
+    clients.records.createTable().catch(ignoreExisting),
+    clients.state.createTable().catch(ignoreExisting),
+    clients.quarantine.createTable().catch(ignoreExisting),
+    clients.snapshots.createIfNotExists().catch(ignoreExisting),
+  ]);
+  await checkRecordLayout(clients.records, clients.state);
 }

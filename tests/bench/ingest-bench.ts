@@ -3,7 +3,8 @@
  * raw Azurite batch-upsert rate of the same entities, measured in the same run, then the
  * backfill rate. Options: --records N (default 100,000), --backfill-records N (default: same),
  * --concurrency N (backfill windows, default 4), --in-memory (Azurite without disk persistence).
- * Prints one JSON document on stdout.
+ * `--backfill N` runs only a backfill of N records and prints its rate every 100,000 records
+ * on stderr, so a slowdown as the table grows shows. Prints one JSON document on stdout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ import {
 } from '../../pipeline/sources/sample-source-server.js';
 import { startAzurite } from '../../pipeline/storage/azurite.js';
 import { BatchWriter } from '../../pipeline/storage/BatchWriter.js';
-import { keptRecord, toRecordEntity } from '../../pipeline/storage/record-rows.js';
+import { keptRecord, RECORD_PARTITIONS, toRecordEntity } from '../../pipeline/storage/record-rows.js';
 import {
   createStorageClients,
   ensureStorage,
@@ -37,8 +38,13 @@ const { values } = parseArgs({
     'backfill-records': { type: 'string' },
     concurrency: { type: 'string', default: '4' },
     'in-memory': { type: 'boolean', default: false },
+    backfill: { type: 'string' },
   },
 });
+/** Backfill-only mode: records to backfill. */
+const BACKFILL_ONLY = values.backfill === undefined ? undefined : Number(values.backfill);
+/** Records between progress lines in backfill-only mode. */
+const PROGRESS_STEP = 100_000;
 const RECORDS = Number(values.records);
 const BACKFILL_RECORDS = Number(values['backfill-records'] ?? values.records);
 const CONCURRENCY = Number(values.concurrency);
@@ -81,7 +87,71 @@ async function withAzurite<T>(phase: (connectionString: string) => Promise<T>): 
   }
 }
 
-{
+/** Backfill window size for `records` sample records (spread over 2021-2025): about 5,000 each. */
+function windowMsFor(records: number): number {
+  return Math.max(86_400_000, Math.round((5 * 365.25 * 86_400_000 * 5000) / records));
+}
+
+if (BACKFILL_ONLY !== undefined) {
+  note(`generating ${BACKFILL_ONLY} sample records…`);
+  const source = SampleSource.fromSample({ n: BACKFILL_ONLY, seed: 2 });
+  const server = await startSampleSourceServer(source);
+  const windowMs = windowMsFor(BACKFILL_ONLY);
+  note(
+    `backfill of ${BACKFILL_ONLY} records, ${CONCURRENCY} windows at once, ${RECORD_PARTITIONS} partitions, Azurite ${IN_MEMORY ? 'in memory' : 'on disk'}…`,
+  );
+  const steps: { listed: number; stored: number; seconds: number; stepPerSecond: number; load1: number }[] =
+    [];
+  let started = 0;
+  let last = { listed: 0, at: 0 };
+  const backfill = await withAzurite(async (connectionString) => {
+    const storage = await fresh(connectionString, 'benchbackfill');
+    started = performance.now();
+    last = { listed: 0, at: started };
+    return runBackfill(context(server, storage), FROM, TO, {
+      concurrency: CONCURRENCY,
+      windowMs,
+      onProgress: ({ listed, stored }) => {
+        if (listed - last.listed < PROGRESS_STEP) return;
+        const now = performance.now();
+        const step = {
+          listed,
+          stored,
+          seconds: round((now - started) / 1000),
+          stepPerSecond: Math.round((listed - last.listed) / ((now - last.at) / 1000)),
+          load1: round(loadavg()[0]!),
+        };
+        steps.push(step);
+        note(`  ${JSON.stringify(step)}`);
+        last = { listed, at: now };
+      },
+    });
+  });
+  await server.stop();
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        node: process.version,
+        cpus: cpus().length,
+        loadAverage: round(loadavg()[0]!),
+        azuriteInMemory: IN_MEMORY,
+        partitions: RECORD_PARTITIONS,
+        backfill: {
+          records: backfill.stats.listed,
+          windows: backfill.windows,
+          windowDays: round(windowMs / 86_400_000),
+          concurrency: CONCURRENCY,
+          seconds: round(backfill.seconds),
+          perSecond: Math.round(backfill.stats.listed / backfill.seconds),
+          rowsPerTransaction: round(backfill.writes.rows / backfill.writes.transactions),
+        },
+        steps,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} else {
   note(`generating ${RECORDS} sample records…`);
   const source = SampleSource.fromSample({ n: RECORDS, seed: 1 });
   const server = await startSampleSourceServer(source);
@@ -123,8 +193,7 @@ async function withAzurite<T>(phase: (connectionString: string) => Promise<T>): 
     backfillSource = SampleSource.fromSample({ n: BACKFILL_RECORDS, seed: 2 });
   }
   const backfillServer = await startSampleSourceServer(backfillSource);
-  // Windows of about 5,000 records each (the samples span 2021-2025): full transactions.
-  const WINDOW_MS = Math.max(86_400_000, Math.round((5 * 365.25 * 86_400_000 * 5000) / BACKFILL_RECORDS));
+  const WINDOW_MS = windowMsFor(BACKFILL_RECORDS);
   note(`backfill of ${BACKFILL_RECORDS} records, ${CONCURRENCY} windows at once…`);
   const backfill = await withAzurite(async (connectionString) =>
     runBackfill(context(backfillServer, await fresh(connectionString, 'benchbackfill')), FROM, TO, {
@@ -144,6 +213,7 @@ async function withAzurite<T>(phase: (connectionString: string) => Promise<T>): 
         loadAverage: round(loadavg()[0]!),
         records: RECORDS,
         azuriteInMemory: IN_MEMORY,
+        partitions: RECORD_PARTITIONS,
         rawUpsert: { entities: entities.length, seconds: round(rawSeconds), perSecond: Math.round(rawRate) },
         endToEnd: {
           records: e2e.stats.listed,
@@ -158,6 +228,7 @@ async function withAzurite<T>(phase: (connectionString: string) => Promise<T>): 
           concurrency: CONCURRENCY,
           seconds: round(backfill.seconds),
           perSecond: Math.round(backfillRate),
+          rowsPerTransaction: round(backfill.writes.rows / backfill.writes.transactions),
           projectedSecondsFor1M: Math.round(1_000_000 / backfillRate),
         },
       },

@@ -46448,6 +46448,7 @@ async function startAzurite(options) {
   const require2 = createRequire(import.meta.url);
   const main = join2(dirname(require2.resolve("azurite/package.json")), "dist", "src", "azurite.js");
   const args = [
+    ...options.nodeArgs ?? [],
     main,
     // Azurite refuses --location together with in-memory persistence.
     ...options.inMemory ? ["--inMemoryPersistence"] : ["--location", options.location],
@@ -89347,6 +89348,25 @@ var KnownEncryptionAlgorithmType2;
   KnownEncryptionAlgorithmType3["AES256"] = "AES256";
 })(KnownEncryptionAlgorithmType2 || (KnownEncryptionAlgorithmType2 = {}));
 
+// pipeline/errors/RecordLayoutError.ts
+var RecordLayoutError = class extends OppError {
+  /**
+   * @param found - the layout found (`legacy` when rows exist but no layout is recorded).
+   * @param expected - the layout this version uses.
+   */
+  constructor(message, found, expected, options) {
+    super(message, options);
+    this.found = found;
+    this.expected = expected;
+  }
+  found;
+  expected;
+  name = "RecordLayoutError";
+};
+
+// pipeline/storage/record-rows.ts
+import { createHash as createHash2 } from "node:crypto";
+
 // pipeline/storage/storage-errors.ts
 var HTTP_NOT_FOUND = 404;
 var HTTP_CONFLICT = 409;
@@ -89362,6 +89382,116 @@ function toStorageError(error63, doing) {
   const code = isRestError4(error63) ? error63.code : void 0;
   const detail = status === void 0 ? `storage did not answer${code ? ` (${code})` : ""}: is Azurite running, or ${"OPP_STORAGE_CONNECTION_STRING"} right?` : `storage answered HTTP ${status}${code ? ` ${code}` : ""}`;
   return new StorageError(`${doing} failed: ${detail}`, status, { cause: error63 });
+}
+
+// pipeline/storage/table-key.ts
+var NEEDS_ESCAPE = /[%/\\#?'\u0000-\u001f\u007f-\u009f]/g;
+var MAX_TABLE_KEY_LENGTH = 512;
+function encodeTableKey(text) {
+  const key = text.replace(NEEDS_ESCAPE, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 255 ? `%${code.toString(16).toUpperCase().padStart(2, "0")}` : `%u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  });
+  if (key.length > MAX_TABLE_KEY_LENGTH) {
+    throw new RangeError(
+      `table key for ${JSON.stringify(text.slice(0, 40))}\u2026 is ${key.length} characters; the limit is ${MAX_TABLE_KEY_LENGTH}`
+    );
+  }
+  return key;
+}
+
+// pipeline/storage/record-rows.ts
+var RECORD_PARTITIONS = 1024;
+var RECORD_LAYOUT = `sha1-mod-${RECORD_PARTITIONS}`;
+var MAX_RAW_CHARS = 3e4;
+function recordPartition(recordId) {
+  const digest = createHash2("sha1").update(recordId).digest();
+  const bucket = (digest[0] << 8 | digest[1]) % RECORD_PARTITIONS;
+  return `r${bucket.toString(16).padStart(3, "0")}`;
+}
+function rawText(payload) {
+  const text = JSON.stringify(payload) ?? String(payload);
+  return text.length > MAX_RAW_CHARS ? { raw: text.slice(0, MAX_RAW_CHARS), rawTruncated: true } : { raw: text, rawTruncated: false };
+}
+function keptRecord(row, meta3) {
+  return {
+    recordId: row.recordId,
+    status: "kept",
+    rule: "",
+    reason: "",
+    division: row.division,
+    label: row.label,
+    features: [...row.features],
+    specHash: meta3.specHash,
+    modified: meta3.modified,
+    indexId: meta3.indexId,
+    ...rawText(meta3.payload)
+  };
+}
+function toRecordEntity(record2) {
+  const { features, division, label, ...rest } = record2;
+  return {
+    partitionKey: recordPartition(record2.recordId),
+    rowKey: encodeTableKey(record2.recordId),
+    ...rest,
+    ...division === void 0 ? {} : { division },
+    ...label === void 0 ? {} : { label },
+    ...features === void 0 ? {} : { features: JSON.stringify(features) }
+  };
+}
+
+// pipeline/storage/record-layout.ts
+var LAYOUT_PARTITION = "layout";
+var LAYOUT_ROW = "records";
+var LEGACY_RECORD_LAYOUT = "sha1-mod-16";
+async function checkRecordLayout(records, state3) {
+  let found = await readRecordLayout(state3);
+  if (found === void 0) {
+    if (await hasRows(records)) {
+      found = LEGACY_RECORD_LAYOUT;
+    } else {
+      found = await recordLayout(state3);
+    }
+  }
+  if (found !== RECORD_LAYOUT) {
+    throw new RecordLayoutError(
+      `table ${records.tableName} was written with record layout ${found}, but this opp reads and writes ${RECORD_LAYOUT}: rewriting it would store records twice. Backfill into fresh tables (delete the table, or use another table prefix), then delete the old one.`,
+      found,
+      RECORD_LAYOUT
+    );
+  }
+}
+async function readRecordLayout(state3) {
+  try {
+    const entity = await state3.getEntity(LAYOUT_PARTITION, LAYOUT_ROW);
+    return entity.layout;
+  } catch (error63) {
+    if (restStatus(error63) === HTTP_NOT_FOUND) return void 0;
+    throw toStorageError(error63, "reading the record layout");
+  }
+}
+async function recordLayout(state3) {
+  try {
+    await state3.createEntity({
+      partitionKey: LAYOUT_PARTITION,
+      rowKey: LAYOUT_ROW,
+      layout: RECORD_LAYOUT,
+      recordedAt: (/* @__PURE__ */ new Date()).toISOString()
+    });
+    return RECORD_LAYOUT;
+  } catch (error63) {
+    if (restStatus(error63) === HTTP_CONFLICT) return await readRecordLayout(state3) ?? RECORD_LAYOUT;
+    throw toStorageError(error63, "recording the record layout");
+  }
+}
+async function hasRows(table2) {
+  try {
+    const pages = table2.listEntities({ queryOptions: { select: ["PartitionKey"] } }).byPage({ maxPageSize: 1 });
+    const first = await pages.next();
+    return !first.done && first.value.length > 0;
+  } catch (error63) {
+    throw toStorageError(error63, `reading table ${table2.tableName}`);
+  }
 }
 
 // pipeline/storage/storage-clients.ts
@@ -89393,17 +89523,17 @@ function createStorageClients(connectionString, options = {}) {
   };
 }
 async function ensureStorage(clients) {
-  try {
-    await Promise.all([
-      clients.records.createTable(),
-      clients.state.createTable(),
-      clients.quarantine.createTable()
-    ]);
-    await clients.snapshots.createIfNotExists();
-  } catch (error63) {
-    if (restStatus(error63) === HTTP_CONFLICT) return;
-    throw toStorageError(error63, "creating the tables and the snapshot container");
-  }
+  const ignoreExisting = (error63) => {
+    if (restStatus(error63) !== HTTP_CONFLICT)
+      throw toStorageError(error63, "creating the tables and the snapshot container");
+  };
+  await Promise.all([
+    clients.records.createTable().catch(ignoreExisting),
+    clients.state.createTable().catch(ignoreExisting),
+    clients.quarantine.createTable().catch(ignoreExisting),
+    clients.snapshots.createIfNotExists().catch(ignoreExisting)
+  ]);
+  await checkRecordLayout(clients.records, clients.state);
 }
 
 // pipeline/util/package-root.ts
@@ -89548,21 +89678,114 @@ function isLeaseHeldError(error63) {
   return error63 instanceof LeaseHeldError;
 }
 
-// pipeline/storage/table-key.ts
-var NEEDS_ESCAPE = /[%/\\#?'\u0000-\u001f\u007f-\u009f]/g;
-var MAX_TABLE_KEY_LENGTH = 512;
-function encodeTableKey(text) {
-  const key = text.replace(NEEDS_ESCAPE, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 255 ? `%${code.toString(16).toUpperCase().padStart(2, "0")}` : `%u${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  });
-  if (key.length > MAX_TABLE_KEY_LENGTH) {
-    throw new RangeError(
-      `table key for ${JSON.stringify(text.slice(0, 40))}\u2026 is ${key.length} characters; the limit is ${MAX_TABLE_KEY_LENGTH}`
-    );
+// pipeline/storage/BatchWriter.ts
+var MAX_TRANSACTION_SIZE = 100;
+var DEFAULT_WRITE_CONCURRENCY = 8;
+var DEFAULT_MAX_BUFFERED = 1e5;
+var DRAIN_TO = 0.75;
+var BatchWriter = class {
+  constructor(table2, options = {}) {
+    this.table = table2;
+    this.concurrency = options.concurrency ?? DEFAULT_WRITE_CONCURRENCY;
+    this.maxBatch = options.maxBatch ?? MAX_TRANSACTION_SIZE;
+    this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+    if (!(Number.isInteger(this.maxBatch) && this.maxBatch >= 1 && this.maxBatch <= MAX_TRANSACTION_SIZE))
+      throw new RangeError(`maxBatch must be 1\u2026${MAX_TRANSACTION_SIZE}, but got ${this.maxBatch}`);
   }
-  return key;
-}
+  table;
+  buffers = /* @__PURE__ */ new Map();
+  inFlight = /* @__PURE__ */ new Set();
+  failure;
+  concurrency;
+  maxBatch;
+  maxBuffered;
+  bufferedCount = 0;
+  draining = false;
+  /** Entities written so far (acknowledged by storage). */
+  written = 0;
+  /** Transactions acknowledged so far (`written / transactions` is the mean batch fill). */
+  transactions = 0;
+  /** Entities buffered, not yet sent. */
+  get buffered() {
+    return this.bufferedCount;
+  }
+  /**
+   * Buffers one entity; may wait for room when `concurrency` transactions are in flight.
+   * `group`, if given, is held until storage acknowledged the entity (or a later one that
+   * replaced it in the buffer).
+   */
+  async add(entity, group) {
+    this.throwIfFailed();
+    let buffer2 = this.buffers.get(entity.partitionKey);
+    if (!buffer2) {
+      buffer2 = /* @__PURE__ */ new Map();
+      this.buffers.set(entity.partitionKey, buffer2);
+    }
+    group?.hold();
+    const slot = buffer2.get(entity.rowKey);
+    if (slot) {
+      slot.entity = entity;
+      if (group) slot.groups.push(group);
+    } else {
+      buffer2.set(entity.rowKey, { entity, groups: group ? [group] : [] });
+      this.bufferedCount += 1;
+    }
+    if (buffer2.size >= this.maxBatch) {
+      this.buffers.delete(entity.partitionKey);
+      this.bufferedCount -= buffer2.size;
+      await this.send([...buffer2.values()]);
+    }
+    if (this.bufferedCount > this.maxBuffered && !this.draining) await this.drain();
+  }
+  /** Sends the fullest partitions until the buffers are back under {@link DRAIN_TO} of the cap. */
+  async drain() {
+    this.draining = true;
+    try {
+      const fullest = [...this.buffers].sort((a, b) => b[1].size - a[1].size);
+      for (const [partition, buffer2] of fullest) {
+        if (this.bufferedCount <= this.maxBuffered * DRAIN_TO) break;
+        if (this.buffers.get(partition) !== buffer2) continue;
+        this.buffers.delete(partition);
+        this.bufferedCount -= buffer2.size;
+        await this.send([...buffer2.values()]);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+  /** Sends everything buffered and waits until storage acknowledged all of it. */
+  async flush() {
+    const pending = [...this.buffers.values()];
+    this.buffers.clear();
+    this.bufferedCount = 0;
+    for (const buffer2 of pending) await this.send([...buffer2.values()]);
+    await Promise.allSettled([...this.inFlight]);
+    this.throwIfFailed();
+  }
+  async send(slots) {
+    while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+    if (this.failure !== void 0) {
+      for (const slot of slots) for (const group of slot.groups) group.fail(this.failure);
+      throw this.failure;
+    }
+    const actions = slots.map((s) => ["upsert", s.entity, "Replace"]);
+    const task = this.table.submitTransaction(actions).then(() => {
+      this.written += slots.length;
+      this.transactions += 1;
+      for (const slot of slots) for (const group of slot.groups) group.release();
+    }).catch((error63) => {
+      this.failure ??= toStorageError(
+        error63,
+        `writing ${slots.length} rows to table ${this.table.tableName}`
+      );
+      for (const slot of slots) for (const group of slot.groups) group.fail(this.failure);
+    }).finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+  throwIfFailed() {
+    if (this.failure !== void 0) throw this.failure;
+  }
+};
 
 // pipeline/storage/run-state.ts
 var WATERMARK_PARTITION = "watermark";
@@ -89784,6 +90007,56 @@ function isDeadLocalHolder(holder) {
   }
 }
 
+// pipeline/storage/WriteGroup.ts
+var WriteGroup = class {
+  pending = 0;
+  closed = false;
+  failure;
+  done = false;
+  resolveSettled;
+  rejectSettled;
+  settled = new Promise((resolve2, reject2) => {
+    this.resolveSettled = resolve2;
+    this.rejectSettled = reject2;
+  });
+  constructor() {
+    this.settled.catch(() => void 0);
+  }
+  /** Whether every entity is acknowledged and the group is closed (false once failed). */
+  get isSettled() {
+    return this.done && this.failure === void 0;
+  }
+  /** A writer buffered one entity of this group. */
+  hold() {
+    if (this.closed) throw new Error("WriteGroup: entity added after close()");
+    this.pending += 1;
+  }
+  /** Storage acknowledged `count` entities of this group. */
+  release(count = 1) {
+    this.pending -= count;
+    this.settleIfDone();
+  }
+  /** A transaction holding entities of this group failed. */
+  fail(error63) {
+    if (this.done) return;
+    this.failure = error63;
+    this.done = true;
+    this.rejectSettled(error63);
+  }
+  /** No more entities; resolves once all are acknowledged, rejects if any failed. */
+  close() {
+    this.closed = true;
+    this.settleIfDone();
+    return this.settled;
+  }
+  settleIfDone() {
+    if (this.closed && this.pending === 0 && !this.done) {
+      this.done = true;
+      this.resolveSettled();
+    }
+  }
+};
+
 // pipeline/util/limit.ts
 function createLimit(concurrency) {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -89803,101 +90076,6 @@ function createLimit(concurrency) {
     } finally {
       next();
     }
-  };
-}
-
-// pipeline/storage/BatchWriter.ts
-var MAX_TRANSACTION_SIZE = 100;
-var DEFAULT_WRITE_CONCURRENCY = 8;
-var BatchWriter = class {
-  constructor(table2, options = {}) {
-    this.table = table2;
-    this.concurrency = options.concurrency ?? DEFAULT_WRITE_CONCURRENCY;
-  }
-  table;
-  buffers = /* @__PURE__ */ new Map();
-  inFlight = /* @__PURE__ */ new Set();
-  failure;
-  concurrency;
-  /** Entities written so far (acknowledged by storage). */
-  written = 0;
-  /** Buffers one entity; may wait for room when `concurrency` transactions are in flight. */
-  async add(entity) {
-    this.throwIfFailed();
-    let buffer2 = this.buffers.get(entity.partitionKey);
-    if (!buffer2) {
-      buffer2 = /* @__PURE__ */ new Map();
-      this.buffers.set(entity.partitionKey, buffer2);
-    }
-    buffer2.set(entity.rowKey, entity);
-    if (buffer2.size >= MAX_TRANSACTION_SIZE) {
-      this.buffers.delete(entity.partitionKey);
-      await this.send([...buffer2.values()]);
-    }
-  }
-  /** Sends everything buffered and waits until storage acknowledged all of it. */
-  async flush() {
-    const pending = [...this.buffers.values()];
-    this.buffers.clear();
-    for (const buffer2 of pending) await this.send([...buffer2.values()]);
-    await Promise.allSettled([...this.inFlight]);
-    this.throwIfFailed();
-  }
-  async send(entities) {
-    while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
-    this.throwIfFailed();
-    const actions = entities.map((e) => ["upsert", e, "Replace"]);
-    const task = this.table.submitTransaction(actions).then(() => {
-      this.written += entities.length;
-    }).catch((error63) => {
-      this.failure ??= toStorageError(
-        error63,
-        `writing ${entities.length} rows to table ${this.table.tableName}`
-      );
-    }).finally(() => this.inFlight.delete(task));
-    this.inFlight.add(task);
-  }
-  throwIfFailed() {
-    if (this.failure !== void 0) throw this.failure;
-  }
-};
-
-// pipeline/storage/record-rows.ts
-import { createHash as createHash2 } from "node:crypto";
-var RECORD_PARTITIONS = 16;
-var MAX_RAW_CHARS = 3e4;
-function recordPartition(recordId) {
-  const byte = createHash2("sha1").update(recordId).digest()[0];
-  return `p${(byte % RECORD_PARTITIONS).toString(16)}`;
-}
-function rawText(payload) {
-  const text = JSON.stringify(payload) ?? String(payload);
-  return text.length > MAX_RAW_CHARS ? { raw: text.slice(0, MAX_RAW_CHARS), rawTruncated: true } : { raw: text, rawTruncated: false };
-}
-function keptRecord(row, meta3) {
-  return {
-    recordId: row.recordId,
-    status: "kept",
-    rule: "",
-    reason: "",
-    division: row.division,
-    label: row.label,
-    features: [...row.features],
-    specHash: meta3.specHash,
-    modified: meta3.modified,
-    indexId: meta3.indexId,
-    ...rawText(meta3.payload)
-  };
-}
-function toRecordEntity(record2) {
-  const { features, division, label, ...rest } = record2;
-  return {
-    partitionKey: recordPartition(record2.recordId),
-    rowKey: encodeTableKey(record2.recordId),
-    ...rest,
-    ...division === void 0 ? {} : { division },
-    ...label === void 0 ? {} : { label },
-    ...features === void 0 ? {} : { features: JSON.stringify(features) }
   };
 }
 
@@ -89924,14 +90102,19 @@ function addStats(into, more) {
   for (const [k, v] of Object.entries(more.quarantinedBy))
     into.quarantinedBy[k] = (into.quarantinedBy[k] ?? 0) + v;
 }
+var DEFAULT_CHECKPOINT_PAGES = 100;
 var ID_ALIASES = RAW_RECORD_ALIASES.id;
 async function ingestWindow(context3, window2, options = {}) {
   const stats = emptyStats();
-  const records = new BatchWriter(context3.storage.records, { concurrency: context3.writeConcurrency });
-  const quarantine = new BatchWriter(context3.storage.quarantine, { concurrency: context3.writeConcurrency });
+  if (options.writers && !options.group) throw new Error("ingestWindow: shared writers need a group");
+  const writeOptions = { concurrency: context3.writeConcurrency, maxBuffered: context3.maxBufferedRows };
+  const records = options.writers?.records ?? new BatchWriter(context3.storage.records, writeOptions);
+  const quarantine = options.writers?.quarantine ?? new BatchWriter(context3.storage.quarantine, writeOptions);
   const limit = createLimit(context3.fetchConcurrency ?? 8);
-  const checkpointPages = options.checkpointPages ?? 10;
+  const checkpointPages = options.checkpointPages ?? DEFAULT_CHECKPOINT_PAGES;
   let pages = 0;
+  let group = options.group ?? new WriteGroup();
+  const unsettled = [];
   const quarantineIt = async (kind, entry, fields) => {
     stats.quarantined += 1;
     const key = `${kind}:${fields.rule}`;
@@ -89947,7 +90130,8 @@ async function ingestWindow(context3, window2, options = {}) {
           modified: entry.modified.toISOString(),
           payload: fields.payload
         })
-      )
+      ),
+      group
     );
   };
   const storeBatch = async (batch) => {
@@ -89975,7 +90159,7 @@ async function ingestWindow(context3, window2, options = {}) {
       const result = context3.spec.extract(payload);
       if (result.status === "kept") {
         stats.kept += 1;
-        await records.add(toRecordEntity(keptRecord(result.row, { ...meta3, payload })));
+        await records.add(toRecordEntity(keptRecord(result.row, { ...meta3, payload })), group);
         continue;
       }
       const row = {
@@ -89997,13 +90181,17 @@ async function ingestWindow(context3, window2, options = {}) {
           payload
         });
       }
-      await records.add(toRecordEntity(row));
+      await records.add(toRecordEntity(row), group);
     }
   };
   const flush = async () => {
     await Promise.all([records.flush(), quarantine.flush()]);
   };
-  let lastModified;
+  const checkpoint = async () => {
+    let storedBefore;
+    while (unsettled[0]?.group.isSettled) storedBefore = unsettled.shift().lastModified;
+    if (storedBefore) await options.onCheckpoint?.(storedBefore, stats);
+  };
   for await (const page of context3.index.listChanged(window2)) {
     stats.listed += page.length;
     const fetchable = [];
@@ -90017,14 +90205,17 @@ async function ingestWindow(context3, window2, options = {}) {
       batches.push(storeBatch(fetchable.slice(i, i + RECORD_API_BATCH_LIMIT)));
     }
     await Promise.all(batches);
-    lastModified = page.at(-1).modified;
+    const lastModified = page.at(-1).modified;
     options.onProgress?.(stats);
-    if (++pages % checkpointPages === 0) {
-      await flush();
-      await options.onCheckpoint?.(lastModified, stats);
+    if (!options.group) {
+      unsettled.push({ group, lastModified });
+      void group.close();
+      group = new WriteGroup();
     }
+    if (++pages % checkpointPages === 0 && !options.writers) await flush();
+    if (!options.group) await checkpoint();
   }
-  await flush();
+  if (!options.writers) await flush();
   return stats;
 }
 function idOf(payload) {
@@ -90062,27 +90253,55 @@ async function runBackfill(context3, from, to, options = {}) {
     const todo = windows.filter((w) => !done.has(windowKey(w)));
     const stats = emptyStats();
     const limit = createLimit(options.concurrency ?? 4);
+    const writeOptions = { concurrency: context3.writeConcurrency, maxBuffered: context3.maxBufferedRows };
+    const writers = {
+      records: new BatchWriter(context3.storage.records, writeOptions),
+      quarantine: new BatchWriter(context3.storage.quarantine, writeOptions)
+    };
     let finished2 = windows.length - todo.length;
+    let listed = 0;
+    const completions = [];
+    const complete = async (window2, group, windowStats) => {
+      await group.close();
+      lease.check();
+      await markWindowDone(context3.storage.state, window2, { records: windowStats.listed });
+      addStats(stats, windowStats);
+      options.onWindow?.(++finished2, windows.length, stats);
+    };
     await Promise.all(
       todo.map(
         (window2) => limit(async () => {
           lease.check();
+          const group = new WriteGroup();
+          let windowListed = 0;
           const windowStats = await ingestWindow(context3, window2, {
-            checkpointPages: Number.POSITIVE_INFINITY
+            checkpointPages: Number.POSITIVE_INFINITY,
+            writers,
+            group,
+            onProgress: (windowSoFar) => {
+              listed += windowSoFar.listed - windowListed;
+              windowListed = windowSoFar.listed;
+              options.onProgress?.({ listed, stored: writers.records.written + writers.quarantine.written });
+            }
           });
-          lease.check();
-          await markWindowDone(context3.storage.state, window2, { records: windowStats.listed });
-          addStats(stats, windowStats);
-          options.onWindow?.(++finished2, windows.length, stats);
+          const completion = complete(window2, group, windowStats);
+          completion.catch(() => void 0);
+          completions.push(completion);
         })
       )
     );
+    await Promise.all([writers.records.flush(), writers.quarantine.flush()]);
+    await Promise.all(completions);
     return {
       from: from.toISOString(),
       to: to.toISOString(),
       windows: windows.length,
       skipped: windows.length - todo.length,
       stats,
+      writes: {
+        rows: writers.records.written + writers.quarantine.written,
+        transactions: writers.records.transactions + writers.quarantine.transactions
+      },
       seconds: (performance.now() - started) / 1e3
     };
   } finally {
@@ -90219,7 +90438,7 @@ var DEFAULTS = {
   sampleRecords: 1e4,
   sampleSeed: 1,
   backfillConcurrency: 4,
-  checkpointPages: 10
+  checkpointPages: 100
 };
 function readInputs() {
   const mode = getChoiceInput("mode", MODES, "ingest");

@@ -29,7 +29,7 @@ const DEFAULTS = {
   sampleRecords: 10_000,
   sampleSeed: 1,
   backfillConcurrency: 4,
-  checkpointPages: 10,
+  checkpointPages: 100,
 } as const;
 
 /** The ingest action's inputs, parsed and checked (see action.yml). */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isLeaseHeldError } from '../../errors/LeaseHeldError.js';
-import type { IngestStats } from '../../ingestion/ingest-window.js';
+import { DEFAULT_CHECKPOINT_PAGES, type IngestStats } from '../../ingestion/ingest-window.js';
 import {
   DEFAULT_LAG_MS,
   DEFAULT_OVERLAP_MS,
@@ -44,7 +44,12 @@ export function registerIngest(program: Command): void {
       duration,
       0,
     )
-    .option('--checkpoint-pages <n>', 'index pages between watermark checkpoints', wholeNumber(1), 10);
+    .option(
+      '--checkpoint-pages <n>',
+      'index pages after which buffered rows are sent and the watermark checkpointed',
+      wholeNumber(1),
+      DEFAULT_CHECKPOINT_PAGES,
+    );
   addSourceOptions(command).action(async (opts: IngestCliOptions) => {
     const output = createOutput(Boolean(opts.json));
     const { context, close } = await openIngestContext(opts, output);

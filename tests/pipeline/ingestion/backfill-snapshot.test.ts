@@ -1,11 +1,18 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isStorageError } from '../../../pipeline/errors/StorageError.js';
 import { runBackfill, splitWindows } from '../../../pipeline/ingestion/run-backfill.js';
 import { createSnapshot, downloadSnapshot } from '../../../pipeline/ingestion/snapshot.js';
+import { startAzurite } from '../../../pipeline/storage/azurite.js';
 import { listDoneWindows, markWindowDone, windowKey } from '../../../pipeline/storage/run-state.js';
+import { createStorageClients } from '../../../pipeline/storage/storage-clients.js';
 import { useAzurite } from '../../support/azurite.js';
 import {
   AFTER_ALL,
   expectTablesMatchSource,
+  readTables,
   SPEC,
   startSourceFixture,
 } from '../../support/ingest-fixture.js';
@@ -46,6 +53,48 @@ describe('runBackfill', () => {
       expect(again.stats.listed).toBe(0);
     } finally {
       await fixture.stop();
+    }
+  });
+});
+
+describe('runBackfill with storage going down', () => {
+  it('has marked done only windows whose every record is stored', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opp-bfdown-'));
+    let storage = await startAzurite({ location: dir });
+    const fixture = await startSourceFixture(1500, 23, { latencyMs: 10 });
+    try {
+      const clients = createStorageClients(storage.connectionString);
+      const windowMs = 30 * 86_400_000;
+      // A small write buffer, so windows complete (and get marked) while the run goes on.
+      const context = { ...fixture.clients(clients), maxBufferedRows: 40 };
+      const running = runBackfill(context, FROM, AFTER_ALL, { windowMs, concurrency: 3 });
+      const outcome = running.then(
+        () => 'finished',
+        (error: unknown) => error,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await storage.stop();
+      const ended = await outcome;
+      storage = await startAzurite({ location: dir });
+      const after = createStorageClients(storage.connectionString);
+      const done = await listDoneWindows(after.state);
+      const { records, quarantine } = await readTables(after);
+      let checked = 0;
+      for (const window of splitWindows(FROM, AFTER_ALL, windowMs).filter((w) => done.has(windowKey(w)))) {
+        for (const doc of fixture.source.all()) {
+          if (doc.modified < window.from.getTime() || doc.modified >= window.to.getTime()) continue;
+          const stored = doc.recordId === undefined ? quarantine.has(doc.indexId) : records.has(doc.recordId);
+          expect(stored, `${doc.indexId} of a window marked done`).toBe(true);
+          checked += 1;
+        }
+      }
+      // Either storage went down mid-run (the usual case) or the run finished first.
+      if (ended === 'finished') expect(checked).toBe(1500);
+      else expect(isStorageError(ended)).toBe(true);
+    } finally {
+      await fixture.stop();
+      await storage.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
