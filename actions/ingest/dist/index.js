@@ -89455,7 +89455,7 @@ async function checkRecordLayout(records, state3) {
   }
   if (found !== RECORD_LAYOUT) {
     throw new RecordLayoutError(
-      `table ${records.tableName} was written with record layout ${found}, but this opp reads and writes ${RECORD_LAYOUT}: rewriting it would store records twice. Backfill into fresh tables (delete the table, or use another table prefix), then delete the old one.`,
+      `table ${records.tableName} was written with record layout ${found}, but this opp reads and writes ${RECORD_LAYOUT}: rewriting it would store records twice. Backfill into fresh tables (delete the table, or set another OPP_STORAGE_PREFIX), then delete the old one.`,
       found,
       RECORD_LAYOUT
     );
