@@ -245,8 +245,8 @@ async function main(): Promise<void> {
   const figures = new Map(args.samplers.map((s) => [s, [] as StudyFigures[]]));
   // Seed-major jobs through `parallel` slots: the samplers of one seed run side by side (under
   // the same load), and a run cut short still holds paired results.
-  const jobs = Array.from({ length: args.seeds }, (_, seed) =>
-    args.samplers.map((sampler) => ({ sampler, seed })),
+  const jobs = Array.from({ length: args.seeds }, (_, index) =>
+    args.samplers.map((sampler) => ({ sampler, index, seed: args.seedOffset + index })),
   ).flat();
   const started = performance.now();
   let next = 0;
