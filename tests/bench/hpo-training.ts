@@ -28,7 +28,7 @@ import { loadTrainingData } from '../../model/data/load-training-data.js';
 import { MedianPruner, NopPruner } from '../../model/hpo/pruner.js';
 import { RandomSampler, type Sampler } from '../../model/hpo/random-sampler.js';
 import { runStudy } from '../../model/hpo/run-study.js';
-import { TpeSampler } from '../../model/hpo/sampler.js';
+import { OPTUNA_TPE_OPTIONS, TpeSampler } from '../../model/hpo/sampler.js';
 import { loadSearchSpace } from '../../model/hpo/search-space.js';
 import { trainingObjectiveModule } from '../../model/hpo/training-objective.js';
 import { hpoSplit } from '../../model/hpo/training-split.js';
@@ -49,6 +49,9 @@ const OPTUNA_SCRIPT = join(PACKAGE_ROOT, 'tests', 'bench', 'optuna_training.py')
 
 const OUR_SAMPLERS: Record<string, (seed: number) => Sampler> = {
   tpe: (seed) => new TpeSampler({ seed }),
+  // Our TPE with Optuna's defaults (univariate, random start-up, …): separates the sampler's
+  // settings from everything else when ours and Optuna's differ.
+  'tpe-optuna-defaults': (seed) => new TpeSampler({ ...OPTUNA_TPE_OPTIONS, seed }),
   random: (seed) => new RandomSampler({ seed }),
 };
 
@@ -204,6 +207,7 @@ async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
 
 const LABELS: Record<string, string> = {
   tpe: 'opp tpe (fused wasm engine)',
+  'tpe-optuna-defaults': "opp tpe with Optuna's defaults (fused wasm engine)",
   random: 'opp random (fused wasm engine)',
   optuna: 'Optuna TPE + PyTorch',
 };
