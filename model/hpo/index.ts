@@ -58,9 +58,11 @@ export {
 } from './study-report.js';
 export {
   checkHeader,
+  describeContextDifferences,
   describeSpaceDifferences,
   MemoryStudyStorage,
   STUDY_FORMAT,
+  type StudyContext,
   type StudyHeader,
   type StudyStorage,
 } from './study-storage.js';

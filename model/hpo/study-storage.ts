@@ -5,12 +5,21 @@ import type { StudyDirection, TrialRecord } from './trial.js';
 /** Version of the stored study format; a study stored with another version is refused. */
 export const STUDY_FORMAT = 1;
 
+/**
+ * What a study's values depend on besides its search space, as named fingerprints (e.g.
+ * `opp hpo`'s data, feature spec and config hashes and seed). Kept in the study's header, so
+ * every process and machine that opens a shared study checks its own against the stored one.
+ */
+export type StudyContext = Readonly<Record<string, string | number>>;
+
 /** What identifies a study: a stored study is only continued with the same space and direction. */
 export interface StudyHeader {
   readonly format: number;
   readonly name: string;
   readonly direction: StudyDirection;
   readonly space: SearchSpace;
+  /** Absent in studies stored before contexts were recorded, and in studies opened without one. */
+  readonly context?: StudyContext;
   readonly createdAt: string;
 }
 
@@ -75,7 +84,9 @@ export class MemoryStudyStorage implements StudyStorage {
 }
 
 /**
- * Refuses to continue `stored` with `wanted` unless format, direction and search space agree.
+ * Refuses to continue `stored` with `wanted` unless format, direction, search space and context
+ * agree. A context is compared only when both headers hold one (a study stored without one
+ * predates contexts, and an opener without one does not care).
  *
  * @throws StudyError listing each difference.
  */
@@ -87,9 +98,11 @@ export function checkHeader(stored: StudyHeader, wanted: StudyHeader, source: st
     differences.push(`direction: stored "${stored.direction}", requested "${wanted.direction}"`);
   }
   differences.push(...describeSpaceDifferences(stored.space, wanted.space));
+  if (stored.context && wanted.context)
+    differences.push(...describeContextDifferences(stored.context, wanted.context));
   if (differences.length > 0) {
     throw new StudyError(
-      `${source}: study "${stored.name}" was made with another search space or settings; start a new study (another name) or use its search space:\n  ${differences.join('\n  ')}`,
+      `${source}: study "${stored.name}" was made with another search space, settings or context; start a new study (another name) or use its search space:\n  ${differences.join('\n  ')}`,
       stored.name,
     );
   }
@@ -113,6 +126,16 @@ export function describeSpaceDifferences(stored: SearchSpace, wanted: SearchSpac
       if (left[key] !== right[key])
         out.push(`${name}.${key}: stored ${left[key] ?? '(none)'}, requested ${right[key] ?? '(none)'}`);
     }
+  }
+  return out;
+}
+
+/** Differences between two study contexts, e.g. `context.data: stored 3f2a…, requested 9bc1…`. */
+export function describeContextDifferences(stored: StudyContext, wanted: StudyContext): string[] {
+  const out: string[] = [];
+  for (const key of new Set([...Object.keys(stored), ...Object.keys(wanted)])) {
+    if (stored[key] !== wanted[key])
+      out.push(`context.${key}: stored ${stored[key] ?? '(none)'}, requested ${wanted[key] ?? '(none)'}`);
   }
   return out;
 }

@@ -3,7 +3,7 @@ import type { Params, SearchSpace } from './distributions.js';
 import { NopPruner, type Pruner } from './pruner.js';
 import type { Sampler } from './random-sampler.js';
 import { TpeSampler } from './sampler.js';
-import { MemoryStudyStorage, STUDY_FORMAT, type StudyStorage } from './study-storage.js';
+import { MemoryStudyStorage, STUDY_FORMAT, type StudyContext, type StudyStorage } from './study-storage.js';
 import {
   type IntermediateValue,
   observeTrials,
@@ -28,6 +28,11 @@ export interface OpenStudyOptions {
   pruner?: Pruner;
   /** Seed of the default sampler. @default 0 */
   seed?: number;
+  /**
+   * What the trial values depend on besides the space (data, config fingerprints): stored in
+   * the study's header when the study is created; a stored study with another context is refused.
+   */
+  context?: StudyContext;
 }
 
 /** A trial handed out by {@link Study.ask}: run the objective with `params`, then `tell`. */
@@ -90,6 +95,7 @@ export class Study {
       name: options.name,
       direction,
       space: options.space,
+      ...(options.context ? { context: options.context } : {}),
       createdAt: new Date().toISOString(),
     });
     return new Study(

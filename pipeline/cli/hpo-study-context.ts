@@ -9,9 +9,10 @@ import { StudyError } from '../errors/StudyError.js';
  * What a study's trial values depend on besides the search space (which the study file's
  * header guards): the data, the feature spec, the base training config and the seed. Trials
  * scored on other data or with another config are not comparable, so a study is only resumed
- * with the same ones.
+ * with the same ones. A type (not an interface) so that it is a `StudyContext`: `opp hpo` also
+ * stores it in the study's header, which is what guards a study shared through an Azure Table.
  */
-export interface HpoStudyContext {
+export type HpoStudyContext = {
   /** SHA-256 of the data file's bytes. */
   readonly data: string;
   /** SHA-256 of the feature spec file's bytes. */
@@ -19,7 +20,7 @@ export interface HpoStudyContext {
   /** `hashJson` of the training config the trials start from (with --max-epochs applied). */
   readonly config: string;
   readonly seed: number;
-}
+};
 
 /** The context of a study run on these files. */
 export async function hpoStudyContext(

@@ -17,8 +17,11 @@ export interface HpoStudyStorage {
   readonly storage: StudyStorage;
   /** The study file, or `azure-table://<table>`: for messages and the JSON result. */
   readonly location: string;
-  /** Path the study's context file is kept next to (see `checkHpoStudyContext`). */
-  readonly contextBase: string;
+  /**
+   * Path the study's context file is kept next to (see `checkHpoStudyContext`); absent for a
+   * table, whose study header holds the context where every machine checks it.
+   */
+  readonly contextBase?: string;
   /** Trials stored before this run, for the progress bar (0 when not known up front). */
   readonly storedBefore: number;
   /** Stops the Azurite started for it, if one was. */
@@ -56,8 +59,6 @@ export async function openHpoStudyStorage(
   return {
     storage: AzureTableStudyStorage.fromConnectionString(target.connectionString, table),
     location: option,
-    // The context is checked on this machine only (each machine of a matrix checks its own).
-    contextBase: oppPath('studies', `${table}.${study}`),
     storedBefore: 0,
     close: () => target.close(),
   };

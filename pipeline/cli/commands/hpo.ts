@@ -125,7 +125,7 @@ export function registerHpo(program: Command): void {
       const stored = await openHpoStudyStorage(opts.storage, opts.study);
       const before = stored.storedBefore;
       try {
-        await checkHpoStudyContext(stored.contextBase, context);
+        if (stored.contextBase) await checkHpoStudyContext(stored.contextBase, context);
       } catch (error) {
         await stored.close();
         throw error;
@@ -148,6 +148,8 @@ export function registerHpo(program: Command): void {
           space,
           direction: 'maximize',
           storage: stored.storage,
+          // In the header too: machines sharing a table study are refused other data or config.
+          context,
           sampler,
           pruner,
           objective: trainingObjectiveModule({

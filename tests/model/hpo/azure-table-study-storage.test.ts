@@ -107,6 +107,37 @@ describe('AzureTableStudyStorage', () => {
     expect(other.trials).toEqual([]);
   });
 
+  it("refuses a machine whose context (data, config) differs from the header's, before any trial", async () => {
+    const table = `${uniquePrefix()}studies`;
+    const context = { data: 'aaaa', config: 'cccc', seed: 42 };
+    await runStudy({ name: 'guarded', space, storage: storage(table), context, objective, trials: 2 });
+    let calls = 0;
+    const error = await runStudy({
+      name: 'guarded',
+      space,
+      storage: storage(table),
+      context: { ...context, data: 'bbbb' },
+      objective: async () => ++calls,
+      trials: 4,
+    }).catch((e: unknown) => e);
+    expect(isStudyError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/context\.data: stored aaaa, requested bbbb/);
+    expect((error as Error).message).not.toMatch(/context\.(config|seed)/);
+    expect(calls).toBe(0);
+    // The same context resumes; an opener that names no context is not checked against it.
+    const same = await runStudy({
+      name: 'guarded',
+      space,
+      storage: storage(table),
+      context,
+      objective,
+      trials: 3,
+    });
+    expect(same.ran).toBe(1);
+    const unchecked = await Study.open({ name: 'guarded', space, storage: storage(table) });
+    expect(unchecked.trials).toHaveLength(3);
+  });
+
   it('stores each trial number once', async () => {
     const table = `${uniquePrefix()}studies`;
     const s = storage(table);

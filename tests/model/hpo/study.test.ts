@@ -119,6 +119,30 @@ describe('JsonLinesStudyStorage', () => {
     expect(message).toContain('x.high: stored 2, requested 3');
   });
 
+  it('keeps the context in the header and refuses another one; a header without one (older file) resumes', async () => {
+    const file = join(dir, 'context.jsonl');
+    const context = { data: 'd1', seed: 1 };
+    await fill(await Study.open({ name: 'c', space, storage: new JsonLinesStudyStorage(file), context }), 1);
+    expect(JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!)).toMatchObject({ context });
+    const error = await Study.open({
+      name: 'c',
+      space,
+      storage: new JsonLinesStudyStorage(file),
+      context: { data: 'd2', seed: 1 },
+    }).catch((e: unknown) => e);
+    expect(isStudyError(error)).toBe(true);
+    expect((error as Error).message).toContain('context.data: stored d1, requested d2');
+    const older = join(dir, 'older.jsonl');
+    await fill(await Study.open({ name: 'c', space, storage: new JsonLinesStudyStorage(older) }), 1);
+    const resumed = await Study.open({
+      name: 'c',
+      space,
+      storage: new JsonLinesStudyStorage(older),
+      context,
+    });
+    expect(resumed.trials).toHaveLength(1);
+  });
+
   it('refuses a study file another running process holds, and takes over the lock of a dead one', async () => {
     const file = join(dir, 'locked.jsonl');
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });

@@ -194,6 +194,38 @@ describe('opp hpo', () => {
       const second = await run([...args, '--trials', '3', '--json']);
       expect(second.code).toBe(0);
       expect(JSON.parse(second.stdout)).toMatchObject({ ran: 1, report: { trials: 3 } });
+      // What hpo.yml's publish job does: --trials below the stored count only reads and reports.
+      const out = join(dir, 'published.production.json');
+      const read = await run([...args, '--trials', '1', '--out', out, '--json']);
+      expect(read.code).toBe(0);
+      expect(JSON.parse(read.stdout)).toMatchObject({ ran: 0, report: { trials: 3 } });
+      expect(TrainingConfigSchema.safeParse(JSON.parse(readFileSync(out, 'utf8'))).success).toBe(true);
+    });
+
+    it("refuses, from the table study's header, a run on other data (another machine's, with no local context file)", async () => {
+      vi.stubEnv('OPP_STORAGE_CONNECTION_STRING', azurite.instance.connectionString);
+      const table = `${uniquePrefix()}studies`;
+      const args = [
+        'hpo',
+        ...common,
+        '--study',
+        'guarded',
+        '--storage',
+        `azure-table://${table}`,
+        '--workers',
+        '1',
+      ];
+      const first = await run([...args, '--trials', '1', '--json']);
+      expect(first.code).toBe(0);
+      const otherData = join(dir, 'other-records.jsonl');
+      writeFileSync(
+        otherData,
+        [...generateSampleRecords({ n: 1200, seed: 5 })].map((r) => JSON.stringify(r)).join('\n'),
+      );
+      const other = await run([...args, '--data', otherData, '--trials', '2', '--json']);
+      expect(other.code).not.toBe(0);
+      expect(other.stderr).toMatch(/context\.data: stored [0-9a-f]{64}, requested [0-9a-f]{64}/);
+      expect(other.stderr).not.toMatch(/context\.(spec|config|seed)/);
     });
 
     it('refuses a bad table name before any trial', async () => {
