@@ -41,6 +41,7 @@ interface HpoOptions {
   warmupEpochs: number;
   maxEpochs?: number;
   backend?: string;
+  reportOnly?: boolean;
   json?: boolean;
 }
 
@@ -98,6 +99,7 @@ export function registerHpo(program: Command): void {
       wholeNumber(1),
     )
     .option('--backend <name>', "tfjs backend (default: $OPP_BACKEND, else the config's training.backend)")
+    .option('--report-only', 'run no trial: read the stored study, write its report and proposed config')
     .option('--json', 'print one JSON result on stdout')
     .action(async (opts: HpoOptions) => {
       const output = createOutput(Boolean(opts.json));
@@ -159,7 +161,8 @@ export function registerHpo(program: Command): void {
             seed,
             backend,
           }),
-          trials: opts.trials,
+          // Report only: a target of 0 finished trials runs none and returns what is stored.
+          trials: opts.reportOnly ? 0 : opts.trials,
           workers: opts.workers,
           signal: controller.signal,
           onProgress: (p) => {

@@ -194,9 +194,9 @@ describe('opp hpo', () => {
       const second = await run([...args, '--trials', '3', '--json']);
       expect(second.code).toBe(0);
       expect(JSON.parse(second.stdout)).toMatchObject({ ran: 1, report: { trials: 3 } });
-      // What hpo.yml's publish job does: --trials below the stored count only reads and reports.
+      // What hpo.yml's publish job does: --report-only runs no trial, only reads and reports.
       const out = join(dir, 'published.production.json');
-      const read = await run([...args, '--trials', '1', '--out', out, '--json']);
+      const read = await run([...args, '--report-only', '--out', out, '--json']);
       expect(read.code).toBe(0);
       expect(JSON.parse(read.stdout)).toMatchObject({ ran: 0, report: { trials: 3 } });
       expect(TrainingConfigSchema.safeParse(JSON.parse(readFileSync(out, 'utf8'))).success).toBe(true);
