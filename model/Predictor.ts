@@ -37,6 +37,11 @@ export class Predictor {
   readonly quantiles: Float64Array;
   /** Logits of scaled rows: the fused WebAssembly scorer when built, else plain JS. */
   private readonly logits: (x: ArrayLike<number>, rows: number) => Float64Array;
+  /**
+   * One scaled row, reused: the scoring server scores one row per request, and a fresh
+   * Float64Array of 15 doubles lives outside the JS heap (a malloc and a sweep each time).
+   */
+  private readonly scaledRow: Float64Array;
 
   /** Builds a predictor from loaded or just-trained bundle contents. */
   constructor(readonly bundle: BundleContents) {
@@ -49,6 +54,7 @@ export class Predictor {
     this.mean = Float64Array.from(bundle.manifest.scaler.mean);
     this.inverseStd = Float64Array.from(bundle.manifest.scaler.std, (s) => 1 / s);
     this.quantiles = Float64Array.from(bundle.percentiles);
+    this.scaledRow = new Float64Array(this.featureNames.length);
     if (this.spec.featureNames.join(',') !== this.featureNames.join(',')) {
       throw new InputError(
         `bundle for division ${bundle.manifest.division}: its feature spec yields ${this.spec.featureNames.join(',')} ` +
@@ -104,7 +110,8 @@ export class Predictor {
         `expected ${d} feature values per row (${this.featureNames.join(', ')}), got ${x.length} for ${rows} row(s)`,
       );
     }
-    const scaled = new Float64Array(x.length);
+    // Safe to reuse: `logits` copies its input and keeps no reference to it.
+    const scaled = rows === 1 ? this.scaledRow : new Float64Array(x.length);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < d; j++) {
         const v = x[r * d + j]!;

@@ -74,8 +74,15 @@ export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisi
     return value;
   }
 
-  /** Validates one instance; `path` prefixes field names in errors. */
-  return function validate(instance: unknown, path: string): ValidInstance | FieldError[] {
+  /**
+   * Validates one instance; `path` prefixes field names in errors. Features given by name are
+   * written into `into` when given (a buffer the caller reuses), else into a new array.
+   */
+  return function validate(
+    instance: unknown,
+    path: string,
+    into?: Float64Array,
+  ): ValidInstance | FieldError[] {
     if (instance === null || typeof instance !== 'object' || Array.isArray(instance)) {
       return [{ field: path || '(body)', message: `must be a JSON object, got ${show(instance)}` }];
     }
@@ -84,7 +91,7 @@ export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisi
 
     let errors: FieldError[] = [];
     let present = 0;
-    const features = new Float64Array(checks.length);
+    const features = into ?? new Float64Array(checks.length);
     for (const check of checks) {
       const value = object[check.name];
       if (value === undefined) {

@@ -20,6 +20,8 @@ export interface PreparedModels {
   readonly validate: ReturnType<typeof createInstanceValidator>;
   /** Division → route; a division missing here has no model of its own and no general model. */
   readonly routes: ReadonlyMap<number, PreparedRoute>;
+  /** The features of a single-instance request, reused: scoring is synchronous and keeps no copy. */
+  readonly row: Float64Array;
 }
 
 /** Checks a model set and prepares its routes for `divisions`. @throws Error for an empty or mixed set. */
@@ -39,7 +41,8 @@ export function prepareModels(set: ModelSet, divisions: readonly number[], score
       scored: scored.series({ division: model.identity.division }),
     });
   }
-  return { set, validate: createInstanceValidator(models[0]!.spec, divisions), routes };
+  const validate = createInstanceValidator(models[0]!.spec, divisions);
+  return { set, validate, routes, row: new Float64Array(models[0]!.spec.featureNames.length) };
 }
 
 /**
@@ -57,7 +60,7 @@ export function scoreBody(prepared: PreparedModels, body: string, maxInstances: 
   const batch =
     parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && 'instances' in parsed;
   if (!batch) {
-    const valid = prepared.validate(parsed, '');
+    const valid = prepared.validate(parsed, '', prepared.row);
     if (Array.isArray(valid)) throw invalid(valid);
     const route = routeOf(prepared, valid);
     const text = predictionJson(route, route.model.probabilities(valid.features, 1)[0]!);
