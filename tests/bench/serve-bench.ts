@@ -7,12 +7,16 @@
  * Each load run also reports the server process's CPU time per request (user + system, from
  * /proc), which moves far less than requests/s when other work shares the machine.
  *
+ * With 2+ cores and `taskset`, every server runs on CPU 0 and this process (the load generator)
+ * on CPU 1: left to the scheduler, server and load generator sometimes share a core and every
+ * server's figures halve (tests/bench/RESULTS.md, "two modes"). OPP_BENCH_PIN=0 turns it off.
+ *
  * Needs, for the reference: apt-get install -y python3-flask python3-torch (else it is skipped).
  * OPP_BENCH_SECONDS sets the length of each load run (default 5).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { writeTrainingOutput } from '../../model/bundle/training-output.js';
@@ -71,13 +75,24 @@ async function trainProductionShapedModel(): Promise<string> {
   return out;
 }
 
+/** Servers on CPU 0, the load generator on CPU 1 (see the file comment). */
+const PIN =
+  process.env.OPP_BENCH_PIN !== '0' &&
+  cpus().length >= 2 &&
+  spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const SERVER_CPU = '0';
+const LOAD_CPU = '1';
+
 function startProcess(
   command: string,
   args: string[],
   ready: RegExp,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // taskset execs the command, so the child's pid is the server's (read for its CPU time).
+  const child = PIN
+    ? spawn('taskset', ['-c', SERVER_CPU, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+    : spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   return new Promise((resolve, reject) => {
     let seen = '';
     const look = (chunk: Buffer) => {
@@ -158,6 +173,10 @@ async function main() {
   const batch = JSON.stringify({ instances: records.slice(0, 100).map(featuresOf) });
 
   const servers: Server[] = [];
+  if (PIN) spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+  process.stderr.write(
+    PIN ? `servers pinned to CPU ${SERVER_CPU}, load generator to CPU ${LOAD_CPU}\n` : 'not pinned\n',
+  );
   try {
     const ours = await startProcess(
       process.execPath,
@@ -276,7 +295,7 @@ async function main() {
     ];
 
     const report = [
-      machineLine(),
+      `${machineLine()}; ${PIN ? `servers on CPU ${SERVER_CPU}, load generator (autocannon) on CPU ${LOAD_CPU}` : 'not pinned to CPUs'}`,
       '',
       markdownTable(
         [
