@@ -37,6 +37,11 @@ export class Predictor {
   readonly quantiles: Float64Array;
   /** Logits of scaled rows: the fused WebAssembly scorer when built, else plain JS. */
   private readonly logits: (x: ArrayLike<number>, rows: number) => Float64Array;
+  /**
+   * One scaled row, reused: the scoring server scores one row per request, and a fresh
+   * Float64Array of 15 doubles lives outside the JS heap (a malloc and a sweep each time).
+   */
+  private readonly scaledRow: Float32Array;
 
   /** Builds a predictor from loaded or just-trained bundle contents. */
   constructor(readonly bundle: BundleContents) {
@@ -68,6 +73,7 @@ export class Predictor {
           `input transform (${inputTransform.length}) must have one entry per feature (${d})`,
       );
     }
+    this.scaledRow = new Float32Array(d);
     if (this.spec.featureNames.join(',') !== this.featureNames.join(',')) {
       throw new InputError(
         `bundle for division ${bundle.manifest.division}: its feature spec yields ${this.spec.featureNames.join(',')} ` +
@@ -130,7 +136,8 @@ export class Predictor {
         );
       }
     }
-    const input = toNetworkInput(this.preprocessor, x, rows);
+    // Safe to reuse for one row: `logits` copies its input and keeps no reference to it.
+    const input = toNetworkInput(this.preprocessor, x, rows, rows === 1 ? this.scaledRow : undefined);
     for (let i = 0; i < input.length; i++) {
       if (!Number.isFinite(input[i]!)) {
         const j = i % d;

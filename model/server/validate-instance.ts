@@ -61,83 +61,62 @@ export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisi
   const divisions = new Set(allowedDivisions);
   const divisionList = allowedDivisions.join(', ');
 
+  /** The instance's `division` (0 when absent); an error is pushed when it is not a known one. */
   function divisionOf(value: unknown, path: string, errors: FieldError[]): number {
     if (value === undefined) return 0;
     if (typeof value !== 'number' || !Number.isInteger(value) || !divisions.has(value)) {
-      errors.push({ field: path, message: `must be one of divisions ${divisionList}, got ${show(value)}` });
+      errors.push({
+        field: at(path, 'division'),
+        message: `must be one of divisions ${divisionList}, got ${show(value)}`,
+      });
       return 0;
     }
     return value;
   }
 
-  /** Validates one instance; `path` prefixes field names in errors. */
-  return function validate(instance: unknown, path: string): ValidInstance | FieldError[] {
-    const at = (name: string) => (path ? `${path}.${name}` : name);
+  /**
+   * Validates one instance; `path` prefixes field names in errors. Features given by name are
+   * written into `into` when given (a buffer the caller reuses), else into a new array.
+   */
+  return function validate(
+    instance: unknown,
+    path: string,
+    into?: Float64Array,
+  ): ValidInstance | FieldError[] {
     if (instance === null || typeof instance !== 'object' || Array.isArray(instance)) {
       return [{ field: path || '(body)', message: `must be a JSON object, got ${show(instance)}` }];
     }
     const object = instance as Record<string, unknown>;
-    const errors: FieldError[] = [];
-    if ('record' in object) {
-      for (const key of Object.keys(object)) {
-        if (key !== 'record' && !ROUTING_KEYS.has(key))
-          errors.push({ field: at(key), message: 'unknown field beside "record"' });
-      }
-      const record = object.record;
-      if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-        return [...errors, { field: at('record'), message: `must be a JSON object, got ${show(record)}` }];
-      }
-      const result = spec.computeFeatures(record);
-      if (!result.ok)
-        errors.push({
-          field: at(`record.${result.rule}`),
-          message: withoutField(result.reason, result.rule),
-        });
-      let division = divisionOf(object.division, at('division'), errors);
-      if (object.division === undefined) {
-        const own = spec.computeDivision(record);
-        if (own.ok) division = own.division;
-        else errors.push({ field: at(`record.${own.rule}`), message: withoutField(own.reason, own.rule) });
-      }
-      return errors.length > 0 || !result.ok ? errors : { features: result.features, division };
-    }
+    if ('record' in object) return validateRecord(object, path);
 
-    const features = new Float64Array(checks.length);
-    for (const key of Object.keys(object)) {
-      if (!known.has(key) && !ROUTING_KEYS.has(key)) {
-        errors.push({
-          field: at(key),
-          message: 'unknown field (expected the features by name, or "record")',
-        });
-      }
-    }
+    let errors: FieldError[] = [];
+    let present = 0;
+    const features = into ?? new Float64Array(checks.length);
     for (const check of checks) {
       const value = object[check.name];
       if (value === undefined) {
-        errors.push({ field: at(check.name), message: 'missing' });
+        errors.push({ field: at(path, check.name), message: 'missing' });
         continue;
       }
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        errors.push({ field: at(check.name), message: `must be a finite number, got ${show(value)}` });
-        continue;
+      present++;
+      const problem = checkValue(check, value);
+      if (problem !== undefined) errors.push({ field: at(path, check.name), message: problem });
+      else features[check.index] = value as number;
+    }
+    let keys = 0;
+    for (const _ in object) keys++;
+    if (keys > present + (object.division === undefined ? 0 : 1)) {
+      // Unknown fields are listed first, in the request's order.
+      const unknown: FieldError[] = [];
+      for (const key of Object.keys(object)) {
+        if (!known.has(key) && !ROUTING_KEYS.has(key)) {
+          unknown.push({
+            field: at(path, key),
+            message: 'unknown field (expected the features by name, or "record")',
+          });
+        }
       }
-      if (check.kind === 'binary' && value !== 0 && value !== 1) {
-        errors.push({ field: at(check.name), message: `must be 0 or 1, got ${value}` });
-        continue;
-      }
-      if (check.integer && !Number.isInteger(value)) {
-        errors.push({ field: at(check.name), message: `must be a whole number, got ${value}` });
-        continue;
-      }
-      if (check.min !== undefined && value < check.min) {
-        errors.push({ field: at(check.name), message: `must be at least ${check.min}, got ${value}` });
-        continue;
-      }
-      if (check.max !== undefined && value > check.max) {
-        errors.push({ field: at(check.name), message: `must be at most ${check.max}, got ${value}` });
-        continue;
-      }
-      features[check.index] = value;
+      errors = [...unknown, ...errors];
     }
     if (errors.length === 0) {
       for (const group of groups) {
@@ -145,15 +124,60 @@ export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisi
         for (let i = 0; i < group.names.length; i++) set += features[group.start + i]!;
         if (set !== 1) {
           errors.push({
-            field: at(group.names.join('|')),
+            field: at(path, group.names.join('|')),
             message: `exactly one of these must be 1, got ${set}`,
           });
         }
       }
     }
-    const division = divisionOf(object.division, at('division'), errors);
+    const division = divisionOf(object.division, path, errors);
     return errors.length > 0 ? errors : { features, division };
   };
+
+  function validateRecord(object: Record<string, unknown>, path: string): ValidInstance | FieldError[] {
+    const errors: FieldError[] = [];
+    for (const key of Object.keys(object)) {
+      if (key !== 'record' && !ROUTING_KEYS.has(key))
+        errors.push({ field: at(path, key), message: 'unknown field beside "record"' });
+    }
+    const record = object.record;
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      return [
+        ...errors,
+        { field: at(path, 'record'), message: `must be a JSON object, got ${show(record)}` },
+      ];
+    }
+    const result = spec.computeFeatures(record);
+    if (!result.ok)
+      errors.push({
+        field: at(path, `record.${result.rule}`),
+        message: withoutField(result.reason, result.rule),
+      });
+    let division = divisionOf(object.division, path, errors);
+    if (object.division === undefined) {
+      const own = spec.computeDivision(record);
+      if (own.ok) division = own.division;
+      else
+        errors.push({ field: at(path, `record.${own.rule}`), message: withoutField(own.reason, own.rule) });
+    }
+    return errors.length > 0 || !result.ok ? errors : { features: result.features, division };
+  }
+}
+
+/** Why `value` is not a valid value for `check`, or undefined when it is. */
+function checkValue(check: Check, value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return `must be a finite number, got ${show(value)}`;
+  if (check.kind === 'binary' && value !== 0 && value !== 1) return `must be 0 or 1, got ${value}`;
+  if (check.integer && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
+  if (check.min !== undefined && value < check.min) return `must be at least ${check.min}, got ${value}`;
+  if (check.max !== undefined && value > check.max) return `must be at most ${check.max}, got ${value}`;
+  return undefined;
+}
+
+/** The JSON path of field `name` of the instance at `path`. */
+function at(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
 }
 
 /** Reasons from the feature spec start with the field name, which the error's path already gives. */

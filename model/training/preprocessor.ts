@@ -53,12 +53,18 @@ export function fitPreprocessor(
 /**
  * THE function from raw feature rows (row-major, `rows × features`) to network input:
  * `(transform(impute(x)) − mean) / std` per column, computed in float64 and stored as float32.
- * A value outside a transform's domain comes out NaN (the Predictor reports it).
+ * A value outside a transform's domain comes out NaN (the Predictor reports it). `into` (rows ×
+ * features long) is reused instead of allocating, for the server's one-row requests.
  */
-export function toNetworkInput(pre: Preprocessor, x: ArrayLike<number>, rows: number): Float32Array {
+export function toNetworkInput(
+  pre: Preprocessor,
+  x: ArrayLike<number>,
+  rows: number,
+  into?: Float32Array,
+): Float32Array {
   const { mean, std } = pre.scaler;
   const d = mean.length;
-  const out = new Float32Array(rows * d);
+  const out = into ?? new Float32Array(rows * d);
   for (let j = 0; j < d; j++) {
     const t = pre.inputTransform[j]!;
     const m = mean[j]!;

@@ -1,26 +1,35 @@
 /**
  * Scoring benchmark (`npm run bench:serve`): requests/s and p50/p99 latency of `opp serve` at
- * 1, 16 and 64 connections, single-instance and 100-instance requests, beside a no-op Node HTTP
- * server (this machine's ceiling) and the seed's Flask + PyTorch scorer
+ * 1, 16 and 64 connections, single-instance and 100-instance requests, beside a minimal
+ * `node:http` JSON endpoint (this machine's ceiling) and the seed's Flask + PyTorch scorer
  * (../shared/anchors/reference_serve.py), all loaded from this process while the servers run
  * in their own processes; then in-process batch scoring and the cost of each part of a request.
+ * Each load run also reports the server process's CPU time per request (user + system, from
+ * /proc), which moves far less than requests/s when other work shares the machine.
+ *
+ * With 2+ cores and `taskset`, every server runs on CPU 0 and this process (the load generator)
+ * on CPU 1: left to the scheduler, server and load generator sometimes share a core and every
+ * server's figures halve (tests/bench/RESULTS.md, "two modes"). OPP_BENCH_PIN=0 turns it off.
  *
  * Needs, for the reference: apt-get install -y python3-flask python3-torch (else it is skipped).
  * OPP_BENCH_SECONDS sets the length of each load run (default 5).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { writeTrainingOutput } from '../../model/bundle/training-output.js';
 import { Predictor } from '../../model/Predictor.js';
 import { createSerialRunner } from '../../model/parallel/fit-runner.js';
+import { prepareModels, scoreBody } from '../../model/server/internal/score-body.js';
 import { predictorModel } from '../../model/server/load-model-set.js';
+import { Counter } from '../../model/server/prometheus.js';
 import { createInstanceValidator } from '../../model/server/validate-instance.js';
 import { useBackend } from '../../model/tf/backend.js';
 import { trainDivisions } from '../../model/training/train-divisions.js';
 import { loadTrainingConfig } from '../../model/training-config.js';
+import { SCORING_KEYS_ENV } from '../../pipeline/cli/commands/serve.js';
 import { loadDivisionsConfig } from '../../pipeline/config/divisions-config.js';
 import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
@@ -66,12 +75,24 @@ async function trainProductionShapedModel(): Promise<string> {
   return out;
 }
 
+/** Servers on CPU 0, the load generator on CPU 1 (see the file comment). */
+const PIN =
+  process.env.OPP_BENCH_PIN !== '0' &&
+  cpus().length >= 2 &&
+  spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const SERVER_CPU = '0';
+const LOAD_CPU = '1';
+
 function startProcess(
   command: string,
   args: string[],
   ready: RegExp,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // taskset execs the command, so the child's pid is the server's (read for its CPU time).
+  const child = PIN
+    ? spawn('taskset', ['-c', SERVER_CPU, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+    : spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   return new Promise((resolve, reject) => {
     let seen = '';
     const look = (chunk: Buffer) => {
@@ -85,19 +106,49 @@ function startProcess(
   });
 }
 
-const NOOP_SERVER = `require('http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.writeHead(200,{'Content-Type':'application/json'});s.end('{"probability":0.5}')})}).listen(0,'127.0.0.1',function(){console.log('listening http://127.0.0.1:'+this.address().port)})`;
+/**
+ * The ceiling: the least a real JSON endpoint on node:http does. It reads the whole body, parses
+ * it, and answers JSON with a Content-Length, but validates nothing, scores nothing and keeps no
+ * metrics. (Until 2026-11-25 it only drained the body and answered a constant, chunked.)
+ */
+const NOOP_SERVER = `require('http').createServer((q,s)=>{const c=[];q.on('data',d=>c.push(d));q.on('end',()=>{const v=JSON.parse(Buffer.concat(c).toString());const t=JSON.stringify({probability:0.5,type:typeof v});s.writeHead(200,{'Content-Type':'application/json','Content-Length':Buffer.byteLength(t)});s.end(t)})}).listen(0,'127.0.0.1',function(){console.log('listening http://127.0.0.1:'+this.address().port)})`;
+const CLOCK_TICKS_PER_SECOND = 100;
+const BENCH_KEY = 'bench-key-0123456789abcdef';
 
-async function load(url: string, body: string, connections: number) {
+/** CPU seconds (user + system) a process has used so far, or NaN where /proc cannot tell. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function load(server: Server, body: string, connections: number) {
+  const before = cpuSeconds(server.child.pid);
   const result = await autocannon({
-    url: `${url}/score`,
+    url: `${server.url}/score`,
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: {
+      'Content-Type': 'application/json',
+      ...(server.key ? { Authorization: `Bearer ${server.key}` } : {}),
+    },
     body,
     connections,
     duration: SECONDS,
   });
+  const cpuMicros = ((cpuSeconds(server.child.pid) - before) / result.requests.total) * 1e6;
   const bad = result.non2xx + result.errors + result.timeouts;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad };
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad, cpuMicros };
+}
+
+interface Server {
+  name: string;
+  child: ChildProcess;
+  url: string;
+  /** Sent as `Authorization: Bearer <key>`. */
+  key?: string;
 }
 
 function timePerCall(label: string, iterations: number, fn: () => void): [string, string] {
@@ -121,7 +172,11 @@ async function main() {
   const single = JSON.stringify(featuresOf(records[0]));
   const batch = JSON.stringify({ instances: records.slice(0, 100).map(featuresOf) });
 
-  const servers: Array<{ name: string; child: ChildProcess; url: string }> = [];
+  const servers: Server[] = [];
+  if (PIN) spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+  process.stderr.write(
+    PIN ? `servers pinned to CPU ${SERVER_CPU}, load generator to CPU ${LOAD_CPU}\n` : 'not pinned\n',
+  );
   try {
     const ours = await startProcess(
       process.execPath,
@@ -129,6 +184,13 @@ async function main() {
       /at (http:\/\/127\.0\.0\.1:\d+)/,
     );
     servers.push({ name: 'opp serve', ...ours });
+    const keyed = await startProcess(
+      process.execPath,
+      [OPP, 'serve', '--model', out, '--port', '0'],
+      /at (http:\/\/127\.0\.0\.1:\d+)/,
+      { ...process.env, [SCORING_KEYS_ENV]: BENCH_KEY },
+    );
+    servers.push({ name: 'opp serve + key', ...keyed, key: BENCH_KEY });
     const noop = await startProcess(
       process.execPath,
       ['-e', NOOP_SERVER],
@@ -158,9 +220,10 @@ async function main() {
     ] as const) {
       for (const connections of [1, 16, 64]) {
         for (const server of servers) {
-          if (kind === '100 instances' && server.name.startsWith('seed')) continue; // the seed scored one row per request
+          // The seed scored one row per request; a key costs the same whatever the body.
+          if (kind === '100 instances' && (server.name.startsWith('seed') || server.key)) continue;
           process.stderr.write(`${server.name}, ${kind}, ${connections} connections...\n`);
-          const r = await load(server.url, body, connections);
+          const r = await load(server, body, connections);
           byKey.set(`${server.name}|${kind}|${connections}`, r.rps);
           rows.push([
             server.name,
@@ -169,6 +232,7 @@ async function main() {
             r.rps.toFixed(0),
             r.p50.toFixed(2),
             r.p99.toFixed(2),
+            Number.isFinite(r.cpuMicros) ? r.cpuMicros.toFixed(1) : 'n/a',
             String(r.bad),
           ]);
         }
@@ -199,7 +263,13 @@ async function main() {
     const t0 = process.hrtime.bigint();
     model.probabilities(x, n);
     const batchRowsPerSecond = n / (Number(process.hrtime.bigint() - t0) / 1e9);
-    const validate = createInstanceValidator(spec, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const divisions = [0, 1, 2, 3, 4, 5, 6, 7];
+    const validate = createInstanceValidator(spec, divisions);
+    const prepared = prepareModels(
+      { models: new Map([[0, model]]), source: 'bench' },
+      divisions,
+      new Counter('bench', 'bench'),
+    );
     const parsedSingle = JSON.parse(single);
     const valid = validate(parsedSingle, '');
     const features = Array.isArray(valid) ? new Float64Array(spec.featureNames.length) : valid.features;
@@ -217,14 +287,27 @@ async function main() {
       timePerCall('features from a raw record', 50_000, () => spec.computeFeatures(records[1])),
       timePerCall('model: probability of 1 row', 50_000, () => model.probabilities(features, 1)),
       timePerCall('percentile of 1 probability', 50_000, () => model.percentile(0.37)),
-      timePerCall('serialise the answer', 50_000, () => JSON.stringify(answer)),
+      timePerCall('serialise the answer (JSON.stringify)', 50_000, () => JSON.stringify(answer)),
+      timePerCall('all of the above as the server does it (scoreBody)', 50_000, () =>
+        scoreBody(prepared, single, 1000),
+      ),
+      timePerCall('scoreBody, 100 instances (per request)', 2_000, () => scoreBody(prepared, batch, 1000)),
     ];
 
     const report = [
-      machineLine(),
+      `${machineLine()}; ${PIN ? `servers on CPU ${SERVER_CPU}, load generator (autocannon) on CPU ${LOAD_CPU}` : 'not pinned to CPUs'}`,
       '',
       markdownTable(
-        ['server', 'request', 'connections', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx/errors'],
+        [
+          'server',
+          'request',
+          'connections',
+          'requests/s',
+          'p50 ms',
+          'p99 ms',
+          'server CPU µs/request',
+          'non-2xx/errors',
+        ],
         rows,
       ),
       '',
