@@ -129,24 +129,20 @@ export class Predictor {
         `expected ${d} feature values per row (${this.featureNames.join(', ')}), got ${x.length} for ${rows} row(s)`,
       );
     }
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i]!)) {
-        throw new InputError(
-          `row ${Math.floor(i / d) + 1}: feature "${this.featureNames[i % d]}" is ${x[i]}, not a finite number`,
-        );
-      }
-    }
+    const bad = indexOfNonFinite(x);
+    if (bad >= 0)
+      throw new InputError(
+        `row ${Math.floor(bad / d) + 1}: feature "${this.featureNames[bad % d]}" is ${x[bad]}, not a finite number`,
+      );
     // Safe to reuse for one row: `logits` copies its input and keeps no reference to it.
     const input = toNetworkInput(this.preprocessor, x, rows, rows === 1 ? this.scaledRow : undefined);
-    for (let i = 0; i < input.length; i++) {
-      if (!Number.isFinite(input[i]!)) {
-        const j = i % d;
-        throw new InputError(
-          `row ${Math.floor(i / d) + 1}: feature "${this.featureNames[j]}" is ${x[i]}, outside what the model takes ` +
-            `(its input transform is ${this.preprocessor.inputTransform[j]})`,
-        );
-      }
-    }
+    // Finite rows stay finite through every transform but log1p (−1 and below).
+    const outside = this.preprocessor.inputTransform.includes('log1p') ? indexOfNonFinite(input) : -1;
+    if (outside >= 0)
+      throw new InputError(
+        `row ${Math.floor(outside / d) + 1}: feature "${this.featureNames[outside % d]}" is ${x[outside]}, outside what the model takes ` +
+          `(its input transform is ${this.preprocessor.inputTransform[outside % d]})`,
+      );
     const out = this.logits(input, rows);
     for (let i = 0; i < rows; i++) out[i] = sigmoid(out[i]!);
     return out;
@@ -178,4 +174,14 @@ export class Predictor {
       percentile: this.percentile(probability),
     };
   }
+}
+
+/**
+ * The first index holding NaN or ±Infinity, else −1. A function of its own so the long loops of
+ * a batch are optimised here (on-stack replacement) and not inside `probabilities`, whose code
+ * optimised that way deoptimised on every later one-row call (measured: 5 µs instead of 1 µs).
+ */
+function indexOfNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
 }

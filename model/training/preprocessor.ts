@@ -62,25 +62,55 @@ export function toNetworkInput(
   rows: number,
   into?: Float32Array,
 ): Float32Array {
-  const { mean, std } = pre.scaler;
-  const d = mean.length;
-  const out = into ?? new Float32Array(rows * d);
-  for (let j = 0; j < d; j++) {
-    const t = pre.inputTransform[j]!;
-    const m = mean[j]!;
-    const s = std[j]!;
-    const imputed = pre.imputation?.find((i) => i.column === j);
-    if (t === 'none' && !imputed) {
-      for (let r = 0; r < rows; r++) out[r * d + j] = (x[r * d + j]! - m) / s;
-      continue;
+  const out = into ?? new Float32Array(rows * pre.scaler.mean.length);
+  preprocessRows(out, x, rows, columnPlan(pre));
+  return out;
+}
+
+/** Column plans by preprocessor, made once: a one-row call should not allocate them. */
+const plans = new WeakMap<Preprocessor, ColumnPlan>();
+
+function columnPlan(pre: Preprocessor): ColumnPlan {
+  let plan = plans.get(pre);
+  if (!plan) {
+    const d = pre.scaler.mean.length;
+    const marker = new Float64Array(d).fill(Number.NaN);
+    const fill = new Float64Array(d);
+    for (const i of pre.imputation ?? []) {
+      marker[i.column] = Math.fround(i.value);
+      fill[i.column] = i.fill;
     }
-    for (let r = 0; r < rows; r++) {
-      const v = x[r * d + j]!;
-      const known = imputed && isMarker(v, imputed.value) ? imputed.fill : v;
-      out[r * d + j] = (transformValue(t, known) - m) / s;
+    plan = { transform: pre.inputTransform, marker, fill, mean: pre.scaler.mean, std: pre.scaler.std };
+    plans.set(pre, plan);
+  }
+  return plan;
+}
+
+interface ColumnPlan {
+  transform: readonly ColumnTransform[];
+  /** float32 value of each column's missing marker; NaN: none (NaN equals nothing). */
+  marker: Float64Array;
+  fill: Float64Array;
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/**
+ * The rows of {@link toNetworkInput}, row by row (one pass over memory). Its own function so
+ * the loop of a large batch is optimised here, not in the callers (whose code, optimised mid-
+ * batch, deoptimised on every later one-row call: 5 µs instead of 1 µs a row, measured).
+ */
+function preprocessRows(out: Float32Array, x: ArrayLike<number>, rows: number, plan: ColumnPlan): void {
+  const { transform, marker, fill, mean, std } = plan;
+  const d = mean.length;
+  for (let r = 0, at = 0; r < rows; r++) {
+    for (let j = 0; j < d; j++, at++) {
+      let v = x[at]!;
+      if (Math.fround(v) === marker[j]) v = fill[j]!;
+      const t = transform[j]!;
+      out[at] = ((t === 'none' ? v : transformValue(t, v)) - mean[j]!) / std[j]!;
     }
   }
-  return out;
 }
 
 /** A dataset as network input (see {@link toNetworkInput}). */
