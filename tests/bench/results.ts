@@ -7,13 +7,12 @@ import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
 /** Where every benchmark writes its figures, with the command that produced them. */
 export const RESULTS_FILE = join(PACKAGE_ROOT, 'tests', 'bench', 'RESULTS.md');
 
-/** A Markdown table. */
+/** A Markdown table, columns padded as the formatter (Biome) lays them out. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [
-    `| ${header.join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
+  const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${widths.map((w, i) => (cells[i] ?? '').padEnd(w)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 /** The machine and its load, to print beside figures. */
