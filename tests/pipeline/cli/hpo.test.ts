@@ -173,19 +173,18 @@ describe('opp hpo', () => {
   describe('with --storage azure-table://<table>', () => {
     const azurite = useAzurite();
 
-    it('stores the study in the table and resumes it from there', async () => {
+    /** `opp hpo` arguments for a one-worker study in a fresh table on this file's Azurite. */
+    function tableStudy(study: string): { table: string; args: string[] } {
       vi.stubEnv('OPP_STORAGE_CONNECTION_STRING', azurite.instance.connectionString);
       const table = `${uniquePrefix()}studies`;
-      const args = [
-        'hpo',
-        ...common,
-        '--study',
-        'shared',
-        '--storage',
-        `azure-table://${table}`,
-        '--workers',
-        '1',
-      ];
+      return {
+        table,
+        args: ['hpo', ...common, '--study', study, '--storage', `azure-table://${table}`, '--workers', '1'],
+      };
+    }
+
+    it('stores the study in the table and resumes it from there', async () => {
+      const { table, args } = tableStudy('shared');
       const first = await run([...args, '--trials', '2', '--json']);
       expect(first.stderr).not.toMatch(/unexpected error/);
       expect(first.code).toBe(0);
@@ -203,18 +202,7 @@ describe('opp hpo', () => {
     });
 
     it("refuses, from the table study's header, a run on other data (another machine's, with no local context file)", async () => {
-      vi.stubEnv('OPP_STORAGE_CONNECTION_STRING', azurite.instance.connectionString);
-      const table = `${uniquePrefix()}studies`;
-      const args = [
-        'hpo',
-        ...common,
-        '--study',
-        'guarded',
-        '--storage',
-        `azure-table://${table}`,
-        '--workers',
-        '1',
-      ];
+      const { args } = tableStudy('guarded');
       const first = await run([...args, '--trials', '1', '--json']);
       expect(first.code).toBe(0);
       const otherData = join(dir, 'other-records.jsonl');
