@@ -13,6 +13,7 @@ import { registerGate } from './commands/gate.js';
 import { registerHpo } from './commands/hpo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerPredict } from './commands/predict.js';
+import { registerQuarantine } from './commands/quarantine.js';
 import { registerRegister } from './commands/register.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
@@ -35,6 +36,7 @@ export function createProgram(): Command {
   registerIngest(program);
   registerBackfill(program);
   registerSnapshot(program);
+  registerQuarantine(program);
   registerFeatures(program);
   registerTrain(program);
   registerPredict(program);

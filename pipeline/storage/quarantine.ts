@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Entity } from './BatchWriter.js';
-import { rawText } from './record-rows.js';
+import { getStoredRecord, rawText } from './record-rows.js';
 import { toStorageError } from './storage-errors.js';
 import { decodeTableKey, encodeTableKey } from './table-key.js';
 
@@ -56,5 +56,42 @@ export async function* listQuarantine(table: TableClient): AsyncGenerator<Quaran
     }
   } catch (error) {
     throw toStorageError(error, `listing table ${table.tableName}`);
+  }
+}
+
+/** A quarantine entry and whether a later version of its record has since been stored. */
+export interface QuarantineReview {
+  entry: QuarantineEntry;
+  /**
+   * Set when the entry is out of date: the record table holds a kept or excluded version of
+   * the record modified no earlier than the failure (the record was fixed at the source).
+   */
+  resolvedBy?: { status: 'kept' | 'excluded'; modified: string };
+}
+
+/**
+ * Streams the quarantine with each entry checked against the record table, the authority on a
+ * record's current state: ingestion overwrites a record's row, but leaves an older quarantine
+ * entry behind when the record later becomes valid. Undecodable ids never resolve.
+ */
+export async function* reviewQuarantine(
+  quarantine: TableClient,
+  records: TableClient,
+): AsyncGenerator<QuarantineReview> {
+  for await (const entry of listQuarantine(quarantine)) {
+    const stored = entry.recordId ? await getStoredRecord(records, entry.recordId) : undefined;
+    yield stored && stored.status !== 'quarantined' && stored.modified >= entry.modified
+      ? { entry, resolvedBy: { status: stored.status, modified: stored.modified } }
+      : { entry };
+  }
+}
+
+/** Deletes one quarantine entry (e.g. a resolved one); an entry already gone is fine. */
+export async function deleteQuarantineEntry(quarantine: TableClient, entry: QuarantineEntry): Promise<void> {
+  try {
+    await quarantine.deleteEntity(entry.kind, encodeTableKey(entry.indexId));
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return;
+    throw toStorageError(error, `deleting quarantine entry ${entry.indexId}`);
   }
 }
