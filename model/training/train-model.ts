@@ -29,6 +29,8 @@ export interface ModelData {
   featureNames?: readonly string[];
   /** Row times (e.g. days since 2020), required by the `time` split. */
   time?: Float64Array;
+  /** The test rows, pinned by the caller (e.g. a benchmark comparing models on the same rows); else split by the config. */
+  testRows?: Int32Array;
 }
 
 export interface TrainModelOptions {
@@ -99,7 +101,10 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
   // 1. Test split.
   const splitRandom = new Random(deriveSeed(seed, model.division, 1));
   let split: { train: number[]; test: number[] };
-  if (config.evaluation.split === 'time') {
+  if (model.testRows) {
+    const test = new Set(model.testRows);
+    split = { train: [...model.data.y.keys()].filter((i) => !test.has(i)), test: [...model.testRows] };
+  } else if (config.evaluation.split === 'time') {
     if (!model.time) throw new TrainingError(`${where}: the time split needs a time feature`, model.division);
     split = timeHoldout(model.time, testFraction);
   } else split = stratifiedHoldout(model.data.y, testFraction, splitRandom);

@@ -76,6 +76,17 @@ describe('trainModel', () => {
     for (const row of model.testRows) expect(time[row]).toBeGreaterThanOrEqual(cut);
   });
 
+  it('uses test rows pinned by the caller as the test set, training on all the others', async () => {
+    const config = smallConfig({ maxEpochs: 2 });
+    const pinned = Int32Array.from({ length: 250 }, (_, i) => i * 6);
+    const model = await trainModel(
+      { division: 0, name: 'g', data, testRows: pinned },
+      { config, runner: createSerialRunner(), bootstrapResamples: 20 },
+    );
+    expect([...model.testRows]).toEqual([...pinned]);
+    expect(model.report.rows).toMatchObject({ train: 1250, test: 250 });
+  });
+
   it('refuses rows of a single class with a clear error', async () => {
     const one = { ...data, y: new Uint8Array(data.rows) };
     await expect(
