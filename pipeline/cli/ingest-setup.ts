@@ -8,7 +8,7 @@ import { RecordApiClient } from '../sources/RecordApiClient.js';
 import { SampleSource } from '../sources/SampleSource.js';
 import { startSampleSourceServer } from '../sources/sample-source-server.js';
 import { resolveStorage } from '../storage/resolve-storage.js';
-import { createStorageClients } from '../storage/storage-clients.js';
+import { createStorageClients, type StorageClients } from '../storage/storage-clients.js';
 import { defaultConfigPath } from '../util/package-root.js';
 import { duration, wholeNumber } from './options.js';
 import type { Output } from './output.js';
@@ -122,5 +122,21 @@ export async function openIngestContext(
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * Runs `use` on the storage tables (OPP_STORAGE_CONNECTION_STRING, else a local Azurite started
+ * for the call) under OPP_STORAGE_PREFIX, then releases them: for commands that read what
+ * ingestion stored (`opp snapshot`, `opp quarantine`).
+ */
+export async function withStoredData<T>(use: (storage: StorageClients) => Promise<T>): Promise<T> {
+  const target = await resolveStorage();
+  try {
+    return await use(
+      createStorageClients(target.connectionString, { prefix: process.env[STORAGE_PREFIX_ENV] ?? '' }),
+    );
+  } finally {
+    await target.close();
   }
 }

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { deleteQuarantineEntry, type QuarantineReview, reviewQuarantine } from '../../storage/quarantine.js';
-import { resolveStorage } from '../../storage/resolve-storage.js';
-import { createStorageClients } from '../../storage/storage-clients.js';
-import { STORAGE_PREFIX_ENV } from '../ingest-setup.js';
+import { withStoredData } from '../ingest-setup.js';
 import { createOutput, formatCounts } from '../output.js';
 
 interface QuarantineCliOptions {
@@ -25,11 +23,7 @@ export function registerQuarantine(program: Command): void {
     .option('--json', 'print one JSON result on stdout')
     .action(async (opts: QuarantineCliOptions) => {
       const output = createOutput(Boolean(opts.json));
-      const target = await resolveStorage();
-      try {
-        const storage = createStorageClients(target.connectionString, {
-          prefix: process.env[STORAGE_PREFIX_ENV] ?? '',
-        });
+      await withStoredData(async (storage) => {
         const open: QuarantineReview[] = [];
         const resolved: QuarantineReview[] = [];
         for await (const review of reviewQuarantine(storage.quarantine, storage.records)) {
@@ -64,8 +58,6 @@ export function registerQuarantine(program: Command): void {
               ),
             ].join('\n'),
         );
-      } finally {
-        await target.close();
-      }
+      });
     });
 }

@@ -3,10 +3,8 @@ import { compileFeatureSpec } from '../../features/compile-spec.js';
 import { loadFeatureSpec } from '../../features/feature-spec.js';
 import { createSnapshot, downloadSnapshot } from '../../ingestion/snapshot.js';
 import { AtomicFile } from '../../io/AtomicFile.js';
-import { resolveStorage } from '../../storage/resolve-storage.js';
-import { createStorageClients } from '../../storage/storage-clients.js';
 import { defaultConfigPath } from '../../util/package-root.js';
-import { STORAGE_PREFIX_ENV } from '../ingest-setup.js';
+import { withStoredData } from '../ingest-setup.js';
 import { createOutput } from '../output.js';
 
 interface SnapshotCliOptions {
@@ -28,11 +26,7 @@ export function registerSnapshot(program: Command): void {
     .option('--json', 'print one JSON result on stdout')
     .action(async (opts: SnapshotCliOptions) => {
       const output = createOutput(Boolean(opts.json));
-      const target = await resolveStorage();
-      try {
-        const storage = createStorageClients(target.connectionString, {
-          prefix: process.env[STORAGE_PREFIX_ENV] ?? '',
-        });
+      await withStoredData(async (storage) => {
         if (opts.get) {
           const snapshot = await downloadSnapshot(storage.snapshots, opts.get);
           const out = opts.out ?? `${opts.get}.csv`;
@@ -51,8 +45,6 @@ export function registerSnapshot(program: Command): void {
             `  ${result.rows} rows (${result.positives} positive), ${result.bytes} bytes, spec ${result.specHash.slice(0, 12)}${result.created ? '' : ' (already existed)'}`,
           ].join('\n'),
         );
-      } finally {
-        await target.close();
-      }
+      });
     });
 }
