@@ -3,17 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { currentGitSha } from '../../../model/bundle/provenance.js';
-import { bundleDir, REPORT_FILE, writeTrainingOutput } from '../../../model/bundle/training-output.js';
-import { loadTrainingData } from '../../../model/data/load-training-data.js';
-import { createFitRunner } from '../../../model/parallel/WorkerPool.js';
-import { requestedBackend, useBackend } from '../../../model/tf/backend.js';
+import { bundleDir, REPORT_FILE } from '../../../model/bundle/training-output.js';
 import { formatMetricsTable } from '../../../model/training/format-report.js';
-import { trainDivisions } from '../../../model/training/train-divisions.js';
-import { loadTrainingConfig } from '../../../model/training-config.js';
-import { loadDivisionsConfig } from '../../../pipeline/config/divisions-config.js';
-import { compileFeatureSpec } from '../../../pipeline/features/compile-spec.js';
-import { loadFeatureSpec } from '../../../pipeline/features/feature-spec.js';
+import { trainFromFiles } from '../../../model/training/train-from-files.js';
 import { failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
 import { readInputs } from './inputs.js';
 
@@ -26,34 +18,19 @@ export async function run(): Promise<void> {
     useBundledWasm();
     const inputs = readInputs();
     const started = performance.now();
-    const config = loadTrainingConfig(inputs.config);
-    const divisions = loadDivisionsConfig(inputs.divisions);
-    const spec = compileFeatureSpec(loadFeatureSpec(inputs.spec));
-    const backend = await useBackend(requestedBackend(inputs.backend, config.training.backend), {
+    const { result, table, backend, workers } = await trainFromFiles({
+      data: inputs.data,
+      out: inputs.out,
+      config: inputs.config,
+      divisions: inputs.divisions,
+      spec: inputs.spec,
+      which: inputs.division,
+      workers: inputs.workers,
+      backend: inputs.backend,
+      seed: inputs.seed,
       announce: (line) => core.info(line),
+      onFitDone: (label) => core.info(`fit done: ${label}`),
     });
-    const table = await loadTrainingData(inputs.data, spec);
-    // Worker threads run build/model/parallel/fit-worker.js: workers > 1 needs `npm run build`.
-    const runner = createFitRunner(inputs.workers, backend);
-    let result: Awaited<ReturnType<typeof trainDivisions>>;
-    try {
-      const gitSha = currentGitSha();
-      result = await trainDivisions({
-        table,
-        spec,
-        config,
-        divisions,
-        which: inputs.division,
-        runner,
-        backend,
-        ...(inputs.seed !== undefined ? { seed: inputs.seed } : {}),
-        ...(gitSha ? { gitSha } : {}),
-        onFitDone: (label) => core.info(`fit done: ${label}`),
-      });
-    } finally {
-      await runner.close();
-    }
-    await writeTrainingOutput(inputs.out, result);
     const seconds = (performance.now() - started) / 1000;
     const trained = [...result.bundles.keys()].sort((a, b) => a - b);
     core.setOutput('out', inputs.out);
@@ -70,7 +47,7 @@ export async function run(): Promise<void> {
         keyValueTable([
           ['data', inputs.data],
           ['rows', table.rows],
-          ['backend', `${backend}, ${runner.concurrency} worker(s)`],
+          ['backend', `${backend}, ${workers} worker(s)`],
           ['seed', result.report.seed],
           ['seconds', seconds.toFixed(1)],
           ['output', inputs.out],

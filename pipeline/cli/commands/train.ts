@@ -2,18 +2,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { currentGitSha } from '../../../model/bundle/provenance.js';
-import { writeTrainingOutput } from '../../../model/bundle/training-output.js';
-import { loadTrainingData } from '../../../model/data/load-training-data.js';
-import { createFitRunner } from '../../../model/parallel/WorkerPool.js';
-import { requestedBackend, useBackend } from '../../../model/tf/backend.js';
 import { formatMetricsTable } from '../../../model/training/format-report.js';
-import { plannedFits, trainDivisions } from '../../../model/training/train-divisions.js';
-import { loadTrainingConfig } from '../../../model/training-config.js';
-import { loadDivisionsConfig } from '../../config/divisions-config.js';
+import { type TrainFromFilesResult, trainFromFiles } from '../../../model/training/train-from-files.js';
 import { InputError } from '../../errors/InputError.js';
-import { compileFeatureSpec } from '../../features/compile-spec.js';
-import { loadFeatureSpec } from '../../features/feature-spec.js';
 import { createTracker } from '../../tracking/create-tracker.js';
 import { collectEpochs, recordTraining } from '../../tracking/record-training.js';
 import { defaultConfigPath } from '../../util/package-root.js';
@@ -81,50 +72,43 @@ export function registerTrain(program: Command): void {
     .action(async (opts: TrainOptions) => {
       const output = createOutput(Boolean(opts.json));
       const started = performance.now();
-      const config = loadTrainingConfig(opts.config);
-      const divisions = loadDivisionsConfig(opts.divisions);
-      const spec = compileFeatureSpec(loadFeatureSpec(opts.spec));
-      const backend = await useBackend(requestedBackend(opts.backend, config.training.backend), {
-        announce: (line) => output.note(line),
-      });
-      const table = await loadTrainingData(dataFile(opts.data), spec);
-      if (table.records) {
-        output.note(
-          `read ${table.records.read} records: ${table.records.kept} kept, ${table.records.excluded} excluded, ${table.records.invalid} invalid`,
-        );
-      }
-      const total = plannedFits({ table, config, divisions, which: opts.division });
-      const runner = createFitRunner(opts.workers, backend);
-      output.note(`training ${total} fits on ${table.rows} rows with ${runner.concurrency} worker(s)`);
-      const progress = createProgress('train', total, 'fits', { detail: true });
+      let progress: ReturnType<typeof createProgress> | undefined;
       let done = 0;
       const epochs = collectEpochs();
-      let result: Awaited<ReturnType<typeof trainDivisions>>;
+      let trained: TrainFromFilesResult;
       try {
-        const gitSha = currentGitSha();
-        result = await trainDivisions({
-          table,
-          spec,
-          config,
-          divisions,
+        trained = await trainFromFiles({
+          data: dataFile(opts.data),
+          out: opts.out,
+          config: opts.config,
+          divisions: opts.divisions,
+          spec: opts.spec,
           which: opts.division,
-          runner,
-          backend,
-          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-          ...(gitSha ? { gitSha } : {}),
+          workers: opts.workers,
+          backend: opts.backend,
+          seed: opts.seed,
+          announce: (line) => output.note(line),
+          onStart: ({ table, fits, workers }) => {
+            if (table.records) {
+              output.note(
+                `read ${table.records.read} records: ${table.records.kept} kept, ${table.records.excluded} excluded, ${table.records.invalid} invalid`,
+              );
+            }
+            output.note(`training ${fits} fits on ${table.rows} rows with ${workers} worker(s)`);
+            progress = createProgress('train', fits, 'fits', { detail: true });
+          },
           onEpoch: (label, log) => {
             epochs.onEpoch(label, log);
-            progress.update(done, {
+            progress?.update(done, {
               detail: `${label} · epoch ${log.epoch} · loss ${log.trainLoss.toFixed(4)}${log.valLoss !== undefined ? ` · val ${log.valLoss.toFixed(4)}` : ''}`,
             });
           },
-          onFitDone: (label) => progress.update(++done, { detail: `${label} done` }),
+          onFitDone: (label) => progress?.update(++done, { detail: `${label} done` }),
         });
       } finally {
-        progress.stop();
-        await runner.close();
+        progress?.stop();
       }
-      await writeTrainingOutput(opts.out, result);
+      const { result, config, table, backend, workers } = trained;
       // Experiment tracking (MLflow: $MLFLOW_TRACKING_URI, else $OPP_HOME/mlruns); never fails the training.
       const tracker = await createTracker({ onWarning: (warning) => output.note(`tracking: ${warning}`) });
       await recordTraining(tracker, { report: result.report, config, out: opts.out, epochs: epochs.logs });
@@ -135,7 +119,7 @@ export function registerTrain(program: Command): void {
           out: opts.out,
           seconds,
           backend,
-          workers: runner.concurrency,
+          workers,
           rows: table.rows,
           report: result.report,
           tracking: tracked.destination,
@@ -144,7 +128,7 @@ export function registerTrain(program: Command): void {
           [
             formatMetricsTable(result.report),
             `wrote ${result.bundles.size} bundle(s) and metrics.json to ${opts.out} in ${seconds.toFixed(1)} s ` +
-              `(${backend}, ${runner.concurrency} worker(s), seed ${result.report.seed}); runs tracked in ${tracked.destination}`,
+              `(${backend}, ${workers} worker(s), seed ${result.report.seed}); runs tracked in ${tracked.destination}`,
           ].join('\n'),
       );
     });
