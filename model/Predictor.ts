@@ -3,10 +3,16 @@ import { type CompiledFeatureSpec, compileFeatureSpec } from '../pipeline/featur
 import type { BundleManifest } from './bundle/bundle-manifest.js';
 import { loadBundle } from './bundle/load-bundle.js';
 import { percentileOf } from './bundle/percentiles.js';
+import { preprocessorFromManifest } from './bundle/preprocessor-manifest.js';
 import type { BundleContents } from './bundle/save-bundle.js';
 import { createLogits } from './engine/fused-scorer.js';
 import { type MlpWeights, sigmoid } from './network/mlp-weights.js';
-import { type Preprocessor, toNetworkInput } from './training/preprocessor.js';
+import {
+  firstOutsideDomain,
+  inputWidth,
+  type Preprocessor,
+  toNetworkInput,
+} from './training/preprocessor.js';
 
 /** The score of one row (SEED.md's response, plus the percentile rank). */
 export interface Score {
@@ -39,7 +45,7 @@ export class Predictor {
   private readonly logits: (x: ArrayLike<number>, rows: number) => Float64Array;
   /**
    * One scaled row, reused: the scoring server scores one row per request, and a fresh
-   * Float64Array of 15 doubles lives outside the JS heap (a malloc and a sweep each time).
+   * Float32Array of one row lives outside the JS heap (a malloc and a sweep each time).
    */
   private readonly scaledRow: Float32Array;
 
@@ -51,29 +57,9 @@ export class Predictor {
     this.featureNames = bundle.manifest.featureNames;
     this.threshold = bundle.manifest.threshold;
     this.spec = compileFeatureSpec(bundle.featureSpec);
-    const imputation = (bundle.manifest.imputation ?? []).map(({ feature, value, fill }) => {
-      const column = this.featureNames.indexOf(feature);
-      if (column < 0)
-        throw new InputError(
-          `bundle for division ${bundle.manifest.division}: its imputation names "${feature}", not one of its features`,
-        );
-      return { column, value, fill };
-    });
-    this.preprocessor = {
-      ...(imputation.length > 0 ? { imputation } : {}),
-      inputTransform: bundle.manifest.inputTransform ?? this.featureNames.map(() => 'none'),
-      scaler: bundle.manifest.scaler,
-    };
+    this.preprocessor = preprocessorFromManifest(bundle.manifest, bundle.weights);
     this.quantiles = Float64Array.from(bundle.percentiles);
-    const { inputTransform, scaler } = this.preprocessor;
-    const d = this.featureNames.length;
-    if (inputTransform.length !== d || scaler.mean.length !== d || scaler.std.length !== d) {
-      throw new InputError(
-        `bundle for division ${bundle.manifest.division}: its scaler (${scaler.mean.length}/${scaler.std.length}) and ` +
-          `input transform (${inputTransform.length}) must have one entry per feature (${d})`,
-      );
-    }
-    this.scaledRow = new Float32Array(d);
+    this.scaledRow = new Float32Array(inputWidth(this.preprocessor));
     if (this.spec.featureNames.join(',') !== this.featureNames.join(',')) {
       throw new InputError(
         `bundle for division ${bundle.manifest.division}: its feature spec yields ${this.spec.featureNames.join(',')} ` +
@@ -137,7 +123,9 @@ export class Predictor {
     // Safe to reuse for one row: `logits` copies its input and keeps no reference to it.
     const input = toNetworkInput(this.preprocessor, x, rows, rows === 1 ? this.scaledRow : undefined);
     // Finite rows stay finite through every transform but log1p (−1 and below).
-    const outside = this.preprocessor.inputTransform.includes('log1p') ? indexOfNonFinite(input) : -1;
+    const outside = this.preprocessor.inputTransform.includes('log1p')
+      ? firstOutsideDomain(this.preprocessor, x, rows)
+      : -1;
     if (outside >= 0)
       throw new InputError(
         `row ${Math.floor(outside / d) + 1}: feature "${this.featureNames[outside % d]}" is ${x[outside]}, outside what the model takes ` +

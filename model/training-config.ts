@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../pipeline/config/load-config.js';
 import { ColumnTransforms } from './training/input-transform.js';
+import { ColumnEncodings, DEFAULT_ENCODING_BINS } from './training/piecewise-linear.js';
 
 const HiddenLayer = z.strictObject({
   units: z.number().int().min(1).max(65_536),
@@ -37,6 +38,19 @@ export const TrainingConfigSchema = z.strictObject({
         error: `expected "none", "auto" or {"<feature>": ${ColumnTransforms.map((t) => `"${t}"`).join(' | ')}}`,
       })
       .default('auto'),
+    /**
+     * Piecewise-linear encoding of numeric columns into quantile bins of the training rows
+     * (model/training/piecewise-linear.ts), after the input transform: `none` (the default);
+     * `auto`, every column with more than 10 distinct values; or an encoding per feature name.
+     * Lets the network draw steps (thresholds in a column) as trees do.
+     */
+    inputEncoding: z
+      .union([z.enum(['none', 'auto']), z.record(z.string(), z.enum(ColumnEncodings))], {
+        error: `expected "none", "auto" or {"<feature>": ${ColumnEncodings.map((t) => `"${t}"`).join(' | ')}}`,
+      })
+      .default('none'),
+    /** Quantile bins per encoded column (fewer where values tie). */
+    inputEncodingBins: z.number().int().min(2).max(256).default(DEFAULT_ENCODING_BINS),
     /**
      * Features whose spec fills a missing field with a number that is not a measurement, with
      * that number (`{"project_size": 0}`): the model replaces it by the median of the training

@@ -44,6 +44,11 @@ export const BundleManifestSchema = z.strictObject({
   imputation: z
     .array(z.strictObject({ feature: z.string(), value: z.number(), fill: z.number() }))
     .optional(),
+  /**
+   * Features encoded piecewise-linear into the bins between `edges` (after the input transform),
+   * in feature order; absent = none. The scaler then has one entry per network input.
+   */
+  encoding: z.array(z.strictObject({ feature: z.string(), edges: z.array(z.number()).min(3) })).optional(),
   /** A row is predicted positive iff its probability is ≥ this. */
   threshold: z.number().min(0).max(1),
   snapshotId: z.string().optional(),

@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { validateConfig } from '../../pipeline/config/load-config.js';
-import { InputError } from '../../pipeline/errors/InputError.js';
+import { InputError, isInputError } from '../../pipeline/errors/InputError.js';
 import { hashSpec } from '../../pipeline/features/compile-spec.js';
 import { FeatureSpecSchema } from '../../pipeline/features/feature-spec.js';
 import { MetricsReportSchema } from '../metrics-report.js';
 import type { Activation, DenseLayer, MlpWeights } from '../network/mlp-weights.js';
 import { TrainingConfigSchema } from '../training-config.js';
 import { BundleFiles, BundleManifestSchema, PercentilesSchema } from './bundle-manifest.js';
+import { preprocessorFromManifest } from './preprocessor-manifest.js';
 import type { BundleContents } from './save-bundle.js';
 
 const ModelJsonSchema = z.object({
@@ -107,11 +108,12 @@ export async function loadBundle(dir: string): Promise<BundleContents> {
     new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
     dir,
   );
-  if (weights.layers[0]!.inputs !== manifest.featureNames.length) {
-    throw new InputError(
-      `${dir}: the network takes ${weights.layers[0]!.inputs} inputs but the bundle names ${manifest.featureNames.length} features`,
-      dir,
-    );
+  try {
+    preprocessorFromManifest(manifest, weights);
+  } catch (error) {
+    if (isInputError(error))
+      throw new InputError(`${dir}: ${error.message}`, dir, undefined, { cause: error });
+    throw error;
   }
   return { manifest, weights, percentiles: Float64Array.from(quantiles), featureSpec, config, metrics };
 }

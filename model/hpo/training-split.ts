@@ -4,9 +4,7 @@ import { TrainingError } from '../../pipeline/errors/TrainingError.js';
 import { Random } from '../../pipeline/util/random.js';
 import type { TrainingTable } from '../data/load-training-data.js';
 import { type Dataset, positivesOf, takeRows } from '../training/dataset.js';
-import { planImputation } from '../training/imputation.js';
-import { planInputTransform } from '../training/input-transform.js';
-import { fitPreprocessor, preprocessDataset } from '../training/preprocessor.js';
+import { fitPreprocessor, planPreprocessor, preprocessDataset } from '../training/preprocessor.js';
 import { deriveSeed } from '../training/seeds.js';
 import { complement, stratifiedHoldout, stratifiedKFold, timeHoldout } from '../training/splits.js';
 import type { TrainingConfig } from '../training-config.js';
@@ -69,11 +67,7 @@ export function hpoSplit(table: TrainingTable, config: TrainingConfig, seed: num
       );
     }
   }
-  const preprocessor = fitPreprocessor(
-    train,
-    planInputTransform(config.training.inputTransform, table.featureNames),
-    planImputation(config.training.imputeMissing, table.featureNames),
-  );
+  const preprocessor = fitPreprocessor(train, planPreprocessor(config.training, table.featureNames));
   return {
     train: preprocessDataset(preprocessor, train),
     validation: preprocessDataset(preprocessor, validation),

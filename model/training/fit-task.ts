@@ -4,9 +4,13 @@ import { fitWithEngine } from '../engine/select-engine.js';
 import { type MlpWeights, sigmoid } from '../network/mlp-weights.js';
 import { type Dataset, takeRows } from './dataset.js';
 import type { EpochLog, NetworkSettings } from './fit-network.js';
-import type { ImputationPlan } from './imputation.js';
-import type { InputTransformPlan } from './input-transform.js';
-import { fitPreprocessor, type Preprocessor, preprocessDataset, toNetworkInput } from './preprocessor.js';
+import {
+  fitPreprocessor,
+  type Preprocessor,
+  type PreprocessorPlan,
+  preprocessDataset,
+  toNetworkInput,
+} from './preprocessor.js';
 import { type ClassCounts, type RebalanceMethod, rebalance } from './rebalance.js';
 
 /**
@@ -22,10 +26,8 @@ export interface FitTask {
   /** Validation rows: early stopping and out-of-fold predictions. */
   validation?: Int32Array;
   rebalance: RebalanceMethod;
-  /** Per-column input transforms, or `auto` to choose them on the `train` rows. @default all `none` */
-  inputTransform?: InputTransformPlan;
-  /** Columns whose missing marker is replaced by the `train` rows' median. @default none */
-  impute?: ImputationPlan[];
+  /** The preprocessing to fit on the `train` rows (`auto` parts decided there). @default plain standardisation */
+  preprocess?: PreprocessorPlan;
   settings: NetworkSettings;
   /** Maximum epochs with validation, exact epochs without. */
   epochs: number;
@@ -50,7 +52,7 @@ export interface FitTaskResult {
 export async function runFitTask(task: FitTask, onEpoch?: (log: EpochLog) => void): Promise<FitTaskResult> {
   const random = new Random(task.seed);
   const trainRows = takeRows(task.data, task.train);
-  const preprocessor = fitPreprocessor(trainRows, task.inputTransform, task.impute);
+  const preprocessor = fitPreprocessor(trainRows, task.preprocess);
   const balanced = rebalance(trainRows, task.rebalance, random);
   const validation = task.validation
     ? preprocessDataset(preprocessor, takeRows(task.data, task.validation))

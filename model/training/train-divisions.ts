@@ -4,6 +4,7 @@ import { ConfigError } from '../../pipeline/errors/ConfigError.js';
 import type { CompiledFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import type { BundleManifest } from '../bundle/bundle-manifest.js';
 import { createHoldout, type DivisionHoldout, type Holdout } from '../bundle/holdout.js';
+import { preprocessorToManifest } from '../bundle/preprocessor-manifest.js';
 import { hashJson } from '../bundle/provenance.js';
 import type { BundleContents } from '../bundle/save-bundle.js';
 import type { TrainingTable } from '../data/load-training-data.js';
@@ -189,17 +190,7 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
       featureNames: [...table.featureNames],
       specHash: spec.hash,
       configHash,
-      scaler: model.preprocessor.scaler,
-      inputTransform: model.preprocessor.inputTransform,
-      ...(model.preprocessor.imputation
-        ? {
-            imputation: model.preprocessor.imputation.map(({ column, value, fill }) => ({
-              feature: table.featureNames[column]!,
-              value,
-              fill,
-            })),
-          }
-        : {}),
+      ...preprocessorToManifest(model.preprocessor, table.featureNames),
       threshold: model.threshold,
       snapshotId: table.snapshotId,
       ...(options.gitSha ? { gitSha: options.gitSha } : {}),

@@ -11,10 +11,8 @@ import type { TrainingConfig } from '../training-config.js';
 import { type Dataset, positivesOf, takeRows } from './dataset.js';
 import type { EpochLog } from './fit-network.js';
 import { type FitTask, type FitTaskResult, predictRaw } from './fit-task.js';
-import { planImputation } from './imputation.js';
-import { planInputTransform } from './input-transform.js';
 import { networkSettings } from './network-settings.js';
-import type { Preprocessor } from './preprocessor.js';
+import { type Preprocessor, planPreprocessor } from './preprocessor.js';
 import { type RebalanceMethod, RebalanceMethods } from './rebalance.js';
 import { deriveSeed } from './seeds.js';
 import { complement, stratifiedHoldout, stratifiedKFold, timeHoldout } from './splits.js';
@@ -121,8 +119,7 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
   const settings = networkSettings(config);
   const featureNames =
     model.featureNames ?? Array.from({ length: model.data.features }, (_, j) => `feature_${j + 1}`);
-  const inputTransform = planInputTransform(config.training.inputTransform, featureNames);
-  const impute = planImputation(config.training.imputeMissing, featureNames);
+  const preprocess = planPreprocessor(config.training, featureNames);
   const runTask = (task: FitTask): Promise<FitTaskResult> =>
     runner
       .run(task, (log) => options.onEpoch?.(task.label, log))
@@ -140,8 +137,7 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
             train: Int32Array.from(complement(dev.rows, validation)),
             validation: Int32Array.from(validation),
             rebalance: method,
-            inputTransform,
-            impute,
+            preprocess,
             settings,
             epochs: config.training.maxEpochs,
             patience: config.training.patience,
@@ -189,8 +185,7 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
     data: dev,
     train: Int32Array.from(dev.y.keys()),
     rebalance: chosen.method,
-    inputTransform,
-    impute,
+    preprocess,
     settings,
     epochs,
     patience: config.training.patience,

@@ -19,13 +19,16 @@ import { createFitRunner } from '../../model/parallel/WorkerPool.js';
 import { useBackend } from '../../model/tf/backend.js';
 import { type Dataset, takeRows } from '../../model/training/dataset.js';
 import { predictRaw } from '../../model/training/fit-task.js';
-import { type ImputationPlan, planImputation } from '../../model/training/imputation.js';
-import { type InputTransformPlan, planInputTransform } from '../../model/training/input-transform.js';
 import { networkSettings } from '../../model/training/network-settings.js';
-import { fitPreprocessor, preprocessDataset } from '../../model/training/preprocessor.js';
+import {
+  fitPreprocessor,
+  type PreprocessorPlan,
+  planPreprocessor,
+  preprocessDataset,
+} from '../../model/training/preprocessor.js';
 import { stratifiedHoldout } from '../../model/training/splits.js';
 import { trainModel } from '../../model/training/train-model.js';
-import { loadTrainingConfig } from '../../model/training-config.js';
+import { loadTrainingConfig, type TrainingConfig } from '../../model/training-config.js';
 import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
@@ -83,16 +86,10 @@ interface Result {
  * Our MLP with the production settings and engine, early stopping on 10% of the training rows;
  * the preprocessor is fitted on the fitting rows only. One fit per seed.
  */
-async function ours(
-  train: Dataset,
-  test: Dataset,
-  names: string[],
-  plan: InputTransformPlan,
-  impute: ImputationPlan[] = [],
-): Promise<Ours> {
+async function ours(train: Dataset, test: Dataset, names: string[], plan: PreprocessorPlan): Promise<Ours> {
   const inner = stratifiedHoldout(train.y, VALIDATION_FRACTION, new Random(7));
   const fitRows = takeRows(train, Int32Array.from(inner.train));
-  const preprocessor = fitPreprocessor(fitRows, plan, impute);
+  const preprocessor = fitPreprocessor(fitRows, plan);
   const aucs: number[] = [];
   const epochs: number[] = [];
   for (let s = 0; s < SEEDS; s++) {
@@ -111,6 +108,7 @@ async function ours(
     const parts = [
       ...(imputed ? [`${imputed.value} → ${Number(imputed.fill.toPrecision(6))}`] : []),
       ...(transform === 'none' ? [] : [transform]),
+      ...binsOf(preprocessor.encoding?.find((e) => e.column === j)),
     ];
     return parts.length > 0 ? [`${name} (${parts.join(', ')})`] : [];
   });
@@ -120,6 +118,18 @@ async function ours(
     max: Math.max(...aucs),
     epochs,
     changed,
+  };
+}
+
+const binsOf = (encoding?: { edges: number[] }) => (encoding ? [`${encoding.edges.length - 1} bins`] : []);
+
+/** production.json's training settings; its imputeMissing names the seed's features only: those of `names` kept. */
+function productionTraining(names: readonly string[]): TrainingConfig['training'] {
+  return {
+    ...config.training,
+    imputeMissing: Object.fromEntries(
+      Object.entries(config.training.imputeMissing).filter(([feature]) => names.includes(feature)),
+    ),
   };
 }
 
@@ -134,16 +144,7 @@ async function trainedAsOppTrains(
     const trained = await trainModel(
       { division: 0, name: 'bench', data, featureNames: names, testRows },
       {
-        // production.json's imputeMissing names the seed's features only: keep those this data has.
-        config: {
-          ...config,
-          training: {
-            ...config.training,
-            imputeMissing: Object.fromEntries(
-              Object.entries(config.training.imputeMissing).filter(([feature]) => names.includes(feature)),
-            ),
-          },
-        },
+        config: { ...config, training: productionTraining(names) },
         runner,
       },
     );
@@ -168,19 +169,9 @@ async function evaluate(name: string, data: Dataset, names: string[], truth?: Sa
   const testCsv = join(tmpdir(), `opp-quality-${name}-test.csv`);
   writeNumericCsv(trainCsv, train, names);
   writeNumericCsv(testCsv, test, names);
-  const plain = await ours(train, test, names, planInputTransform('none', names));
-  const auto = await ours(train, test, names, 'auto');
-  // production.json's preprocessing; its imputeMissing names the seed's features only.
-  const impute = Object.fromEntries(
-    Object.entries(config.training.imputeMissing).filter(([feature]) => names.includes(feature)),
-  );
-  const production = await ours(
-    train,
-    test,
-    names,
-    planInputTransform(config.training.inputTransform, names),
-    planImputation(impute, names),
-  );
+  const plain = await ours(train, test, names, {});
+  const auto = await ours(train, test, names, { inputTransform: 'auto' });
+  const production = await ours(train, test, names, planPreprocessor(productionTraining(names), names));
   const oppTrain = await trainedAsOppTrains(data, names, Int32Array.from(split.test));
   const py = runPython([join(PACKAGE_ROOT, 'tests', 'bench', 'quality_baselines.py'), trainCsv, testCsv], {
     OPENBLAS_NUM_THREADS: '1',

@@ -26,8 +26,15 @@ let result: TrainDivisionsResult;
 
 beforeAll(async () => {
   await useBackend('wasm');
-  // `auto` log-transforms project_size: the bundle must carry that transform to every reader.
-  const config = smallConfig({ maxEpochs: 4, inputTransform: 'auto', imputeMissing: { project_size: 0 } });
+  // `auto` log-transforms project_size and bins it with timestamp_days: the bundle must carry
+  // that preprocessing to every reader.
+  const config = smallConfig({
+    maxEpochs: 4,
+    inputTransform: 'auto',
+    imputeMissing: { project_size: 0 },
+    inputEncoding: 'auto',
+    inputEncodingBins: 8,
+  });
   // Division 1 qualifies; the others are made to fall back by a high minimum.
   config.divisions = { minRows: 150, minPerClass: 10 };
   const counts = new Map<number, number>();
@@ -101,9 +108,41 @@ describe('division models and bundles', () => {
 
   it('reads a bundle written before the input preprocessing existed as plain standardisation', () => {
     const general = result.bundles.get(0)!;
-    const { inputTransform: _t, imputation: _i, ...manifest } = general.manifest;
-    const old = new Predictor({ ...general, manifest: BundleManifestSchema.parse(manifest) });
-    expect(old.preprocessor).toEqual({ inputTransform: Array(15).fill('none'), scaler: manifest.scaler });
+    const { inputTransform: _t, imputation: _i, encoding: _e, ...manifest } = general.manifest;
+    const scaler = { mean: manifest.scaler.mean.slice(0, 15), std: manifest.scaler.std.slice(0, 15) };
+    const first = general.weights.layers[0]!;
+    const units = first.units;
+    const weights = {
+      layers: [
+        { ...first, inputs: 15, weights: first.weights.slice(0, 15 * units) },
+        ...general.weights.layers.slice(1),
+      ],
+    };
+    const old = new Predictor({
+      ...general,
+      weights,
+      manifest: BundleManifestSchema.parse({ ...manifest, scaler }),
+    });
+    expect(old.preprocessor).toEqual({ inputTransform: Array(15).fill('none'), scaler });
+  });
+
+  it('carries the bins into the bundle: one network input per bin, checked on load', () => {
+    const general = result.bundles.get(0)!;
+    const encoded = general.manifest.encoding!.map((e) => e.feature);
+    expect(encoded).toEqual(['timestamp_days', 'project_size']);
+    const width = 15 + general.manifest.encoding!.reduce((n, e) => n + e.edges.length - 2, 0);
+    expect(general.manifest.scaler.mean).toHaveLength(width);
+    expect(general.weights.layers[0]!.inputs).toBe(width);
+    const { encoding: _e, ...manifest } = general.manifest;
+    expect(() => new Predictor({ ...general, manifest })).toThrow(
+      new RegExp(
+        `15 features make 15 network inputs, but .* its scaler ${width}/${width} and its network ${width} inputs`,
+      ),
+    );
+    const unsorted = general.manifest.encoding!.map((e) => ({ ...e, edges: [...e.edges].reverse() }));
+    expect(
+      () => new Predictor({ ...general, manifest: { ...general.manifest, encoding: unsorted } }),
+    ).toThrow(/the bin edges of "timestamp_days" are not ascending/);
   });
 
   it('writes weights that tfjs itself loads and that give the same logits', async () => {
@@ -118,23 +157,39 @@ describe('division models and bundles', () => {
         weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
       }),
     );
-    // A tfjs reader follows bundle.json by hand: the imputation, the input transform, then the scaler.
+    // A tfjs reader follows bundle.json by hand: the imputation, the input transform, the bins,
+    // then the scaler (one entry per network input).
     const manifest = JSON.parse(readFileSync(join(dir, 'bundle.json'), 'utf8'));
     expect(manifest.inputTransform[2]).toBe('signed-log1p');
     expect(manifest.imputation).toEqual([{ feature: 'project_size', value: 0, fill: expect.any(Number) }]);
     const { fill } = manifest.imputation[0];
     const d = table.featureNames.length;
+    const edgesOf = new Map<string, number[]>(
+      manifest.encoding.map((e: { feature: string; edges: number[] }) => [e.feature, e.edges]),
+    );
     const raw = table.x.subarray(0, 20 * d);
-    const scaled = Float32Array.from(raw, (v, i) => {
-      const j = i % d;
-      const known = j === 2 && v === 0 ? fill : v;
-      const t =
-        manifest.inputTransform[j] === 'signed-log1p'
-          ? Math.sign(known) * Math.log1p(Math.abs(known))
-          : known;
-      return (t - manifest.scaler.mean[j]) / manifest.scaler.std[j];
-    });
-    const logits = (model.predict(tf.tensor2d(scaled, [20, d])) as tf.Tensor).dataSync();
+    const inputs: number[] = [];
+    for (let r = 0; r < 20; r++) {
+      const row: number[] = [];
+      for (let j = 0; j < d; j++) {
+        const v = raw[r * d + j]!;
+        const known = j === 2 && v === 0 ? fill : v;
+        const t =
+          manifest.inputTransform[j] === 'signed-log1p'
+            ? Math.sign(known) * Math.log1p(Math.abs(known))
+            : known;
+        const edges = edgesOf.get(table.featureNames[j]!);
+        if (!edges) row.push(t);
+        else
+          for (let b = 0; b + 1 < edges.length; b++)
+            row.push(Math.min(1, Math.max(0, (t - edges[b]!) / (edges[b + 1]! - edges[b]!))));
+      }
+      inputs.push(...row.map((v, c) => (v - manifest.scaler.mean[c]) / manifest.scaler.std[c]));
+    }
+    const width = manifest.scaler.mean.length;
+    const logits = (
+      model.predict(tf.tensor2d(Float32Array.from(inputs), [20, width])) as tf.Tensor
+    ).dataSync();
     const probabilities = predictor.probabilities(raw);
     for (const [i, z] of logits.entries()) expect(1 / (1 + Math.exp(-z))).toBeCloseTo(probabilities[i]!, 5);
     model.dispose();

@@ -35,6 +35,8 @@ export function smallConfig(overrides: Partial<TrainingConfig['training']> = {})
       patience: 2,
       rebalancing: 'none',
       inputTransform: 'none',
+      inputEncoding: 'none',
+      inputEncodingBins: 16,
       imputeMissing: {},
       backend: 'auto',
       seed: 7,

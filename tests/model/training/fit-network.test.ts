@@ -122,14 +122,14 @@ describe('runFitTask', () => {
       train,
       validation: Int32Array.from({ length: 200 }, (_, i) => 400 + i),
       rebalance: 'none',
-      inputTransform: 'auto',
+      preprocess: { inputTransform: 'auto' },
       settings,
       epochs: 1,
       patience: 1,
       seed: 1,
     });
     expect(result.preprocessor.inputTransform).toEqual(['signed-log1p', 'none', 'none']);
-    expect(result.preprocessor).toEqual(fitPreprocessor(takeRows(data, train), 'auto'));
+    expect(result.preprocessor).toEqual(fitPreprocessor(takeRows(data, train), { inputTransform: 'auto' }));
     // The scaler standardises the transformed column: its mean is near 9, not near e^9.
     expect(result.preprocessor.scaler.mean[0]).toBeCloseTo(9, 0);
   });

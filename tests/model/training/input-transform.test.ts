@@ -77,7 +77,7 @@ describe('toNetworkInput', () => {
       x: Float32Array.from([0, -3, 9, 3, 99, -8, 999, 0]),
       y: new Uint8Array(4),
     };
-    const pre = fitPreprocessor(train, ['log1p', 'signed-log1p']);
+    const pre = fitPreprocessor(train, { inputTransform: ['log1p', 'signed-log1p'] });
     const t0 = [0, 9, 99, 999].map(Math.log1p);
     const mean0 = t0.reduce((a, b) => a + b) / 4;
     expect(pre.scaler.mean[0]).toBeCloseTo(mean0, 5);
@@ -145,11 +145,10 @@ describe('imputation of a missing marker', () => {
   };
 
   it('fills the marker with the median of the training rows’ other values, before the transform', () => {
-    const pre = fitPreprocessor(
-      train,
-      ['signed-log1p', 'none'],
-      planImputation({ size: 0 }, ['size', 'rating']),
-    );
+    const pre = fitPreprocessor(train, {
+      inputTransform: ['signed-log1p', 'none'],
+      impute: planImputation({ size: 0 }, ['size', 'rating']),
+    });
     expect(pre.imputation).toEqual([{ column: 0, value: 0, fill: 2500 }]);
     const out = toNetworkInput(pre, [0, 0, 2500, 0], 2);
     expect(out[0]).toBe(out[2]);
@@ -169,9 +168,10 @@ describe('imputation of a missing marker', () => {
     const data = { rows, features: 1, x, y: new Uint8Array(rows) };
     // With the zeros the column looks skewed; without them it is a narrow normal.
     expect(chooseTransforms(data)).toEqual(['signed-log1p']);
-    expect(fitPreprocessor(data, 'auto', planImputation({ size: 0 }, ['size'])).inputTransform).toEqual([
-      'none',
-    ]);
+    expect(
+      fitPreprocessor(data, { inputTransform: 'auto', impute: planImputation({ size: 0 }, ['size']) })
+        .inputTransform,
+    ).toEqual(['none']);
   });
 
   it('refuses a feature the model does not have, and a non-numeric marker in the config', () => {
