@@ -92,6 +92,24 @@ export const ModelReportSchema = z.strictObject({
       )
       .optional(),
   }),
+  /**
+   * Added (optional): the columns the final model encodes into bins (`training.inputEncoding`),
+   * and with `auto`, the mean ± std fold AUC without and with them.
+   */
+  inputEncoding: z
+    .strictObject({
+      columns: z.array(z.string()),
+      candidates: z
+        .array(
+          z.strictObject({
+            encoding: z.enum(['none', 'piecewise-linear']),
+            cvAuc: z.number(),
+            cvAucStd: z.number(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
   threshold: ratio,
   epochs: z.number().int().min(0),
   /** Added (optional): the best epoch of each CV fold; `epochs` is their rounded mean. */

@@ -41,12 +41,13 @@ export const TrainingConfigSchema = z.strictObject({
     /**
      * Piecewise-linear encoding of numeric columns into quantile bins of the training rows
      * (model/training/piecewise-linear.ts), after the input transform: `none` (the default);
-     * `auto`, every column with more than 10 distinct values; or an encoding per feature name.
-     * Lets the network draw steps (thresholds in a column) as trees do.
+     * `numeric`, every column with more than 10 distinct values; `auto`, `none` or `numeric`,
+     * whichever cross-validates better (one more candidate in `opp train`'s CV); or an encoding
+     * per feature name. Lets the network draw steps (thresholds in a column) as trees do.
      */
     inputEncoding: z
-      .union([z.enum(['none', 'auto']), z.record(z.string(), z.enum(ColumnEncodings))], {
-        error: `expected "none", "auto" or {"<feature>": ${ColumnEncodings.map((t) => `"${t}"`).join(' | ')}}`,
+      .union([z.enum(['none', 'numeric', 'auto']), z.record(z.string(), z.enum(ColumnEncodings))], {
+        error: `expected "none", "numeric", "auto" or {"<feature>": ${ColumnEncodings.map((t) => `"${t}"`).join(' | ')}}`,
       })
       .default('none'),
     /** Quantile bins per encoded column (fewer where values tie). */

@@ -39,7 +39,9 @@ function row(m: ModelReport): string[] {
     m.name,
     m.status,
     `${m.rows.train}+${m.rows.test}`,
-    m.status === 'trained' ? m.rebalancing.method : '(general)',
+    m.status === 'trained'
+      ? `${m.rebalancing.method}${m.inputEncoding?.columns.length ? ' + bins' : ''}`
+      : '(general)',
     String(m.epochs),
     m.threshold.toFixed(3),
     m.cv ? `${f(m.cv.mean.auc)}±${f(m.cv.std.auc)}` : '-',

@@ -14,14 +14,15 @@ export const ColumnEncodings = ['none', 'piecewise-linear'] as const;
 export type ColumnEncoding = (typeof ColumnEncodings)[number];
 
 /**
- * `training.inputEncoding` in the training config: `none`, `auto` (every column with more than
- * {@link AUTO_MIN_DISTINCT_VALUES} distinct training values: not flags or small ratings), or an
- * encoding per feature name (others: `none`).
+ * `training.inputEncoding` in the training config: `none`; `numeric`, every column with more
+ * than {@link AUTO_MIN_DISTINCT_VALUES} distinct training values (not flags or small ratings);
+ * `auto`, `none` or `numeric` by cross-validation (`trainModel`; elsewhere it means `none`); or
+ * an encoding per feature name (others: `none`).
  */
-export type InputEncodingSetting = 'none' | 'auto' | Readonly<Record<string, ColumnEncoding>>;
+export type InputEncodingSetting = 'none' | 'numeric' | 'auto' | Readonly<Record<string, ColumnEncoding>>;
 
-/** A setting resolved against the feature names: `auto`, or one encoding per column. */
-export type InputEncodingPlan = 'auto' | readonly ColumnEncoding[];
+/** A setting resolved against the feature names: `numeric` (decided on the training rows), or one encoding per column. */
+export type InputEncodingPlan = 'numeric' | readonly ColumnEncoding[];
 
 /** Bins per encoded column when the config does not say. */
 export const DEFAULT_ENCODING_BINS = 16;
@@ -40,8 +41,9 @@ export function planInputEncoding(
   setting: InputEncodingSetting,
   featureNames: readonly string[],
 ): InputEncodingPlan {
-  if (setting === 'auto') return 'auto';
-  if (setting === 'none') return featureNames.map(() => 'none');
+  if (setting === 'numeric') return 'numeric';
+  // `auto` starts from no bins: only trainModel's cross-validation tries them.
+  if (setting === 'none' || setting === 'auto') return featureNames.map(() => 'none');
   const unknown = Object.keys(setting).filter((name) => !featureNames.includes(name));
   if (unknown.length > 0) {
     throw new ConfigError(
@@ -57,14 +59,14 @@ export function planInputEncoding(
  * default, a marker) gets fewer bins. A column left with fewer than 2 bins is not encoded.
  */
 export function fitBinEncoding(train: Dataset, plan: InputEncodingPlan, bins: number): BinEncoding[] {
-  if (plan !== 'auto' && plan.length !== train.features) {
+  if (plan !== 'numeric' && plan.length !== train.features) {
     throw new ConfigError(`input encoding has ${plan.length} columns but the data has ${train.features}`);
   }
   const out: BinEncoding[] = [];
   for (let j = 0; j < train.features; j++) {
-    if (plan !== 'auto' && plan[j] === 'none') continue;
+    if (plan !== 'numeric' && plan[j] === 'none') continue;
     const values = columnValues(train, j);
-    if (plan === 'auto' && !distinctMoreThan(values, AUTO_MIN_DISTINCT_VALUES)) continue;
+    if (plan === 'numeric' && !distinctMoreThan(values, AUTO_MIN_DISTINCT_VALUES)) continue;
     const edges = quantileEdges(values, bins);
     if (edges.length >= 3) out.push({ column: j, edges });
   }

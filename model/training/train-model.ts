@@ -12,7 +12,8 @@ import { type Dataset, positivesOf, takeRows } from './dataset.js';
 import type { EpochLog } from './fit-network.js';
 import { type FitTask, type FitTaskResult, predictRaw } from './fit-task.js';
 import { networkSettings } from './network-settings.js';
-import { type Preprocessor, planPreprocessor } from './preprocessor.js';
+import type { ColumnEncoding } from './piecewise-linear.js';
+import { type Preprocessor, type PreprocessorPlan, planPreprocessor } from './preprocessor.js';
 import { type RebalanceMethod, RebalanceMethods } from './rebalance.js';
 import { deriveSeed } from './seeds.js';
 import { complement, stratifiedHoldout, stratifiedKFold, timeHoldout } from './splits.js';
@@ -58,18 +59,20 @@ export interface TrainedModel {
   testProbabilities: Float64Array;
 }
 
-/** Fits one model trains: one per fold per rebalancing candidate, plus the final fit. */
+/** Fits one model trains: one per fold per candidate (rebalancing methods, bins), plus the final fit. */
 export function fitsPerModel(config: TrainingConfig): number {
   const methods = config.training.rebalancing === 'auto' ? RebalanceMethods.length : 1;
-  return methods * config.evaluation.folds + 1;
+  const encodings = config.training.inputEncoding === 'auto' ? 1 : 0;
+  return (methods + encodings) * config.evaluation.folds + 1;
 }
 
 /**
  * Trains one model the way SEED.md's defects say it must be done:
  * 1. hold out a test set (stratified, or the newest rows) that nothing below sees;
  * 2. stratified k-fold CV on the rest, per rebalancing candidate (`auto`: all three), each
- *    fold scaled on its own training rows and early-stopped on its validation rows, restoring
- *    the best epoch; the candidate with the best mean fold AUC wins;
+ *    fold preprocessed on its own training rows and early-stopped on its validation rows,
+ *    restoring the best epoch; the candidate with the best mean fold AUC wins; with
+ *    `inputEncoding: auto`, the winner is cross-validated again with bins, and kept or replaced;
  * 3. the threshold is chosen on the winner's out-of-fold predictions;
  * 4. the final model is trained on all non-test rows for the mean best epoch of the folds;
  * 5. it is scored once on the test set (with a bootstrap interval of the AUC).
@@ -112,7 +115,8 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
     throw new TrainingError(`${where}: too few rows of one class left for ${k}-fold CV after the test split`);
   }
 
-  // 2. Cross-validation per rebalancing candidate; all fits submitted at once for the pool.
+  // 2. Cross-validation per candidate: each rebalancing method (`auto`: all three), all fits
+  // submitted at once for the pool; then, for `inputEncoding: auto`, the winner with bins.
   const foldRows = stratifiedKFold(dev.y, k, new Random(deriveSeed(seed, model.division, 2)));
   const methods: readonly RebalanceMethod[] =
     config.training.rebalancing === 'auto' ? RebalanceMethods : [config.training.rebalancing];
@@ -127,65 +131,68 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
         options.onFitDone?.(task.label);
         return result;
       });
-  const cvRuns = await Promise.all(
-    methods.map((method, m) =>
-      Promise.all(
-        foldRows.map((validation, f) =>
-          runTask({
-            label: `${model.name} · ${method} · fold ${f + 1}/${k}`,
-            data: dev,
-            train: Int32Array.from(complement(dev.rows, validation)),
-            validation: Int32Array.from(validation),
-            rebalance: method,
-            preprocess,
-            settings,
-            epochs: config.training.maxEpochs,
-            patience: config.training.patience,
-            // The same seed for a fold across candidates: they differ only in rebalancing.
-            seed: deriveSeed(seed, model.division, 3, f),
-          }).then((result) => ({ result, m })),
-        ),
+  const crossValidate = async (method: RebalanceMethod, plan: PreprocessorPlan, name: string) => {
+    const runs = await Promise.all(
+      foldRows.map((validation, f) =>
+        runTask({
+          label: `${model.name} · ${name} · fold ${f + 1}/${k}`,
+          data: dev,
+          train: Int32Array.from(complement(dev.rows, validation)),
+          validation: Int32Array.from(validation),
+          rebalance: method,
+          preprocess: plan,
+          settings,
+          epochs: config.training.maxEpochs,
+          patience: config.training.patience,
+          // The same seed for a fold across candidates: they differ only in what they try.
+          seed: deriveSeed(seed, model.division, 3, f),
+        }),
       ),
-    ),
-  );
-
-  const candidates = cvRuns.map((runs, m) => {
+    );
     const oof = new Float64Array(dev.rows);
-    runs.forEach(({ result }, f) => {
+    runs.forEach((result, f) => {
       foldRows[f]!.forEach((row, i) => {
         oof[row] = result.validationProbabilities![i]!;
       });
     });
     const threshold = chooseThreshold(dev.y, oof, config.evaluation.threshold);
-    const folds = runs.map(({ result }, f) =>
+    const folds = runs.map((result, f) =>
       checkedMetrics(
         computeMetricSet(takeLabels(dev.y, foldRows[f]!), result.validationProbabilities!, threshold),
-        `${where}, ${methods[m]} fold ${f + 1}`,
+        `${where}, ${name} fold ${f + 1}`,
         model.division,
       ),
     );
-    const aucs = folds.map((s) => s.auc);
-    return {
-      method: methods[m]!,
-      runs: runs.map((r) => r.result),
-      oof,
-      threshold,
-      folds,
-      auc: meanStd(aucs),
-    };
-  });
-  // Highest mean fold AUC wins; on a tie the earlier (simpler) method.
-  const chosen = candidates.reduce((best, c) => (c.auc.mean > best.auc.mean ? c : best));
+    return { method, preprocess: plan, runs, threshold, folds, auc: meanStd(folds.map((s) => s.auc)) };
+  };
+  // Highest mean fold AUC wins; on a tie the earlier (simpler) candidate.
+  const best = <C extends { auc: { mean: number } }>(candidates: readonly C[]): C =>
+    candidates.reduce((b, c) => (c.auc.mean > b.auc.mean ? c : b));
+  const candidates = await Promise.all(methods.map((method) => crossValidate(method, preprocess, method)));
+  let chosen = best(candidates);
+  let encodingCandidates: { encoding: ColumnEncoding; cvAuc: number; cvAucStd: number }[] | undefined;
+  if (config.training.inputEncoding === 'auto') {
+    const binned = await crossValidate(
+      chosen.method,
+      { ...preprocess, encoding: 'numeric' },
+      `${chosen.method} + bins`,
+    );
+    encodingCandidates = [
+      { encoding: 'none', cvAuc: chosen.auc.mean, cvAucStd: chosen.auc.std },
+      { encoding: 'piecewise-linear', cvAuc: binned.auc.mean, cvAucStd: binned.auc.std },
+    ];
+    chosen = best([chosen, binned]);
+  }
   const bestEpochs = chosen.runs.map((r) => r.bestEpoch);
   const epochs = Math.max(1, Math.round(meanStd(bestEpochs).mean));
 
   // 4. Final model on all non-test rows.
   const final = await runTask({
-    label: `${model.name} · final (${chosen.method}, ${epochs} epochs)`,
+    label: `${model.name} · final (${chosen.method}${chosen.preprocess === preprocess ? '' : ' + bins'}, ${epochs} epochs)`,
     data: dev,
     train: Int32Array.from(dev.y.keys()),
     rebalance: chosen.method,
-    preprocess,
+    preprocess: chosen.preprocess,
     settings,
     epochs,
     patience: config.training.patience,
@@ -211,6 +218,14 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
       after: final.classesAfter,
       candidates: candidates.map((c) => ({ method: c.method, cvAuc: c.auc.mean, cvAucStd: c.auc.std })),
     },
+    ...(encodingCandidates || final.preprocessor.encoding
+      ? {
+          inputEncoding: {
+            columns: (final.preprocessor.encoding ?? []).map((e) => featureNames[e.column]!),
+            ...(encodingCandidates ? { candidates: encodingCandidates } : {}),
+          },
+        }
+      : {}),
     threshold: chosen.threshold,
     epochs,
     cvBestEpochs: bestEpochs,

@@ -191,13 +191,24 @@ function renderGateDetails(gate: GateResult, kept: ReadonlySet<number>): string 
   return lines.length === 0 ? '' : `### Gate\n\n${lines.join('\n')}`;
 }
 
+/** The binned columns (`training.inputEncoding`), with the CV AUCs that chose them under `auto`. */
+function binsNote(model: ModelReport): string {
+  const encoding = model.inputEncoding;
+  if (!encoding) return '';
+  const cv = encoding.candidates
+    ? ` (CV AUC ${encoding.candidates.map((c) => `${c.encoding === 'none' ? 'without' : 'with'} ${num(c.cvAuc)}`).join(', ')})`
+    : '';
+  const columns = encoding.columns.length > 0 ? `bins: ${encoding.columns.join(', ')}` : 'no bins';
+  return `<br>${cell(columns)}${cv}`;
+}
+
 function renderBalanceTable(models: readonly ModelReport[]): string {
   if (models.length === 0) return '';
   const rows = models.map((model) => [
     cell(`${model.division} ${model.name}`),
     `${model.rows.test} (${percent(model.rows.testPositives, model.rows.test)} positive)`,
     `${model.rows.train} (${percent(model.rows.trainPositives, model.rows.train)} positive)`,
-    `${model.rebalancing.method}: ${Math.round(model.rebalancing.before.positives)}:${Math.round(model.rebalancing.before.negatives)} → ${Math.round(model.rebalancing.after.positives)}:${Math.round(model.rebalancing.after.negatives)}`,
+    `${model.rebalancing.method}: ${Math.round(model.rebalancing.before.positives)}:${Math.round(model.rebalancing.before.negatives)} → ${Math.round(model.rebalancing.after.positives)}:${Math.round(model.rebalancing.after.negatives)}${binsNote(model)}`,
     num(model.threshold),
     model.cv ? `${num(model.cv.mean.auc)} ± ${num(model.cv.std.auc)} (${model.cv.folds.length} folds)` : '—',
   ]);

@@ -70,6 +70,8 @@ interface Result {
   plain: Ours;
   auto: Ours;
   production: Ours;
+  /** production.json with `inputEncoding: numeric` (piecewise-linear bins of every numeric column). */
+  binned: Ours;
   /** `opp train`'s own recipe on the same test rows: CV (rebalancing, epochs), final fit on all training rows. */
   oppTrain: { auc: number; rebalancing: string; epochs: number };
   logreg?: number;
@@ -153,7 +155,7 @@ async function trainedAsOppTrains(
         Uint8Array.from(testRows, (r) => data.y[r]!),
         trained.testProbabilities,
       ),
-      rebalancing: trained.report.rebalancing.method,
+      rebalancing: `${trained.report.rebalancing.method}${trained.report.inputEncoding?.columns.length ? ' + bins' : ''}`,
       epochs: trained.report.epochs,
     };
   } finally {
@@ -172,12 +174,18 @@ async function evaluate(name: string, data: Dataset, names: string[], truth?: Sa
   const plain = await ours(train, test, names, {});
   const auto = await ours(train, test, names, { inputTransform: 'auto' });
   const production = await ours(train, test, names, planPreprocessor(productionTraining(names), names));
+  const binned = await ours(
+    train,
+    test,
+    names,
+    planPreprocessor({ ...productionTraining(names), inputEncoding: 'numeric' }, names),
+  );
   const oppTrain = await trainedAsOppTrains(data, names, Int32Array.from(split.test));
   const py = runPython([join(PACKAGE_ROOT, 'tests', 'bench', 'quality_baselines.py'), trainCsv, testCsv], {
     OPENBLAS_NUM_THREADS: '1',
     OMP_NUM_THREADS: '1',
   });
-  const result: Result = { name, rows: data.rows, plain, auto, production, oppTrain };
+  const result: Result = { name, rows: data.rows, plain, auto, production, binned, oppTrain };
   if (py?.logreg_auc) result.logreg = Number(py.logreg_auc);
   if (py?.xgb_auc) result.xgb = Number(py.xgb_auc);
   if (truth) {
@@ -260,11 +268,11 @@ const f = (v?: number) => (v === undefined ? '-' : v.toFixed(4));
 const diff = (a: number, b?: number) => (b === undefined ? '-' : (a - b).toFixed(4));
 const o = (r: Ours) => `${f(r.auc)} (${r.epochs.join('/')})`;
 const table = [
-  '| data | rows | ours, plain (epochs) | ours, `auto` (epochs) | ours, production.json (epochs) | production.json changed | ours, `opp train` (rebalancing, epochs) | logistic regression | XGBoost | Bayes (true p) | Bayes (15 features) | production − XGBoost | production − Bayes (15 features) | `opp train` − XGBoost | `opp train` − Bayes (15 features) |',
-  '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| data | rows | ours, plain (epochs) | ours, `auto` (epochs) | ours, production.json (epochs) | production.json changed | ours, production.json + `inputEncoding: numeric` (epochs) | ours, `opp train` (rebalancing, epochs) | logistic regression | XGBoost | Bayes (true p) | Bayes (15 features) | production − XGBoost | production − Bayes (15 features) | `opp train` − XGBoost | `opp train` − Bayes (15 features) |',
+  '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...results.map(
     (r) =>
-      `| ${r.name} | ${r.rows} | ${o(r.plain)} | ${o(r.auto)} | ${o(r.production)} | ${r.production.changed.join('; ') || '-'} | ${f(r.oppTrain.auc)} (${r.oppTrain.rebalancing}, ${r.oppTrain.epochs}) | ${f(r.logreg)} | ${f(r.xgb)} | ${f(r.bayes)} | ${f(r.bayesFeatures)} | ${diff(r.production.auc, r.xgb)} | ${diff(r.production.auc, r.bayesFeatures)} | ${diff(r.oppTrain.auc, r.xgb)} | ${diff(r.oppTrain.auc, r.bayesFeatures)} |`,
+      `| ${r.name} | ${r.rows} | ${o(r.plain)} | ${o(r.auto)} | ${o(r.production)} | ${r.production.changed.join('; ') || '-'} | ${o(r.binned)} | ${f(r.oppTrain.auc)} (${r.oppTrain.rebalancing}, ${r.oppTrain.epochs}) | ${f(r.logreg)} | ${f(r.xgb)} | ${f(r.bayes)} | ${f(r.bayesFeatures)} | ${diff(r.production.auc, r.xgb)} | ${diff(r.production.auc, r.bayesFeatures)} | ${diff(r.oppTrain.auc, r.xgb)} | ${diff(r.oppTrain.auc, r.bayesFeatures)} |`,
   ),
 ].join('\n');
 const sampleResult = results.find((r) => r.name === 'sample');
@@ -281,9 +289,13 @@ writeResultsSection(
     'standardisation of the raw features (before `training.inputTransform` existed); `inputTransform: auto` ' +
     '(signed log1p of the columns the rule picks on the training rows); production.json ' +
     `(\`inputTransform: ${JSON.stringify(config.training.inputTransform)}\`, \`imputeMissing: ` +
-    `${JSON.stringify(config.training.imputeMissing)}\` where the data set has that feature). Ours, \`opp train\`: ` +
+    `${JSON.stringify(config.training.imputeMissing)}\` where the data set has that feature; its ` +
+    `\`inputEncoding: ${JSON.stringify(config.training.inputEncoding)}\` bins nothing in a single fit); the same with ` +
+    '`inputEncoding: numeric` (piecewise-linear encoding of every column with more than 10 distinct values into ' +
+    `${config.training.inputEncodingBins} quantile bins of the training rows). Ours, \`opp train\`: ` +
     'what `opp train` makes of the same training rows (production.json, one seed: 5-fold CV choosing the ' +
-    'rebalancing and the epoch count, then one final fit on all training rows), scored on the same test rows. ' +
+    'rebalancing, then whether to bin (`inputEncoding: auto`), and the epoch count, then one final fit on all ' +
+    'training rows), scored on the same test rows. ' +
     'Logistic regression ' +
     '(standardised raw features) and XGBoost 1.7 (400 trees, depth 4, lr 0.05) from ' +
     '`tests/bench/quality_baselines.py`. Bayes (true p): the AUC of the probabilities the sample labels were ' +

@@ -44844,13 +44844,20 @@ function renderGateDetails(gate, kept) {
 
 ${lines.join("\n")}`;
 }
+function binsNote(model) {
+  const encoding = model.inputEncoding;
+  if (!encoding) return "";
+  const cv = encoding.candidates ? ` (CV AUC ${encoding.candidates.map((c) => `${c.encoding === "none" ? "without" : "with"} ${num(c.cvAuc)}`).join(", ")})` : "";
+  const columns = encoding.columns.length > 0 ? `bins: ${encoding.columns.join(", ")}` : "no bins";
+  return `<br>${cell(columns)}${cv}`;
+}
 function renderBalanceTable(models) {
   if (models.length === 0) return "";
   const rows = models.map((model) => [
     cell(`${model.division} ${model.name}`),
     `${model.rows.test} (${percent(model.rows.testPositives, model.rows.test)} positive)`,
     `${model.rows.train} (${percent(model.rows.trainPositives, model.rows.train)} positive)`,
-    `${model.rebalancing.method}: ${Math.round(model.rebalancing.before.positives)}:${Math.round(model.rebalancing.before.negatives)} \u2192 ${Math.round(model.rebalancing.after.positives)}:${Math.round(model.rebalancing.after.negatives)}`,
+    `${model.rebalancing.method}: ${Math.round(model.rebalancing.before.positives)}:${Math.round(model.rebalancing.before.negatives)} \u2192 ${Math.round(model.rebalancing.after.positives)}:${Math.round(model.rebalancing.after.negatives)}${binsNote(model)}`,
     num(model.threshold),
     model.cv ? `${num(model.cv.mean.auc)} \xB1 ${num(model.cv.std.auc)} (${model.cv.folds.length} folds)` : "\u2014"
   ]);
@@ -45140,6 +45147,20 @@ var ModelReportSchema = external_exports.strictObject({
       })
     ).optional()
   }),
+  /**
+   * Added (optional): the columns the final model encodes into bins (`training.inputEncoding`),
+   * and with `auto`, the mean ± std fold AUC without and with them.
+   */
+  inputEncoding: external_exports.strictObject({
+    columns: external_exports.array(external_exports.string()),
+    candidates: external_exports.array(
+      external_exports.strictObject({
+        encoding: external_exports.enum(["none", "piecewise-linear"]),
+        cvAuc: external_exports.number(),
+        cvAucStd: external_exports.number()
+      })
+    ).optional()
+  }).optional(),
   threshold: ratio,
   epochs: external_exports.number().int().min(0),
   /** Added (optional): the best epoch of each CV fold; `epochs` is their rounded mean. */

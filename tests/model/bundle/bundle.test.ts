@@ -32,7 +32,7 @@ beforeAll(async () => {
     maxEpochs: 4,
     inputTransform: 'auto',
     imputeMissing: { project_size: 0 },
-    inputEncoding: 'auto',
+    inputEncoding: 'numeric',
     inputEncodingBins: 8,
   });
   // Division 1 qualifies; the others are made to fall back by a high minimum.

@@ -36,8 +36,8 @@ function columns(rows: number): Dataset {
 }
 
 describe('piecewise-linear encoding', () => {
-  it('puts bin edges at the training quantiles, merges ties, and leaves flags alone under auto', () => {
-    const [uniform, heavyZero, ...rest] = fitBinEncoding(columns(4000), 'auto', 4);
+  it('puts bin edges at the training quantiles, merges ties, and leaves flags alone under numeric', () => {
+    const [uniform, heavyZero, ...rest] = fitBinEncoding(columns(4000), 'numeric', 4);
     expect(rest).toEqual([]);
     expect(uniform!.column).toBe(0);
     expect(uniform!.edges).toHaveLength(5);
@@ -86,7 +86,7 @@ describe('piecewise-linear encoding', () => {
     const plan: PreprocessorPlan = {
       inputTransform: ['none', 'none', 'signed-log1p'],
       impute: [{ column: 2, value: 0 }],
-      encoding: 'auto',
+      encoding: 'numeric',
       bins: 8,
     };
     const pre = fitPreprocessor(
@@ -136,7 +136,7 @@ describe('piecewise-linear encoding', () => {
       return rocAuc(test.y, predictRaw(fit.weights, pre, test.x, test.rows));
     };
     const plain = await aucOf({});
-    const binned = await aucOf({ encoding: 'auto', bins: 40 });
+    const binned = await aucOf({ encoding: 'numeric', bins: 40 });
     // Bayes AUC here is 0.797 (p 0.9 on 15% of x, 0.1 elsewhere); plain reaches ~0.57.
     expect(binned).toBeGreaterThan(0.75);
     expect(binned).toBeGreaterThan(plain + 0.1);
@@ -149,11 +149,11 @@ describe('training.inputEncoding in the config', () => {
     return { ...config, training: { ...config.training, inputEncoding } as Record<string, unknown> };
   };
 
-  it('defaults to none with 16 bins; accepts auto and a per-feature mapping', () => {
+  it('defaults to none with 16 bins; accepts numeric, auto and a per-feature mapping', () => {
     const { inputEncoding: _e, inputEncodingBins: _b, ...training } = raw('none').training;
     const parsed = validateConfig({ ...raw('none'), training }, TrainingConfigSchema, 'c.json').training;
     expect([parsed.inputEncoding, parsed.inputEncodingBins]).toEqual(['none', 16]);
-    for (const value of ['auto', { project_size: 'piecewise-linear' }])
+    for (const value of ['numeric', 'auto', { project_size: 'piecewise-linear' }])
       expect(validateConfig(raw(value), TrainingConfigSchema, 'c.json').training.inputEncoding).toEqual(
         value,
       );
@@ -161,7 +161,7 @@ describe('training.inputEncoding in the config', () => {
 
   it('refuses an unknown encoding, too few bins and a feature the model lacks, naming what is wrong', () => {
     expect(() => validateConfig(raw({ project_size: 'bins' }), TrainingConfigSchema, 'c.json')).toThrow(
-      /\$\.training\.inputEncoding: expected "none", "auto" or \{"<feature>": "none" \| "piecewise-linear"\}/,
+      /\$\.training\.inputEncoding: expected "none", "numeric", "auto" or \{"<feature>": "none" \| "piecewise-linear"\}/,
     );
     const oneBin = { ...raw('auto'), training: { ...raw('auto').training, inputEncodingBins: 1 as unknown } };
     expect(() => validateConfig(oneBin, TrainingConfigSchema, 'c.json')).toThrow(

@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MetricsReportSchema } from '../../../model/metrics-report.js';
 import { createSerialRunner } from '../../../model/parallel/fit-runner.js';
 import { useBackend } from '../../../model/tf/backend.js';
-import { trainModel } from '../../../model/training/train-model.js';
+import { fitsPerModel, trainModel } from '../../../model/training/train-model.js';
 import { ConfigError } from '../../../pipeline/errors/ConfigError.js';
 import { TrainingError } from '../../../pipeline/errors/TrainingError.js';
+import { Random } from '../../../pipeline/util/random.js';
 import { smallConfig, syntheticDataset } from '../helpers/synthetic.js';
 
 beforeAll(async () => {
@@ -47,6 +48,52 @@ describe('trainModel', () => {
       backend: 'wasm',
       models: [r],
     });
+  });
+
+  it('with inputEncoding auto, cross-validates the winner with bins and keeps them where they score better', async () => {
+    // Labels that follow narrow bands of column 0 (steps) and ignore column 1: bins win
+    // (both columns are numeric, so both get them).
+    const random = new Random(21);
+    const rows = 2000;
+    const x = new Float32Array(rows * 2);
+    const y = new Uint8Array(rows);
+    for (let r = 0; r < rows; r++) {
+      x[r * 2] = random.next() * 100;
+      x[r * 2 + 1] = random.normal();
+      const v = x[r * 2]!;
+      y[r] = random.chance((v > 20 && v < 25) || (v > 50 && v < 55) || (v > 80 && v < 85) ? 0.9 : 0.1)
+        ? 1
+        : 0;
+    }
+    const config = smallConfig({
+      rebalancing: 'none',
+      inputEncoding: 'auto',
+      inputEncodingBins: 40,
+      maxEpochs: 20,
+      patience: 5,
+      learningRate: 0.01,
+    });
+    const done: string[] = [];
+    const model = await trainModel(
+      { division: 0, name: 'general', data: { rows, features: 2, x, y }, featureNames: ['band', 'noise'] },
+      {
+        config,
+        runner: createSerialRunner(),
+        bootstrapResamples: 50,
+        onFitDone: (label) => done.push(label),
+      },
+    );
+    expect(done).toHaveLength(fitsPerModel(config));
+    expect(done.filter((l) => l.includes('none + bins · fold'))).toHaveLength(3);
+    expect(done.at(-1)).toMatch(/final \(none \+ bins, \d+ epochs\)/);
+    const { inputEncoding } = model.report;
+    const [plain, binned] = inputEncoding!.candidates!;
+    expect([plain!.encoding, binned!.encoding]).toEqual(['none', 'piecewise-linear']);
+    expect(binned!.cvAuc).toBeGreaterThan(plain!.cvAuc + 0.05);
+    expect(inputEncoding!.columns).toEqual(['band', 'noise']);
+    expect(model.preprocessor.encoding!.map((e) => e.column)).toEqual([0, 1]);
+    expect(model.report.cv!.mean.auc).toBeCloseTo(binned!.cvAuc, 12);
+    expect(model.report.test!.auc).toBeGreaterThan(0.7);
   });
 
   it('gives identical metrics for the same seed', async () => {

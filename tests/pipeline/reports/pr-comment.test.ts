@@ -125,6 +125,30 @@ describe('renderMetricsComment', () => {
     expect(text).toContain('| 0.420 | 0.741 ± 0.012 (3 folds) |');
   });
 
+  it('names the binned columns and, under inputEncoding auto, the CV AUCs that chose them', () => {
+    const report = metricsReport([
+      modelReport(
+        0,
+        {},
+        {
+          inputEncoding: {
+            columns: ['engage_days'],
+            candidates: [
+              { encoding: 'none', cvAuc: 0.54, cvAucStd: 0.01 },
+              { encoding: 'piecewise-linear', cvAuc: 0.571, cvAucStd: 0.02 },
+            ],
+          },
+        },
+      ),
+      modelReport(1, {}, { inputEncoding: { columns: [] } }),
+      modelReport(2),
+    ]);
+    const text = renderMetricsComment({ report, gate: evaluateGate(report, config) });
+    expect(text).toContain('<br>bins: engage_days (CV AUC without 0.540, with 0.571) |');
+    expect(text).toContain('<br>no bins |');
+    expect(text.match(/bins/g)).toHaveLength(2);
+  });
+
   it('stays within the size limit by dropping charts, then rows, keeping failing divisions', () => {
     const models = Array.from({ length: 8 }, (_, i) => modelReport(i, i === 7 ? { auc: 0.6 } : {}));
     const big = metricsReport(models);
