@@ -23,6 +23,22 @@ export const TrainingConfigSchema = z.strictObject({
     /** L2 penalty added to the gradient (PyTorch's `weight_decay`); decoupled for `adamw`. */
     weightDecay: z.number().min(0).default(0),
     batchSize: z.number().int().min(1).max(65_536),
+    /**
+     * `constant` (the default), or `{"reduceOnPlateau": {"factor": 0.3, "patience": 2}}`: the rate
+     * is multiplied by `factor` after more than `patience` epochs without a lower validation loss
+     * (model/training/lr-schedule.ts); the final fit replays the median rate of its CV folds.
+     */
+    lrSchedule: z
+      .union([
+        z.literal('constant'),
+        z.strictObject({
+          reduceOnPlateau: z.strictObject({
+            factor: z.number().gt(0).lt(1),
+            patience: z.number().int().min(0),
+          }),
+        }),
+      ])
+      .default('constant'),
     maxEpochs: z.number().int().min(1).max(10_000),
     /** Epochs without improvement of validation loss before training stops. */
     patience: z.number().int().min(1),

@@ -2,6 +2,7 @@ import { Random } from '../../pipeline/util/random.js';
 import { cloneMlpWeights, initMlpWeights, type MlpWeights } from '../network/mlp-weights.js';
 import type { Dataset } from '../training/dataset.js';
 import type { EpochLog, FitOptions, FitResult, NetworkSettings } from '../training/fit-network.js';
+import { LearningRates } from '../training/lr-schedule.js';
 import { type FusedLayerShape, FusedNetwork, OPTIMIZER_CODE } from './FusedNetwork.js';
 import { createFusedScorer } from './fused-scorer.js';
 
@@ -67,6 +68,8 @@ export async function fitNetworkFused(
     BETA2,
     EPSILON,
   );
+  const rates = new LearningRates(settings.learningRate, settings.plateau, options.learningRates);
+  let lr = settings.learningRate;
   const order = net.order();
   for (let i = 0; i < train.rows; i++) order[i] = i;
   const history: EpochLog[] = [];
@@ -76,6 +79,10 @@ export async function fitNetworkFused(
   let seconds = 0;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     const began = performance.now();
+    if (rates.at(epoch) !== lr) {
+      lr = rates.at(epoch);
+      net.kernel.setLearningRate(lr);
+    }
     shuffleInPlace(order, random);
     let lossSum = 0;
     for (let from = 0; from < train.rows; from += batchSize) {
@@ -88,12 +95,13 @@ export async function fitNetworkFused(
     }
     seconds += (performance.now() - began) / 1000;
     trained += train.rows;
-    const log: EpochLog = { epoch, trainLoss: lossSum / Math.max(train.rows, 1) };
+    const log: EpochLog = { epoch, trainLoss: lossSum / Math.max(train.rows, 1), learningRate: lr };
     if (validation) {
       log.valLoss = net.validationLoss();
       if (!Number.isFinite(log.valLoss))
         throw new Error(`validation loss is ${log.valLoss} at epoch ${epoch}`);
       if (!best || log.valLoss < best.loss) best = { loss: log.valLoss, epoch, weights: net.readWeights() };
+      rates.observe(log.valLoss);
     }
     history.push(log);
     options.onEpoch?.(log);

@@ -54,6 +54,7 @@ export interface KernelExports {
   ): void;
   setData(x: number, y: number, w: number, bx: number, by: number, bw: number): void;
   setOptimizer(kind: number, lr: number, decay: number, beta1: number, beta2: number, eps: number): void;
+  setLearningRate(lr: number): void;
   trainBatch(order: number, rows: number, seed: number): number;
   phase(which: number, order: number, rows: number, seed: number): number;
   gradientsOfBatch(rows: number): number;

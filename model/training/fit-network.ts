@@ -4,6 +4,7 @@ import { Random } from '../../pipeline/util/random.js';
 import { type Activation, cloneMlpWeights, initMlpWeights, type MlpWeights } from '../network/mlp-weights.js';
 import { TfMlp } from '../network/TfMlp.js';
 import type { Dataset } from './dataset.js';
+import { LearningRates, type PlateauSettings } from './lr-schedule.js';
 
 /** The network and optimiser settings of one fit (from configs/production.json). */
 export interface NetworkSettings {
@@ -13,6 +14,8 @@ export interface NetworkSettings {
   /** `adam`/`sgd`: L2 penalty added to the gradient, as PyTorch's `weight_decay`; `adamw`: decoupled. */
   weightDecay: number;
   batchSize: number;
+  /** Cut the learning rate on plateaus of the validation loss; absent: constant. */
+  plateau?: PlateauSettings;
 }
 
 /** One epoch's losses (binary cross-entropy, without the weight-decay term). */
@@ -21,6 +24,8 @@ export interface EpochLog {
   trainLoss: number;
   /** Loss on the validation rows, when there are any. */
   valLoss?: number;
+  /** The learning rate the epoch trained with. */
+  learningRate?: number;
 }
 
 export interface FitOptions {
@@ -32,6 +37,8 @@ export interface FitOptions {
   epochs: number;
   /** Epochs without a lower validation loss before stopping. @default 5 */
   patience?: number;
+  /** The learning rate of each epoch (a final fit replaying its CV's schedule); wins over `settings.plateau`. */
+  learningRates?: readonly number[];
   /** Seed of the initial weights, the batch order and the dropout masks. */
   seed: number;
   /** Called after each epoch. */
@@ -82,6 +89,8 @@ export async function fitNetwork(
     settings.hidden.map((h) => h.dropout),
   );
   const optimizer = createOptimizer(settings);
+  const rates = new LearningRates(settings.learningRate, settings.plateau, options.learningRates);
+  let lr = settings.learningRate;
   const decay = settings.weightDecay;
   const l2InGradient = decay > 0 && settings.optimizer !== 'adamw';
   const history: EpochLog[] = [];
@@ -99,6 +108,10 @@ export async function fitNetwork(
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const began = performance.now();
+      if (rates.at(epoch) !== lr) {
+        lr = rates.at(epoch);
+        setLearningRate(optimizer, lr);
+      }
       random.shuffle(order);
       let runningLoss: tf.Tensor = tf.scalar(0);
       for (let from = 0; from < train.rows; from += batchSize) {
@@ -126,7 +139,7 @@ export async function fitNetwork(
           optimizer.applyGradients(grads);
           if (settings.optimizer === 'adamw' && decay > 0) {
             // Decoupled decay (Loshchilov & Hutter): θ ← θ − lr·λ·θ after the Adam step.
-            for (const v of net.variables) v.assign(tf.mul(v, 1 - settings.learningRate * decay));
+            for (const v of net.variables) v.assign(tf.mul(v, 1 - lr * decay));
           }
           // Summed on the device; read once per epoch, since a read per batch stalls the loop.
           return tf.add(previous, tf.mul(value, size));
@@ -137,7 +150,7 @@ export async function fitNetwork(
       runningLoss.dispose();
       seconds += (performance.now() - began) / 1000;
       trained += train.rows;
-      const log: EpochLog = { epoch, trainLoss: lossSum / Math.max(train.rows, 1) };
+      const log: EpochLog = { epoch, trainLoss: lossSum / Math.max(train.rows, 1), learningRate: lr };
       if (!Number.isFinite(log.trainLoss)) {
         throw new TrainingError(
           `training loss is ${log.trainLoss} at epoch ${epoch}: check the input for extreme values`,
@@ -150,6 +163,7 @@ export async function fitNetwork(
         if (!Number.isFinite(log.valLoss))
           throw new TrainingError(`validation loss is ${log.valLoss} at epoch ${epoch}`);
         if (!best || log.valLoss < best.loss) best = { loss: log.valLoss, epoch, weights: net.read() };
+        rates.observe(log.valLoss);
       }
       history.push(log);
       options.onEpoch?.(log);
@@ -167,6 +181,12 @@ export async function fitNetwork(
     // model disposal does not free Adam's moment slots: dispose the optimiser too.
     optimizer.dispose();
   }
+}
+
+/** tfjs's SGD keeps −lr as a tensor (its setter remakes it); Adam reads its field at each step. */
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  if (optimizer.getClassName() === 'SGD') (optimizer as tf.SGDOptimizer).setLearningRate(lr);
+  else (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
 function createOptimizer(settings: NetworkSettings): tf.Optimizer {

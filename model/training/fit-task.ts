@@ -31,6 +31,8 @@ export interface FitTask {
   settings: NetworkSettings;
   /** Maximum epochs with validation, exact epochs without. */
   epochs: number;
+  /** The learning rate of each epoch (a final fit replaying its CV's schedule). */
+  learningRates?: number[];
   patience: number;
   seed: number;
 }
@@ -61,6 +63,7 @@ export async function runFitTask(task: FitTask, onEpoch?: (log: EpochLog) => voi
     ...(validation ? { validation } : {}),
     ...(balanced.weights ? { weights: balanced.weights } : {}),
     epochs: task.epochs,
+    ...(task.learningRates ? { learningRates: task.learningRates } : {}),
     patience: task.patience,
     seed: random.uint32(),
     ...(onEpoch ? { onEpoch } : {}),

@@ -13,6 +13,9 @@ export function networkSettings(config: TrainingConfig): EngineSettings {
     learningRate: config.training.learningRate,
     weightDecay: config.training.weightDecay,
     batchSize: config.training.batchSize,
+    ...(config.training.lrSchedule === 'constant'
+      ? {}
+      : { plateau: config.training.lrSchedule.reduceOnPlateau }),
     ...(config.training.engine ? { engine: config.training.engine } : {}),
   };
 }

@@ -11,6 +11,7 @@ import type { TrainingConfig } from '../training-config.js';
 import { type Dataset, positivesOf, takeRows } from './dataset.js';
 import type { EpochLog } from './fit-network.js';
 import { type FitTask, type FitTaskResult, predictRaw } from './fit-task.js';
+import { replayedRates } from './lr-schedule.js';
 import { networkSettings } from './network-settings.js';
 import type { ColumnEncoding } from './piecewise-linear.js';
 import { type Preprocessor, type PreprocessorPlan, planPreprocessor } from './preprocessor.js';
@@ -195,6 +196,15 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
     preprocess: chosen.preprocess,
     settings,
     epochs,
+    ...(settings.plateau
+      ? {
+          learningRates: replayedRates(
+            chosen.runs.map((r) => r.history),
+            epochs,
+            settings.learningRate,
+          ),
+        }
+      : {}),
     patience: config.training.patience,
     seed: deriveSeed(seed, model.division, 4),
   });

@@ -152,6 +152,11 @@ export function setOptimizer(kind: i32, lr: f32, decay: f32, b1: f32, b2: f32, e
   beta2Power = b2;
 }
 
+/** A new learning rate mid-fit (a schedule), keeping the optimiser's moments and step count. */
+export function setLearningRate(lr: f32): void {
+  learningRate = lr;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Passes.
 

@@ -31,6 +31,7 @@ export function smallConfig(overrides: Partial<TrainingConfig['training']> = {})
       learningRate: 0.01,
       weightDecay: 1e-4,
       batchSize: 64,
+      lrSchedule: 'constant',
       maxEpochs: 8,
       patience: 2,
       rebalancing: 'none',

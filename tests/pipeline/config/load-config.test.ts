@@ -37,7 +37,9 @@ describe('the shipped configs', () => {
       weightDecay: 8.676e-4,
       batchSize: 64,
       maxEpochs: 50,
-      patience: 5,
+      patience: 8,
+      lrSchedule: { reduceOnPlateau: { factor: 0.3, patience: 2 } },
+      inputEncoding: 'auto',
       seed: 42,
     });
     expect(production.evaluation).toMatchObject({ testFraction: 0.2, folds: 5 });
