@@ -47,7 +47,7 @@ describe('LearningRates', () => {
 describe.each([
   ['fused', fitNetworkFused],
   ['tfjs', fitNetwork],
-] as const)('a plateau schedule on the %s engine', (_, fit) => {
+] as const)('a plateau schedule on the %s engine', (_, fitOn) => {
   const settings: NetworkSettings = {
     hidden: [{ units: 16, activation: 'relu', dropout: 0 }],
     optimizer: 'adam',
@@ -69,7 +69,7 @@ describe.each([
   validation.y = validation.y.map((v) => 1 - v);
 
   it('halves the rate after each epoch that did not improve, and records it per epoch', async () => {
-    const result = await fit(train, settings, { validation, epochs: 6, patience: 10, seed: 2 });
+    const result = await fitOn(train, settings, { validation, epochs: 6, patience: 10, seed: 2 });
     const rates = result.history.map((h) => h.learningRate);
     const losses = result.history.map((h) => h.valLoss!);
     const expected = new LearningRates(0.02, settings.plateau);
@@ -85,10 +85,10 @@ describe.each([
 
   it('trains differently with the schedule than without it, and replays given rates without validation', async () => {
     const { plateau: _, ...constant } = settings;
-    const scheduled = await fit(train, settings, { validation, epochs: 4, patience: 10, seed: 2 });
-    const plain = await fit(train, constant, { validation, epochs: 4, patience: 10, seed: 2 });
+    const scheduled = await fitOn(train, settings, { validation, epochs: 4, patience: 10, seed: 2 });
+    const plain = await fitOn(train, constant, { validation, epochs: 4, patience: 10, seed: 2 });
     expect(scheduled.history.at(-1)!.valLoss).not.toBe(plain.history.at(-1)!.valLoss);
-    const replay = await fit(train, constant, { epochs: 3, seed: 2, learningRates: [0.02, 0.01, 0.005] });
+    const replay = await fitOn(train, constant, { epochs: 3, seed: 2, learningRates: [0.02, 0.01, 0.005] });
     expect(replay.history.map((h) => h.learningRate)).toEqual([0.02, 0.01, 0.005]);
   });
 });
