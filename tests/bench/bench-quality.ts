@@ -7,6 +7,8 @@
  * standardisation; `training.inputTransform: auto`; production.json's, which adds its
  * `imputeMissing` where the data set has those features), each with `--seeds` network seeds
  * (default 3) whose AUCs are averaged. Figures go to stdout and tests/bench/RESULTS.md.
+ * `--data` names the data sets to run; `--opp-train-seeds 0,1,2` runs only `opp train`'s recipe,
+ * once per training seed, into a section of its own.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +51,8 @@ const N = Number(args.get('n') ?? 20_000);
 /** Network seeds per preprocessing: the AUC of one fit moves by ~0.005 with the seed. */
 const SEEDS = Number(args.get('seeds') ?? 3);
 const config = loadTrainingConfig(defaultConfigPath('production.json'));
+/** `--data sample,uci-bank,maven-crm`: the data sets to run. */
+const WANTED = (args.get('data') ?? 'sample,uci-bank,maven-crm').split(',');
 /** Share of the training rows held out for early stopping. */
 const VALIDATION_FRACTION = 0.1;
 
@@ -140,6 +144,7 @@ async function trainedAsOppTrains(
   data: Dataset,
   names: string[],
   testRows: Int32Array,
+  seed?: number,
 ): Promise<Result['oppTrain']> {
   const runner = createFitRunner(2, 'wasm');
   try {
@@ -148,6 +153,7 @@ async function trainedAsOppTrains(
       {
         config: { ...config, training: productionTraining(names) },
         runner,
+        ...(seed === undefined ? {} : { seed }),
       },
     );
     return {
@@ -243,26 +249,82 @@ function bankData(): { data: Dataset; names: string[] } | undefined {
   };
 }
 
-await useBackend('wasm');
-const results: Result[] = [];
-const sample = sampleData(N, 1);
-results.push(await evaluate('sample', sample.data, sample.names, sample.truth));
-const bank = bankData();
-if (bank) results.push(await evaluate('uci-bank', bank.data, bank.names));
-const mavenFile = join(SHARED, 'data', 'maven-crm-sales-opportunities', 'sales_pipeline.csv');
-if (existsSync(mavenFile)) {
-  const spec = compileFeatureSpec(
-    loadFeatureSpec(join(PACKAGE_ROOT, 'configs', 'examples', 'maven-crm-features.json')),
-  );
-  const table = await loadTrainingData(mavenFile, spec);
-  results.push(
-    await evaluate(
-      'maven-crm',
-      { rows: table.rows, features: table.featureNames.length, x: table.x, y: table.labels },
-      table.featureNames,
-    ),
+/** The data sets, by name, each loaded when asked for (absent files are skipped). */
+async function dataSets(): Promise<{ name: string; data: Dataset; names: string[]; truth?: SampleTruth }[]> {
+  const sets: { name: string; data: Dataset; names: string[]; truth?: SampleTruth }[] = [];
+  if (WANTED.includes('sample')) {
+    const sample = sampleData(N, 1);
+    sets.push({ name: 'sample', ...sample });
+  }
+  const bank = WANTED.includes('uci-bank') ? bankData() : undefined;
+  if (bank) sets.push({ name: 'uci-bank', ...bank });
+  const mavenFile = join(SHARED, 'data', 'maven-crm-sales-opportunities', 'sales_pipeline.csv');
+  if (WANTED.includes('maven-crm') && existsSync(mavenFile)) {
+    const spec = compileFeatureSpec(
+      loadFeatureSpec(join(PACKAGE_ROOT, 'configs', 'examples', 'maven-crm-features.json')),
+    );
+    const table = await loadTrainingData(mavenFile, spec);
+    sets.push({
+      name: 'maven-crm',
+      data: { rows: table.rows, features: table.featureNames.length, x: table.x, y: table.labels },
+      names: table.featureNames,
+    });
+  }
+  return sets;
+}
+
+/**
+ * `--opp-train-seeds 0,1,2`: only what `opp train` makes of each data set, once per training
+ * seed (the split stays seed 42's), beside the baselines: how much of a gap is one seed's luck.
+ */
+async function oppTrainAcrossSeeds(seeds: number[]): Promise<void> {
+  const lines: string[] = [];
+  for (const { name, data, names } of await dataSets()) {
+    const split = stratifiedHoldout(data.y, 0.2, new Random(42));
+    const trainCsv = join(tmpdir(), `opp-quality-${name}-train.csv`);
+    const testCsv = join(tmpdir(), `opp-quality-${name}-test.csv`);
+    writeNumericCsv(trainCsv, takeRows(data, Int32Array.from(split.train)), names);
+    writeNumericCsv(testCsv, takeRows(data, Int32Array.from(split.test)), names);
+    const runs: Result['oppTrain'][] = [];
+    for (const seed of seeds) {
+      runs.push(await trainedAsOppTrains(data, names, Int32Array.from(split.test), seed));
+      console.log(`${name} seed ${seed}: ${JSON.stringify(runs.at(-1))}`);
+    }
+    const py = runPython([join(PACKAGE_ROOT, 'tests', 'bench', 'quality_baselines.py'), trainCsv, testCsv], {
+      OPENBLAS_NUM_THREADS: '1',
+      OMP_NUM_THREADS: '1',
+    });
+    const mean = runs.reduce((a, r) => a + r.auc, 0) / runs.length;
+    const xgb = py?.xgb_auc ? Number(py.xgb_auc) : undefined;
+    const logreg = py?.logreg_auc ? Number(py.logreg_auc) : undefined;
+    const f = (v?: number) => (v === undefined ? '-' : v.toFixed(4));
+    lines.push(
+      `| ${name} | ${runs.map((r) => `${f(r.auc)} (${r.rebalancing}, ${r.epochs})`).join('; ')} | ${f(mean)} | ` +
+        `${f(Math.min(...runs.map((r) => r.auc)))} | ${f(logreg)} | ${f(xgb)} | ${xgb === undefined ? '-' : (mean - xgb).toFixed(4)} |`,
+    );
+  }
+  const table = [
+    `| data | \`opp train\` test AUC per seed ${seeds.join(', ')} (rebalancing, epochs) | mean | lowest | logistic regression | XGBoost | mean − XGBoost |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...lines,
+  ].join('\n');
+  console.log(table);
+  writeResultsSection(
+    'Model quality across training seeds (bench:quality --opp-train-seeds)',
+    `Command: \`npm run bench:quality -- --n ${N} --opp-train-seeds ${seeds.join(',')}${args.has('data') ? ` --data ${WANTED.join(',')}` : ''}\` ` +
+      `(${new Date().toISOString().slice(0, 10)}). What \`opp train\` makes of each data set's training rows ` +
+      '(production.json: CV choosing rebalancing and bins, epochs, then the final fit), once per training seed, on ' +
+      `the same test rows as bench:quality (split seed 42); baselines as there.\n\n${table}`,
   );
 }
+
+await useBackend('wasm');
+if (args.has('opp-train-seeds')) {
+  await oppTrainAcrossSeeds(args.get('opp-train-seeds')!.split(',').map(Number));
+  process.exit(0);
+}
+const results: Result[] = [];
+for (const set of await dataSets()) results.push(await evaluate(set.name, set.data, set.names, set.truth));
 
 const f = (v?: number) => (v === undefined ? '-' : v.toFixed(4));
 const diff = (a: number, b?: number) => (b === undefined ? '-' : (a - b).toFixed(4));
