@@ -22,6 +22,8 @@ export interface TrialSummary {
   state: string;
   value?: number | null;
   params: Params;
+  /** Test AUC of the trial's own kept model on its own trainer, where the side records it. */
+  test?: number | null;
 }
 
 /** The best complete trial among those numbered below `budget` (the first one on ties), if any. */

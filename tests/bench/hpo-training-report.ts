@@ -20,6 +20,11 @@ export interface BudgetFigures {
   test?: number;
   /** Best validation AUC of those retrainings (mean): the trial's value on our engine. */
   refitValidation?: number;
+  /**
+   * Test AUC of the best trial's own fit on its own side's trainer (ours: our engine, the
+   * first refit; Optuna: PyTorch, scored during the trial).
+   */
+  ownTest?: number;
 }
 
 /** What one study gave. */
@@ -63,10 +68,16 @@ export function printReport(
   labels: Readonly<Record<string, string>>,
   pair: readonly [string, string] = ['tpe', 'optuna'],
 ): void {
-  const samplers = [...new Set(figures.map((f) => f.sampler))];
+  const order = (s: string) => (s in labels ? Object.keys(labels).indexOf(s) : Number.MAX_SAFE_INTEGER);
+  const samplers = [...new Set(figures.map((f) => f.sampler))].sort((x, y) => order(x) - order(y));
   const budgets = figures[0]?.budgets.map((b) => b.budget) ?? [];
   const at = (f: StudyFigures, budget: number) => f.budgets.find((b) => b.budget === budget);
-  const cols = budgets.flatMap((b) => [`best val @${b}`, `test @${b}`, `refit val @${b}`]);
+  const cols = budgets.flatMap((b) => [
+    `best val @${b}`,
+    `test @${b}`,
+    `refit val @${b}`,
+    `own-trainer test @${b}`,
+  ]);
   console.log(`\n| sampler | seeds | ${cols.join(' | ')} | pruned share | failed | epochs/trial |`);
   console.log(`| --- | --- | ${cols.map(() => '---').join(' | ')} | --- | --- | --- |`);
   for (const s of samplers) {
@@ -78,7 +89,7 @@ export function printReport(
         const v = bs.map((x) => (x ? pick(x) : undefined)).filter((x): x is number => typeof x === 'number');
         return v.length ? fmt(median(v)) : '–';
       };
-      return [med((x) => x.best), med((x) => x.test), med((x) => x.refitValidation)];
+      return [med((x) => x.best), med((x) => x.test), med((x) => x.refitValidation), med((x) => x.ownTest)];
     });
     console.log(
       `| ${labels[s] ?? s} | ${fs.length} | ${cells.join(' | ')} | ${(fs.reduce((n, f) => n + f.pruned, 0) / ran).toFixed(2)} | ` +
@@ -123,6 +134,7 @@ export function printReport(
       ['best validation AUC', (x?: BudgetFigures) => x?.best],
       ['test AUC of best config', (x?: BudgetFigures) => x?.test],
       ['validation AUC, refit on our engine', (x?: BudgetFigures) => x?.refitValidation],
+      ["test AUC, own trainer, trial's fit", (x?: BudgetFigures) => x?.ownTest],
     ] as const) {
       const diffs = seeds
         .map((seed) => [pick(at(of(a, seed), bu)), pick(at(of(b, seed), bu))] as const)

@@ -139,7 +139,14 @@ function figuresOf(
     records: args.records,
     budgets: args.budgets.map((budget) => {
       const t = bestTrialWithin(trials, budget);
-      return t ? { budget, best: t.value!, trial: t.number, params: t.params } : { budget, best: null };
+      if (!t) return { budget, best: null };
+      return {
+        budget,
+        best: t.value!,
+        trial: t.number,
+        params: t.params,
+        ...(typeof t.test === 'number' ? { ownTest: t.test } : {}),
+      };
     }),
     ...counts,
   };
@@ -165,6 +172,7 @@ interface Setup {
   fitSeeds: number[];
   trainCsv: string;
   validationCsv: string;
+  testCsv: string;
 }
 
 async function ours(setup: Setup, sampler: string, seed: number): Promise<StudyFigures> {
@@ -206,7 +214,7 @@ async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
     process.env.OPP_PYTHON ?? '/usr/bin/python3',
     [
       OPTUNA_SCRIPT,
-      ...['--train', setup.trainCsv, '--validation', setup.validationCsv],
+      ...['--train', setup.trainCsv, '--validation', setup.validationCsv, '--test', setup.testCsv],
       ...['--space', defaultConfigPath('search-space.json'), '--seed', String(seed)],
       ...['--trials', String(Math.max(...args.budgets)), '--budgets', args.budgets.join(',')],
       ...['--max-epochs', String(args.maxEpochs), '--patience', String(config.training.patience)],
@@ -222,7 +230,7 @@ async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
     failed: number;
     epochs_per_trial: number;
     wall_s: number;
-    trials: { state: string; value: number | null; params: Params }[];
+    trials: { state: string; value: number | null; params: Params; test: number | null }[];
   };
   // Optuna numbers its trials from 0 in the order asked, as the list is.
   const trials = out.trials.map((t, number) => ({ ...t, number }));
@@ -242,7 +250,8 @@ async function scoreOnTest(setup: Setup, figures: StudyFigures): Promise<void> {
     if (b.params === undefined || b.trial === undefined) continue;
     const same = done.get(b.trial);
     if (same) {
-      Object.assign(b, { tests: same.tests, test: same.test, refitValidation: same.refitValidation });
+      const { tests, test, refitValidation, ownTest } = same;
+      Object.assign(b, { tests, test, refitValidation, ...(ownTest === undefined ? {} : { ownTest }) });
       continue;
     }
     const fits = [];
@@ -251,6 +260,7 @@ async function scoreOnTest(setup: Setup, figures: StudyFigures): Promise<void> {
     b.tests = fits.map((f) => f.test);
     b.test = mean(b.tests);
     b.refitValidation = mean(fits.map((f) => f.bestValidation));
+    if (figures.sampler !== 'optuna') b.ownTest = fits[0]!.test;
     // The first fit seed is the trials' own: our trial must come out exactly as it was scored.
     if (figures.sampler !== 'optuna' && Math.abs(fits[0]!.bestValidation - b.best!) > 1e-9)
       console.log(
@@ -301,10 +311,11 @@ async function main(): Promise<void> {
     ),
     trainCsv: join(dir, 'train.csv'),
     validationCsv: join(dir, 'validation.csv'),
+    testCsv: join(dir, 'test.csv'),
   };
   writeFileSync(setup.trainCsv, datasetCsv(split.train, table.featureNames));
   writeFileSync(setup.validationCsv, datasetCsv(split.validation, table.featureNames));
-  writeFileSync(join(dir, 'test.csv'), datasetCsv(split.test, table.featureNames));
+  writeFileSync(setup.testCsv, datasetCsv(split.test, table.featureNames));
   const trials = Math.max(...args.budgets);
   console.log(
     `training objective: ${args.records} sample records (${table.rows} labelled: ${split.train.rows} training, ` +
