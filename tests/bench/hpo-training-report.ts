@@ -39,6 +39,8 @@ export interface StudyFigures {
   epochsPerTrial: number;
   /** Wall seconds of the study (contended on a shared machine: not a speed figure). */
   seconds: number;
+  /** Every trial: number, state (complete / pruned / fail(ed)), value, params. */
+  trials?: { number: number; state: string; value: number | null; params: Params }[];
 }
 
 /** Appends one study's figures to a JSON-lines file. */

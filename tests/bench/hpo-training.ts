@@ -149,6 +149,13 @@ function figuresOf(
       };
     }),
     ...counts,
+    // The history, for comparing what the samplers explored (saved, not printed).
+    trials: trials.map((t) => ({
+      number: t.number,
+      state: t.state,
+      value: t.value ?? null,
+      params: t.params,
+    })),
   };
 }
 
