@@ -8,7 +8,7 @@
  *
  *   npm run bench:hpo-training -- [--records 20000] [--seeds 3] [--seed-offset 0] [--budgets 50,170]
  *       [--max-epochs 50] [--parallel 2] [--samplers tpe,optuna] [--pruner median|none]
- *       [--refit-seeds 3] [--save figures.jsonl]
+ *       [--refit-seeds 3] [--save figures.jsonl] [--jobs optuna:3,tpe:4]   # explicit studies
  *   npm run bench:hpo-training -- --report figures.jsonl[,more.jsonl]   # print saved figures only
  *
  * Both sides score the same rows: the bench makes our HPO split (`hpoSplit`, as the objective
@@ -91,6 +91,8 @@ interface Args {
   refitSeeds: number;
   save?: string;
   report?: string[];
+  /** Explicit studies (`--jobs optuna:3,tpe:4`), in this order, instead of samplers × seeds. */
+  jobs?: { sampler: string; seed: number }[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -118,9 +120,14 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--refit-seeds') args.refitSeeds = Number(argv[++i]);
     else if (a === '--save') args.save = argv[++i]!;
     else if (a === '--report') args.report = argv[++i]!.split(',');
+    else if (a === '--jobs')
+      args.jobs = argv[++i]!.split(',').map((job) => {
+        const [sampler = '', seed = ''] = job.split(':');
+        return { sampler, seed: Number(seed) };
+      });
     else throw new Error(`unknown argument ${a}`);
   }
-  for (const s of args.samplers)
+  for (const s of [...args.samplers, ...(args.jobs ?? []).map((j) => j.sampler)])
     if (s !== 'optuna' && !OUR_SAMPLERS[s]) throw new Error(`unknown sampler ${s}`);
   return args;
 }
@@ -328,7 +335,7 @@ async function main(): Promise<void> {
     `training objective: ${args.records} sample records (${table.rows} labelled: ${split.train.rows} training, ` +
       `${split.validation.rows} validation, ${split.test.rows} held-out test rows), seed search space, maxEpochs ` +
       `${args.maxEpochs}, patience ${config.training.patience}, ${args.pruner} pruner, ${trials} trials per study, ` +
-      `${args.seeds} seeds from ${args.seedOffset}, ${args.parallel} studies at a time, best configs refit under ` +
+      `${args.jobs ? `studies ${args.jobs.map((j) => `${j.sampler}:${j.seed}`).join(',')}` : `${args.seeds} seeds from ${args.seedOffset}`}, ${args.parallel} studies at a time, best configs refit under ` +
       `${args.refitSeeds} fit seeds · load average ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
@@ -336,9 +343,11 @@ async function main(): Promise<void> {
   const results: StudyFigures[] = [];
   // Seed-major jobs through `parallel` slots: the samplers of one seed run side by side (under
   // the same load), and a run cut short still holds paired results.
-  const jobs = Array.from({ length: args.seeds }, (_, index) =>
-    args.samplers.map((sampler) => ({ sampler, seed: args.seedOffset + index })),
-  ).flat();
+  const jobs =
+    args.jobs ??
+    Array.from({ length: args.seeds }, (_, index) =>
+      args.samplers.map((sampler) => ({ sampler, seed: args.seedOffset + index })),
+    ).flat();
   const started = performance.now();
   let next = 0;
   const slot = async (): Promise<void> => {
