@@ -62,14 +62,23 @@ export function loadFigures(files: readonly string[]): StudyFigures[] {
 
 const fmt = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4);
+/** A difference with its sign, rounded to 4 decimals (0.0000 unsigned). */
+const signed = (d: number): string => {
+  const r = d.toFixed(4);
+  return Number(r) === 0 ? '0.0000' : d > 0 ? `+${r}` : `−${r.slice(1)}`;
+};
 const fmtP = (p: number): string => (p < 0.001 ? '<0.001' : p.toFixed(3));
 
 /** Prints the summary table, the per-seed table and the paired tests of `a` against `b`. */
 export function printReport(
-  figures: readonly StudyFigures[],
+  all: readonly StudyFigures[],
   labels: Readonly<Record<string, string>>,
   pair: readonly [string, string] = ['tpe', 'optuna'],
 ): void {
+  // Where both of the pair ran, only the seeds both ran (a chunked run may hold a lone study).
+  const has = (sampler: string, seed: number) => all.some((f) => f.sampler === sampler && f.seed === seed);
+  const paired = all.filter((f) => pair.includes(f.sampler) && has(pair[0], f.seed) && has(pair[1], f.seed));
+  const figures = paired.length > 0 ? [...paired, ...all.filter((f) => !pair.includes(f.sampler))] : all;
   const order = (s: string) => (s in labels ? Object.keys(labels).indexOf(s) : Number.MAX_SAFE_INTEGER);
   const samplers = [...new Set(figures.map((f) => f.sampler))].sort((x, y) => order(x) - order(y));
   const budgets = figures[0]?.budgets.map((b) => b.budget) ?? [];
@@ -146,7 +155,7 @@ export function printReport(
       const up = diffs.filter((d) => d > 0).length;
       const tied = diffs.filter((d) => d === 0).length;
       console.log(
-        `| @${bu} | ${measure} | ${median(diffs) >= 0 ? '+' : '−'}${Math.abs(median(diffs)).toFixed(4)} | ` +
+        `| @${bu} | ${measure} | ${signed(median(diffs))} | ` +
           `${up} / ${tied} / ${diffs.length - up - tied} | ${fmtP(signTestP(diffs))} | ${fmtP(wilcoxonSignedRankP(diffs))} |`,
       );
     }
