@@ -20,6 +20,10 @@ export interface BudgetFigures {
   test?: number;
   /** Best validation AUC of those retrainings (mean): the trial's value on our engine. */
   refitValidation?: number;
+  /** Best validation AUC of each retraining (the first fit seed is the trials' own). */
+  validations?: number[];
+  /** Mean of `validations` after the first: fits no trial was selected on, on either side. */
+  freshValidation?: number;
   /**
    * Test AUC of the best trial's own fit on its own side's trainer (ours: our engine, the
    * first refit; Optuna: PyTorch, scored during the trial).
@@ -145,6 +149,7 @@ export function printReport(
       ['best validation AUC', (x?: BudgetFigures) => x?.best],
       ['test AUC of best config', (x?: BudgetFigures) => x?.test],
       ['validation AUC, refit on our engine', (x?: BudgetFigures) => x?.refitValidation],
+      ['validation AUC, refit on our engine, fresh fit seeds', (x?: BudgetFigures) => x?.freshValidation],
       ["test AUC, own trainer, trial's fit", (x?: BudgetFigures) => x?.ownTest],
     ] as const) {
       const diffs = seeds

@@ -10,6 +10,7 @@
  *       [--max-epochs 50] [--parallel 2] [--samplers tpe,optuna] [--pruner median|none]
  *       [--refit-seeds 3] [--save figures.jsonl] [--jobs optuna:3,tpe:4]   # explicit studies
  *   npm run bench:hpo-training -- --report figures.jsonl[,more.jsonl]   # print saved figures only
+ *   npm run bench:hpo-training -- --rescore figures.jsonl --save rescored.jsonl   # refit saved bests again
  *
  * Both sides score the same rows: the bench makes our HPO split (`hpoSplit`, as the objective
  * does in its workers) and writes its standardised training and validation rows to CSV files
@@ -91,6 +92,7 @@ interface Args {
   refitSeeds: number;
   save?: string;
   report?: string[];
+  rescore?: string[];
   /** Explicit studies (`--jobs optuna:3,tpe:4`), in this order, instead of samplers × seeds. */
   jobs?: { sampler: string; seed: number }[];
 }
@@ -120,6 +122,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--refit-seeds') args.refitSeeds = Number(argv[++i]);
     else if (a === '--save') args.save = argv[++i]!;
     else if (a === '--report') args.report = argv[++i]!.split(',');
+    else if (a === '--rescore') args.rescore = argv[++i]!.split(',');
     else if (a === '--jobs')
       args.jobs = argv[++i]!.split(',').map((job) => {
         const [sampler = '', seed = ''] = job.split(':');
@@ -264,8 +267,9 @@ async function scoreOnTest(setup: Setup, figures: StudyFigures): Promise<void> {
     if (b.params === undefined || b.trial === undefined) continue;
     const same = done.get(b.trial);
     if (same) {
-      const { tests, test, refitValidation, ownTest } = same;
-      Object.assign(b, { tests, test, refitValidation, ...(ownTest === undefined ? {} : { ownTest }) });
+      const { tests, test, refitValidation, validations, freshValidation, ownTest } = same;
+      Object.assign(b, { tests, test, refitValidation, validations, freshValidation });
+      if (ownTest !== undefined) b.ownTest = ownTest;
       continue;
     }
     const fits = [];
@@ -273,7 +277,10 @@ async function scoreOnTest(setup: Setup, figures: StudyFigures): Promise<void> {
       fits.push(await refitAndTest(setup.split, setup.config, b.params, fitSeed));
     b.tests = fits.map((f) => f.test);
     b.test = mean(b.tests);
-    b.refitValidation = mean(fits.map((f) => f.bestValidation));
+    b.validations = fits.map((f) => f.bestValidation);
+    b.refitValidation = mean(b.validations);
+    // The fits after the first: no trial was selected on them, on either side.
+    if (fits.length > 1) b.freshValidation = mean(b.validations.slice(1));
     if (figures.sampler !== 'optuna') b.ownTest = fits[0]!.test;
     // The first fit seed is the trials' own: our trial must come out exactly as it was scored.
     if (figures.sampler !== 'optuna' && Math.abs(fits[0]!.bestValidation - b.best!) > 1e-9)
@@ -341,6 +348,28 @@ async function main(): Promise<void> {
         .join(' ')}`,
   );
   const results: StudyFigures[] = [];
+  if (args.rescore) {
+    // Saved studies' best configurations refit again (deterministic: the test AUCs must repeat).
+    const saved = loadFigures(args.rescore).filter((x) => x.records === args.records);
+    // Only those saved before per-fit validation AUCs were recorded.
+    for (const f of saved.filter((x) => x.budgets.some((b) => b.params && !b.validations))) {
+      const before = f.budgets.map((b) => b.test);
+      await scoreOnTest(setup, f);
+      f.budgets.forEach((b, k) => {
+        if (before[k] !== undefined && Math.abs(before[k] - b.test!) > 1e-9)
+          console.log(
+            `warning: ${f.sampler} seed ${f.seed} @${b.budget} test ${b.test} ≠ saved ${before[k]}`,
+          );
+      });
+      results.push(f);
+      if (args.save) saveFigures(args.save, f);
+    }
+    printReport(
+      saved.map((x) => results.find((r) => r.sampler === x.sampler && r.seed === x.seed) ?? x),
+      LABELS,
+    );
+    return;
+  }
   // Seed-major jobs through `parallel` slots: the samplers of one seed run side by side (under
   // the same load), and a run cut short still holds paired results.
   const jobs =
