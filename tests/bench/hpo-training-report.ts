@@ -90,7 +90,7 @@ export function printReport(
   const cols = budgets.flatMap((b) => [
     `best val @${b}`,
     `test @${b}`,
-    `refit val @${b}`,
+    `fresh refit val @${b}`,
     `own-trainer test @${b}`,
   ]);
   console.log(`\n| sampler | seeds | ${cols.join(' | ')} | pruned share | failed | epochs/trial |`);
@@ -104,7 +104,7 @@ export function printReport(
         const v = bs.map((x) => (x ? pick(x) : undefined)).filter((x): x is number => typeof x === 'number');
         return v.length ? fmt(median(v)) : '–';
       };
-      return [med((x) => x.best), med((x) => x.test), med((x) => x.refitValidation), med((x) => x.ownTest)];
+      return [med((x) => x.best), med((x) => x.test), med((x) => x.freshValidation), med((x) => x.ownTest)];
     });
     console.log(
       `| ${labels[s] ?? s} | ${fs.length} | ${cells.join(' | ')} | ${(fs.reduce((n, f) => n + f.pruned, 0) / ran).toFixed(2)} | ` +
@@ -148,7 +148,6 @@ export function printReport(
     for (const [measure, pick] of [
       ['best validation AUC', (x?: BudgetFigures) => x?.best],
       ['test AUC of best config', (x?: BudgetFigures) => x?.test],
-      ['validation AUC, refit on our engine', (x?: BudgetFigures) => x?.refitValidation],
       ['validation AUC, refit on our engine, fresh fit seeds', (x?: BudgetFigures) => x?.freshValidation],
       ["test AUC, own trainer, trial's fit", (x?: BudgetFigures) => x?.ownTest],
     ] as const) {
