@@ -13,8 +13,11 @@ import type { TrainingConfig } from '../training-config.js';
 export interface HpoSplit {
   train: Dataset;
   validation: Dataset;
-  /** Rows held out as `opp train`'s test set: never seen by the study. */
-  testRows: number;
+  /**
+   * The rows `opp train` holds out as its test set, preprocessed like the others: never seen by
+   * a study (the objective does not read them); for scoring a study's best configuration.
+   */
+  test: Dataset;
   /** Seed of each trial's fit (rebalancing draws, initial weights, batch order). */
   fitSeed: number;
 }
@@ -71,7 +74,7 @@ export function hpoSplit(table: TrainingTable, config: TrainingConfig, seed: num
   return {
     train: preprocessDataset(preprocessor, train),
     validation: preprocessDataset(preprocessor, validation),
-    testRows: holdout.test.length,
+    test: preprocessDataset(preprocessor, takeRows(data, holdout.test)),
     fitSeed: deriveSeed(seed, division, 3, 0),
   };
 }

@@ -3,10 +3,14 @@
  * sample records, validation AUC, seed search space), our TPE (and random search) against
  * Optuna's TPE driving a PyTorch trainer (tests/bench/optuna_training.py, Debian
  * python3-optuna + python3-torch): best validation AUC within each budget per sampler seed,
- * their medians, and wall time per study. A benchmark, not a test.
+ * and the TEST AUC of that best configuration (held-out rows no study sees), their medians and
+ * paired tests. A benchmark, not a test.
  *
  *   npm run bench:hpo-training -- [--records 20000] [--seeds 3] [--seed-offset 0] [--budgets 50,170]
  *       [--max-epochs 50] [--parallel 2] [--samplers tpe,optuna] [--pruner median|none]
+ *       [--refit-seeds 3] [--save figures.jsonl] [--jobs optuna:3,tpe:4]   # explicit studies
+ *   npm run bench:hpo-training -- --report figures.jsonl[,more.jsonl]   # print saved figures only
+ *   npm run bench:hpo-training -- --rescore figures.jsonl --save rescored.jsonl   # refit saved bests again
  *
  * Both sides score the same rows: the bench makes our HPO split (`hpoSplit`, as the objective
  * does in its workers) and writes its standardised training and validation rows to CSV files
@@ -17,6 +21,15 @@
  * once (seed-major: ours and Optuna's of one seed side by side), each in its own worker thread
  * or Python process with one torch thread.
  *
+ * Test scores: `hpoSplit` also holds out `opp train`'s test rows (same records, never seen by
+ * either study; written to test.csv beside the others). For each study and budget, the best
+ * complete trial's parameters (ours, or Optuna's) are retrained by OUR engine on the training
+ * rows with the trials' early-stopping rule, under `--refit-seeds` fit seeds (the first is the
+ * trials' own fit seed, so for ours it reproduces the trial), and the kept weights (best
+ * validation loss) are scored on the test rows; the mean over fit seeds is the study's test
+ * AUC. The same trainer for both sides, so the comparison is about the configurations found.
+ * The retrainings run on the main thread after each study.
+ *
  * Environment: OPP_PYTHON (default /usr/bin/python3).
  */
 import { execFile } from 'node:child_process';
@@ -25,20 +38,30 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadTrainingData } from '../../model/data/load-training-data.js';
+import type { Params } from '../../model/hpo/distributions.js';
 import { MedianPruner, NopPruner } from '../../model/hpo/pruner.js';
 import { RandomSampler, type Sampler } from '../../model/hpo/random-sampler.js';
 import { runStudy } from '../../model/hpo/run-study.js';
 import { OPTUNA_TPE_OPTIONS, TpeSampler } from '../../model/hpo/sampler.js';
 import { loadSearchSpace } from '../../model/hpo/search-space.js';
 import { trainingObjectiveModule } from '../../model/hpo/training-objective.js';
-import { hpoSplit } from '../../model/hpo/training-split.js';
-import type { TrialRecord } from '../../model/hpo/trial.js';
+import { type HpoSplit, hpoSplit } from '../../model/hpo/training-split.js';
+import { useBackend } from '../../model/tf/backend.js';
 import type { Dataset } from '../../model/training/dataset.js';
+import { deriveSeed } from '../../model/training/seeds.js';
 import { loadTrainingConfig, type TrainingConfig } from '../../model/training-config.js';
 import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
 import { generateSampleRecords } from '../../pipeline/sources/sample-records.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
+import { bestTrialWithin, refitAndTest, type TrialSummary } from './hpo-test-score.js';
+import {
+  type BudgetFigures,
+  loadFigures,
+  printReport,
+  type StudyFigures,
+  saveFigures,
+} from './hpo-training-report.js';
 
 const run = promisify(execFile);
 
@@ -46,6 +69,8 @@ const run = promisify(execFile);
 const PRUNER_STARTUP_TRIALS = 5;
 const PRUNER_WARMUP_EPOCHS = 2;
 const OPTUNA_SCRIPT = join(PACKAGE_ROOT, 'tests', 'bench', 'optuna_training.py');
+/** Seed path of the extra fit seeds best configurations are retrained under. */
+const REFIT_SEED_PATH = 7;
 
 const OUR_SAMPLERS: Record<string, (seed: number) => Sampler> = {
   tpe: (seed) => new TpeSampler({ seed }),
@@ -64,6 +89,12 @@ interface Args {
   parallel: number;
   samplers: string[];
   pruner: 'median' | 'none';
+  refitSeeds: number;
+  save?: string;
+  report?: string[];
+  rescore?: string[];
+  /** Explicit studies (`--jobs optuna:3,tpe:4`), in this order, instead of samplers × seeds. */
+  jobs?: { sampler: string; seed: number }[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -76,6 +107,7 @@ function parseArgs(argv: readonly string[]): Args {
     parallel: 2,
     samplers: ['tpe', 'optuna'],
     pruner: 'median',
+    refitSeeds: 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -87,34 +119,54 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--parallel') args.parallel = Number(argv[++i]);
     else if (a === '--samplers') args.samplers = argv[++i]!.split(',');
     else if (a === '--pruner') args.pruner = argv[++i] === 'none' ? 'none' : 'median';
+    else if (a === '--refit-seeds') args.refitSeeds = Number(argv[++i]);
+    else if (a === '--save') args.save = argv[++i]!;
+    else if (a === '--report') args.report = argv[++i]!.split(',');
+    else if (a === '--rescore') args.rescore = argv[++i]!.split(',');
+    else if (a === '--jobs')
+      args.jobs = argv[++i]!.split(',').map((job) => {
+        const [sampler = '', seed = ''] = job.split(':');
+        return { sampler, seed: Number(seed) };
+      });
     else throw new Error(`unknown argument ${a}`);
   }
-  for (const s of args.samplers)
+  for (const s of [...args.samplers, ...(args.jobs ?? []).map((j) => j.sampler)])
     if (s !== 'optuna' && !OUR_SAMPLERS[s]) throw new Error(`unknown sampler ${s}`);
   return args;
 }
 
-/** What one study gave: best complete value within each budget, counts and wall time. */
-interface StudyFigures {
-  bests: number[];
-  ran: number;
-  pruned: number;
-  failed: number;
-  epochsPerTrial: number;
-  seconds: number;
-}
-
-/** Best complete value among the trials numbered below `budget`. */
-function bestWithin(trials: readonly TrialRecord[], budget: number): number {
-  let best = Number.NEGATIVE_INFINITY;
-  for (const t of trials)
-    if (t.number < budget && t.state === 'complete' && t.value !== undefined) best = Math.max(best, t.value);
-  return best;
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
+/** Best trial of each budget, plus the study's counts, from a study's trial list. */
+function figuresOf(
+  args: Args,
+  sampler: string,
+  seed: number,
+  trials: readonly TrialSummary[],
+  counts: { ran: number; pruned: number; failed: number; epochsPerTrial: number; seconds: number },
+): StudyFigures {
+  return {
+    sampler,
+    seed,
+    records: args.records,
+    budgets: args.budgets.map((budget) => {
+      const t = bestTrialWithin(trials, budget);
+      if (!t) return { budget, best: null };
+      return {
+        budget,
+        best: t.value!,
+        trial: t.number,
+        params: t.params,
+        ...(typeof t.test === 'number' ? { ownTest: t.test } : {}),
+      };
+    }),
+    ...counts,
+    // The history, for comparing what the samplers explored (saved, not printed).
+    trials: trials.map((t) => ({
+      number: t.number,
+      state: t.state,
+      value: t.value ?? null,
+      params: t.params,
+    })),
+  };
 }
 
 /** A dataset as CSV: the feature columns by name, then `action_taken`. */
@@ -133,8 +185,11 @@ interface Setup {
   args: Args;
   data: string;
   config: TrainingConfig;
+  split: HpoSplit;
+  fitSeeds: number[];
   trainCsv: string;
   validationCsv: string;
+  testCsv: string;
 }
 
 async function ours(setup: Setup, sampler: string, seed: number): Promise<StudyFigures> {
@@ -161,14 +216,13 @@ async function ours(setup: Setup, sampler: string, seed: number): Promise<StudyF
   });
   let epochs = 0;
   for (const t of result.trials) epochs += t.intermediate.length;
-  return {
-    bests: args.budgets.map((b) => bestWithin(result.trials, b)),
+  return figuresOf(args, sampler, seed, result.trials, {
     ran: result.ran,
     pruned: result.pruned,
     failed: result.failed,
     epochsPerTrial: epochs / result.ran,
     seconds: (performance.now() - started) / 1000,
-  };
+  });
 }
 
 async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
@@ -177,7 +231,7 @@ async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
     process.env.OPP_PYTHON ?? '/usr/bin/python3',
     [
       OPTUNA_SCRIPT,
-      ...['--train', setup.trainCsv, '--validation', setup.validationCsv],
+      ...['--train', setup.trainCsv, '--validation', setup.validationCsv, '--test', setup.testCsv],
       ...['--space', defaultConfigPath('search-space.json'), '--seed', String(seed)],
       ...['--trials', String(Math.max(...args.budgets)), '--budgets', args.budgets.join(',')],
       ...['--max-epochs', String(args.maxEpochs), '--patience', String(config.training.patience)],
@@ -188,22 +242,56 @@ async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
     { env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 64 << 20 },
   );
   const out = JSON.parse(stdout) as {
-    best: Record<string, number | null>;
     complete: number;
     pruned: number;
     failed: number;
     epochs_per_trial: number;
     wall_s: number;
+    trials: { state: string; value: number | null; params: Params; test: number | null }[];
   };
-  return {
-    bests: args.budgets.map((b) => out.best[String(b)] ?? Number.NEGATIVE_INFINITY),
+  // Optuna numbers its trials from 0 in the order asked, as the list is.
+  const trials = out.trials.map((t, number) => ({ ...t, number }));
+  return figuresOf(args, 'optuna', seed, trials, {
     ran: out.complete + out.pruned + out.failed,
     pruned: out.pruned,
     failed: out.failed,
     epochsPerTrial: out.epochs_per_trial,
     seconds: out.wall_s,
-  };
+  });
 }
+
+/** Retrains each budget's best configuration under every fit seed and scores it on the test rows. */
+async function scoreOnTest(setup: Setup, figures: StudyFigures): Promise<void> {
+  const done = new Map<number, BudgetFigures>();
+  for (const b of figures.budgets) {
+    if (b.params === undefined || b.trial === undefined) continue;
+    const same = done.get(b.trial);
+    if (same) {
+      const { tests, test, refitValidation, validations, freshValidation, ownTest } = same;
+      Object.assign(b, { tests, test, refitValidation, validations, freshValidation });
+      if (ownTest !== undefined) b.ownTest = ownTest;
+      continue;
+    }
+    const fits = [];
+    for (const fitSeed of setup.fitSeeds)
+      fits.push(await refitAndTest(setup.split, setup.config, b.params, fitSeed));
+    b.tests = fits.map((f) => f.test);
+    b.test = mean(b.tests);
+    b.validations = fits.map((f) => f.bestValidation);
+    b.refitValidation = mean(b.validations);
+    // The fits after the first: no trial was selected on them, on either side.
+    if (fits.length > 1) b.freshValidation = mean(b.validations.slice(1));
+    if (figures.sampler !== 'optuna') b.ownTest = fits[0]!.test;
+    // The first fit seed is the trials' own: our trial must come out exactly as it was scored.
+    if (figures.sampler !== 'optuna' && Math.abs(fits[0]!.bestValidation - b.best!) > 1e-9)
+      console.log(
+        `warning: ${figures.sampler} seed ${figures.seed} trial ${b.trial} refit gives ${fits[0]!.bestValidation} ≠ ${b.best}`,
+      );
+    done.set(b.trial, b);
+  }
+}
+
+const mean = (v: readonly number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
 
 const LABELS: Record<string, string> = {
   tpe: 'opp tpe (fused wasm engine)',
@@ -214,6 +302,11 @@ const LABELS: Record<string, string> = {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.report) {
+    printReport(loadFigures(args.report), LABELS);
+    return;
+  }
+  await useBackend('wasm');
   const dir = mkdtempSync(join(tmpdir(), 'opp-bench-hpo-training-'));
   const data = join(dir, 'records.jsonl');
   writeFileSync(
@@ -232,71 +325,80 @@ async function main(): Promise<void> {
     args,
     data,
     config,
+    split,
+    // The trials' own fit seed first, then independent ones.
+    fitSeeds: Array.from({ length: args.refitSeeds }, (_, k) =>
+      k === 0 ? split.fitSeed : deriveSeed(split.fitSeed, REFIT_SEED_PATH, k),
+    ),
     trainCsv: join(dir, 'train.csv'),
     validationCsv: join(dir, 'validation.csv'),
+    testCsv: join(dir, 'test.csv'),
   };
   writeFileSync(setup.trainCsv, datasetCsv(split.train, table.featureNames));
   writeFileSync(setup.validationCsv, datasetCsv(split.validation, table.featureNames));
+  writeFileSync(setup.testCsv, datasetCsv(split.test, table.featureNames));
   const trials = Math.max(...args.budgets);
   console.log(
     `training objective: ${args.records} sample records (${table.rows} labelled: ${split.train.rows} training, ` +
-      `${split.validation.rows} validation rows), seed search space, maxEpochs ${args.maxEpochs}, patience ` +
-      `${config.training.patience}, ${args.pruner} pruner, ${trials} trials per study, ${args.seeds} seeds from ${args.seedOffset}, ` +
-      `${args.parallel} studies at a time · load average ${loadavg()
+      `${split.validation.rows} validation, ${split.test.rows} held-out test rows), seed search space, maxEpochs ` +
+      `${args.maxEpochs}, patience ${config.training.patience}, ${args.pruner} pruner, ${trials} trials per study, ` +
+      `${args.jobs ? `studies ${args.jobs.map((j) => `${j.sampler}:${j.seed}`).join(',')}` : `${args.seeds} seeds from ${args.seedOffset}`}, ${args.parallel} studies at a time, best configs refit under ` +
+      `${args.refitSeeds} fit seeds · load average ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
   );
-  const figures = new Map(args.samplers.map((s) => [s, [] as StudyFigures[]]));
+  const results: StudyFigures[] = [];
+  if (args.rescore) {
+    // Saved studies' best configurations refit again (deterministic: the test AUCs must repeat).
+    const saved = loadFigures(args.rescore).filter((x) => x.records === args.records);
+    // Only those saved before per-fit validation AUCs were recorded.
+    for (const f of saved.filter((x) => x.budgets.some((b) => b.params && !b.validations))) {
+      const before = f.budgets.map((b) => b.test);
+      await scoreOnTest(setup, f);
+      f.budgets.forEach((b, k) => {
+        if (before[k] !== undefined && Math.abs(before[k] - b.test!) > 1e-9)
+          console.log(
+            `warning: ${f.sampler} seed ${f.seed} @${b.budget} test ${b.test} ≠ saved ${before[k]}`,
+          );
+      });
+      results.push(f);
+      if (args.save) saveFigures(args.save, f);
+    }
+    printReport(
+      saved.map((x) => results.find((r) => r.sampler === x.sampler && r.seed === x.seed) ?? x),
+      LABELS,
+    );
+    return;
+  }
   // Seed-major jobs through `parallel` slots: the samplers of one seed run side by side (under
   // the same load), and a run cut short still holds paired results.
-  const jobs = Array.from({ length: args.seeds }, (_, index) =>
-    args.samplers.map((sampler) => ({ sampler, index, seed: args.seedOffset + index })),
-  ).flat();
+  const jobs =
+    args.jobs ??
+    Array.from({ length: args.seeds }, (_, index) =>
+      args.samplers.map((sampler) => ({ sampler, seed: args.seedOffset + index })),
+    ).flat();
   const started = performance.now();
   let next = 0;
   const slot = async (): Promise<void> => {
     while (next < jobs.length) {
-      const { sampler, index, seed } = jobs[next++]!;
+      const { sampler, seed } = jobs[next++]!;
       const f = sampler === 'optuna' ? await optuna(setup, seed) : await ours(setup, sampler, seed);
-      figures.get(sampler)![index] = f;
+      const refitStarted = performance.now();
+      await scoreOnTest(setup, f);
+      results.push(f);
+      if (args.save) saveFigures(args.save, f);
       console.log(
-        `${sampler} seed ${seed}: ${args.budgets.map((b, k) => `@${b} ${f.bests[k]!.toFixed(4)}`).join(' ')}` +
+        `${sampler} seed ${seed}: ${f.budgets.map((b) => `@${b.budget} val ${b.best?.toFixed(4)} test ${b.test?.toFixed(4)} (trial ${b.trial})`).join(' ')}` +
           ` · ${f.pruned} pruned, ${f.failed} failed, ${f.epochsPerTrial.toFixed(1)} epochs/trial · ` +
-          `${f.seconds.toFixed(1)} s · load ${loadavg()[0]!.toFixed(2)}`,
+          `${f.seconds.toFixed(1)} s + ${((performance.now() - refitStarted) / 1000).toFixed(1)} s refits · load ${loadavg()[0]!.toFixed(2)}`,
       );
     }
   };
   await Promise.all(Array.from({ length: args.parallel }, slot));
   const wall = (performance.now() - started) / 1000;
-  const budgets = args.budgets.map((b) => `@${b}`).join(' | ');
+  printReport(results, LABELS);
   console.log(
-    `\n| sampler | ${budgets} | pruned share | failed | epochs/trial | wall s/study (median) | wall s/study (max) |`,
-  );
-  console.log(`| ------- | ${args.budgets.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- |`);
-  for (const [name, fs] of figures) {
-    const ran = fs.reduce((s, f) => s + f.ran, 0);
-    const pruned = fs.reduce((s, f) => s + f.pruned, 0);
-    const failed = fs.reduce((s, f) => s + f.failed, 0);
-    const epochs = fs.reduce((s, f) => s + f.epochsPerTrial * f.ran, 0);
-    console.log(
-      `| ${LABELS[name]} | ${args.budgets.map((_, k) => median(fs.map((f) => f.bests[k]!)).toFixed(4)).join(' | ')} | ` +
-        `${(pruned / ran).toFixed(2)} | ${failed} | ${(epochs / ran).toFixed(1)} | ` +
-        `${median(fs.map((f) => f.seconds)).toFixed(1)} | ${Math.max(...fs.map((f) => f.seconds)).toFixed(1)} |`,
-    );
-  }
-  const tpe = figures.get('tpe');
-  const anchor = figures.get('optuna');
-  if (tpe && anchor) {
-    for (const [k, b] of args.budgets.entries()) {
-      const diffs = tpe.map((f, i) => f.bests[k]! - anchor[i]!.bests[k]!);
-      console.log(
-        `@${b}: opp tpe − Optuna per seed ${diffs.map((d) => d.toFixed(4)).join(' ')} · ours ahead on ` +
-          `${diffs.filter((d) => d > 0).length}, tied on ${diffs.filter((d) => d === 0).length} of ${diffs.length}`,
-      );
-    }
-  }
-  console.log(
-    `all studies in ${wall.toFixed(1)} s wall · load average at the end: ${loadavg()
+    `\nall studies in ${wall.toFixed(1)} s wall · load average at the end: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );

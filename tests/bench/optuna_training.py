@@ -28,8 +28,11 @@ up to --max-epochs epochs with early stopping when the validation loss has not i
 says so. The trial's value is its best validation AUC over the epochs run. Every trial uses
 the same fit seed, so the value is a function of the parameters (as in opp's objective).
 
+With --test, each complete trial's kept model (the best-validation-loss epoch's) is also
+scored on those held-out rows (`test` per trial; trials are not chosen by it).
+
 Prints one JSON object: seed, best complete value within each budget, complete / pruned /
-failed counts, epochs per trial, wall seconds, and every trial's state and value.
+failed counts, epochs per trial, wall seconds, and every trial's state, value, params (and test AUC).
 """
 import argparse, json, time
 
@@ -123,7 +126,7 @@ def rebalanced(x, y, method, rng):
     return x[torch.from_numpy(idx)], y[idx], None
 
 
-def objective_for(a, space, xtr, ytr, xva, yva):
+def objective_for(a, space, xtr, ytr, xva, yva, xte=None, yte=None):
     yva_t = torch.from_numpy(yva)
     bce = nn.BCEWithLogitsLoss()
     epochs_run = []
@@ -158,6 +161,10 @@ def objective_for(a, space, xtr, ytr, xva, yva):
                     raise RuntimeError(f"validation loss is {val_loss} at epoch {epoch}")
                 if val_loss < best_loss:
                     best_loss, best_epoch = val_loss, epoch
+                    if xte is not None:
+                        # The kept model is the best-validation-loss epoch's (as opp train keeps).
+                        with torch.no_grad():
+                            test_logits = model(xte).squeeze(1)
                 auc = float(roc_auc_score(yva, logits.numpy()))
                 best_auc = max(best_auc, auc)
                 trial.report(auc, epoch)
@@ -167,6 +174,8 @@ def objective_for(a, space, xtr, ytr, xva, yva):
                     break
         finally:
             epochs_run.append(epoch)
+        if xte is not None:
+            trial.set_user_attr("test_auc", float(roc_auc_score(yte, test_logits.numpy())))
         return best_auc
 
     return objective, epochs_run
@@ -176,6 +185,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", required=True)
     ap.add_argument("--validation", required=True)
+    ap.add_argument("--test", help="held-out rows: each complete trial's kept model is scored on them")
     ap.add_argument("--space", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--trials", type=int, default=170)
@@ -196,7 +206,8 @@ def main():
         space = json.load(f)["parameters"]
     xtr, ytr = read_rows(a.train)
     xva, yva = read_rows(a.validation)
-    objective, epochs_run = objective_for(a, space, xtr, ytr, xva, yva)
+    xte, yte = read_rows(a.test) if a.test else (None, None)
+    objective, epochs_run = objective_for(a, space, xtr, ytr, xva, yva, xte, yte)
     pruner = (optuna.pruners.MedianPruner(n_startup_trials=a.startup_trials, n_warmup_steps=a.warmup_epochs)
               if a.pruner == "median" else optuna.pruners.NopPruner())
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=a.seed), pruner=pruner)
@@ -216,7 +227,8 @@ def main():
         "best": best, "complete": states.count("complete"), "pruned": states.count("pruned"),
         "failed": states.count("fail"), "epochs_per_trial": round(sum(epochs_run) / max(len(epochs_run), 1), 2),
         "wall_s": round(wall, 2),
-        "trials": [{"state": s, "value": t.value, "params": t.params} for s, t in zip(states, trials)],
+        "trials": [{"state": s, "value": t.value, "params": t.params, "test": t.user_attrs.get("test_auc")}
+                   for s, t in zip(states, trials)],
     }))
 
 

@@ -46,10 +46,23 @@ beforeAll(async () => {
 describe('hpoSplit', () => {
   it("keeps opp train's test rows out and splits the rest into training and validation rows", () => {
     // Rounded per class, as stratifiedHoldout does.
-    expect(Math.abs(split.testRows - table.rows * config.evaluation.testFraction)).toBeLessThanOrEqual(1);
-    expect(split.train.rows + split.validation.rows + split.testRows).toBe(table.rows);
+    expect(Math.abs(split.test.rows - table.rows * config.evaluation.testFraction)).toBeLessThanOrEqual(1);
+    expect(split.train.rows + split.validation.rows + split.test.rows).toBe(table.rows);
     // The validation rows are one of `folds` folds of the non-test rows.
-    expect(split.validation.rows).toBeCloseTo((table.rows - split.testRows) / config.evaluation.folds, -1);
+    expect(split.validation.rows).toBeCloseTo((table.rows - split.test.rows) / config.evaluation.folds, -1);
+  });
+
+  it("preprocesses the test rows with the training rows' preprocessor, as network input", () => {
+    expect(split.test.features).toBe(split.train.features);
+    expect(split.test.x.length).toBe(split.test.rows * split.test.features);
+    expect(split.test.x.every(Number.isFinite)).toBe(true);
+    // Standardised by the training rows' scaler: near zero mean, not the raw feature scale.
+    const d = split.test.features;
+    for (let c = 0; c < d; c++) {
+      let sum = 0;
+      for (let r = 0; r < split.test.rows; r++) sum += split.test.x[r * d + c]!;
+      expect(Math.abs(sum / split.test.rows)).toBeLessThan(0.5);
+    }
   });
 });
 

@@ -1,0 +1,80 @@
+/**
+ * Scores a study's best configuration on held-out test rows, for `npm run bench:hpo-training`:
+ * the best trial within a budget, retrained on the HPO training rows the way a trial trains
+ * (our objective's rule: early stopping on validation loss, `maxEpochs`, `patience`; no
+ * pruning) under one or more fit seeds, each fit's kept weights (the best-validation-loss
+ * epoch's, as `opp train` keeps) scored on the test rows the study never saw.
+ */
+import { createLogits } from '../../model/engine/fused-scorer.js';
+import { fitWithEngine } from '../../model/engine/select-engine.js';
+import type { Params } from '../../model/hpo/distributions.js';
+import { applyTrainingParams } from '../../model/hpo/training-params.js';
+import type { HpoSplit } from '../../model/hpo/training-split.js';
+import { rocAuc } from '../../model/metrics/ranking.js';
+import { networkSettings } from '../../model/training/network-settings.js';
+import { rebalance } from '../../model/training/rebalance.js';
+import type { TrainingConfig } from '../../model/training-config.js';
+import { Random } from '../../pipeline/util/random.js';
+
+/** A finished trial as both sides report it: number (order of asking), state, value, params. */
+export interface TrialSummary {
+  number: number;
+  state: string;
+  value?: number | null;
+  params: Params;
+  /** Test AUC of the trial's own kept model on its own trainer, where the side records it. */
+  test?: number | null;
+}
+
+/** The best complete trial among those numbered below `budget` (the first one on ties), if any. */
+export function bestTrialWithin(trials: readonly TrialSummary[], budget: number): TrialSummary | undefined {
+  let best: TrialSummary | undefined;
+  for (const t of trials) {
+    if (t.number >= budget || t.state !== 'complete' || typeof t.value !== 'number') continue;
+    if (!best || t.value > best.value! || (t.value === best.value && t.number < best.number)) best = t;
+  }
+  return best;
+}
+
+/** One retraining of a configuration: test AUC of its kept weights, and its validation AUCs. */
+export interface Refit {
+  /** Test AUC of the kept (best-validation-loss) weights. */
+  test: number;
+  /** Best validation AUC over the epochs run: what the trial's value is on this engine. */
+  bestValidation: number;
+  /** Epoch whose weights were kept (1-based). */
+  bestEpoch: number;
+  epochs: number;
+}
+
+/**
+ * Retrains `params` on `split`'s training rows with fit seed `fitSeed` exactly as a trial does
+ * (`evaluateTrainingParams`: rebalancing draws, then the fit seed, from `Random(fitSeed)`), so
+ * `fitSeed = split.fitSeed` reproduces the trial's own fit; scores its kept weights on `split.test`.
+ */
+export async function refitAndTest(
+  split: HpoSplit,
+  base: TrainingConfig,
+  params: Params,
+  fitSeed: number,
+): Promise<Refit> {
+  const config = applyTrainingParams(base, params);
+  const method = config.training.rebalancing === 'auto' ? 'none' : config.training.rebalancing;
+  const random = new Random(fitSeed);
+  const balanced = rebalance(split.train, method, random);
+  let bestValidation = Number.NEGATIVE_INFINITY;
+  let epochs = 0;
+  const fit = await fitWithEngine(balanced.data, networkSettings(config), {
+    validation: split.validation,
+    ...(balanced.weights ? { weights: balanced.weights } : {}),
+    epochs: config.training.maxEpochs,
+    patience: config.training.patience,
+    seed: random.uint32(),
+    onValidationLogits: (epoch, logits) => {
+      epochs = epoch;
+      bestValidation = Math.max(bestValidation, rocAuc(split.validation.y, logits));
+    },
+  });
+  const logits = createLogits(fit.weights)(split.test.x, split.test.rows);
+  return { test: rocAuc(split.test.y, logits), bestValidation, bestEpoch: fit.bestEpoch, epochs };
+}
