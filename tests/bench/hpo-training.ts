@@ -235,6 +235,12 @@ async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
       ...['--space', defaultConfigPath('search-space.json'), '--seed', String(seed)],
       ...['--trials', String(Math.max(...args.budgets)), '--budgets', args.budgets.join(',')],
       ...['--max-epochs', String(args.maxEpochs), '--patience', String(config.training.patience)],
+      ...(config.training.lrSchedule === 'constant'
+        ? []
+        : [
+            '--lr-plateau',
+            `${config.training.lrSchedule.reduceOnPlateau.factor},${config.training.lrSchedule.reduceOnPlateau.patience}`,
+          ]),
       ...['--fit-seed', String(config.training.seed), '--pruner', args.pruner],
       ...['--startup-trials', String(PRUNER_STARTUP_TRIALS), '--warmup-epochs', String(PRUNER_WARMUP_EPOCHS)],
       ...['--threads', '1', '--activation', config.model.hiddenLayers[0]!.activation],

@@ -6,7 +6,7 @@ Needs Debian's python3-torch, python3-sklearn and python3-optuna; run with /usr/
 
   /usr/bin/python3 optuna_training.py --train train.csv --validation validation.csv
       --space configs/search-space.json --seed 0 [--trials 170] [--budgets 50,170]
-      [--max-epochs 50] [--patience 5] [--fit-seed 42] [--pruner median|none]
+      [--max-epochs 50] [--patience 5] [--lr-plateau 0.3,2] [--fit-seed 42] [--pruner median|none]
       [--startup-trials 5] [--warmup-epochs 2] [--threads 1] [--activation relu]
 
 train.csv / validation.csv: a header row, then numeric columns; `action_taken` is the label,
@@ -139,6 +139,12 @@ def objective_for(a, space, xtr, ytr, xva, yva, xte=None, yte=None):
         y_t = torch.from_numpy(y)
         model = network(x.shape[1], params, a.activation)
         opt = OPTIMIZERS[params["optimizer"]](model.parameters(), lr=params["learningRate"], weight_decay=params["weightDecay"])
+        # The config's lrSchedule, as opp's engines apply it (PyTorch's own ReduceLROnPlateau rule).
+        plateau = (
+            torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=a.lr_plateau[0], patience=int(a.lr_plateau[1]))
+            if a.lr_plateau
+            else None
+        )
         n, batch = x.shape[0], params["batchSize"]
         best_auc, best_loss, best_epoch, epoch = float("-inf"), float("inf"), 0, 0
         try:
@@ -159,6 +165,8 @@ def objective_for(a, space, xtr, ytr, xva, yva, xte=None, yte=None):
                     val_loss = float(bce(logits, yva_t))
                 if not np.isfinite(val_loss):
                     raise RuntimeError(f"validation loss is {val_loss} at epoch {epoch}")
+                if plateau is not None:
+                    plateau.step(val_loss)
                 if val_loss < best_loss:
                     best_loss, best_epoch = val_loss, epoch
                     if xte is not None:
@@ -192,6 +200,8 @@ def main():
     ap.add_argument("--budgets", default="50,170")
     ap.add_argument("--max-epochs", type=int, default=50)
     ap.add_argument("--patience", type=int, default=5)
+    ap.add_argument("--lr-plateau", type=lambda v: [float(p) for p in v.split(",")], default=None,
+                    help="FACTOR,PATIENCE: cut the learning rate on validation-loss plateaus (configs' lrSchedule)")
     ap.add_argument("--fit-seed", type=int, default=42)
     ap.add_argument("--pruner", choices=["median", "none"], default="median")
     ap.add_argument("--startup-trials", type=int, default=5)
