@@ -7,6 +7,7 @@ import { loadTrainingData } from '../data/load-training-data.js';
 import { fitWithEngine } from '../engine/select-engine.js';
 import { rocAuc } from '../metrics/ranking.js';
 import { type BackendName, useBackend } from '../tf/backend.js';
+import type { FitResult } from '../training/fit-network.js';
 import { networkSettings } from '../training/network-settings.js';
 import { rebalance } from '../training/rebalance.js';
 import type { TrainingConfig } from '../training-config.js';
@@ -72,23 +73,37 @@ export async function evaluateTrainingParams(
   params: Params,
   reporter: TrialReporter,
 ): Promise<number> {
+  let best = Number.NEGATIVE_INFINITY;
+  await fitTrainingParams(split, base, params, split.fitSeed, async (epoch, auc) => {
+    if (auc > best) best = auc;
+    if (await reporter.report(epoch, auc)) reporter.prune();
+  });
+  return best;
+}
+
+/**
+ * The fit of one trial: `params` applied to `base`, rebalancing drawn, then the network seed,
+ * both from `Random(fitSeed)` (a trial's is `split.fitSeed`; another gives a fresh fit of the
+ * same configuration). `onValidationAuc` gets each epoch's validation AUC and is awaited.
+ */
+export async function fitTrainingParams(
+  split: HpoSplit,
+  base: TrainingConfig,
+  params: Params,
+  fitSeed: number,
+  onValidationAuc: (epoch: number, auc: number) => void | Promise<void>,
+): Promise<FitResult> {
   const config = applyTrainingParams(base, params);
   const method = config.training.rebalancing === 'auto' ? 'none' : config.training.rebalancing;
-  const random = new Random(split.fitSeed);
+  const random = new Random(fitSeed);
   const balanced = rebalance(split.train, method, random);
-  let best = Number.NEGATIVE_INFINITY;
-  await fitWithEngine(balanced.data, networkSettings(config), {
+  return fitWithEngine(balanced.data, networkSettings(config), {
     validation: split.validation,
     ...(balanced.weights ? { weights: balanced.weights } : {}),
     epochs: config.training.maxEpochs,
     patience: config.training.patience,
     seed: random.uint32(),
-    onValidationLogits: async (epoch, logits) => {
-      // AUC is rank-based: logits rank rows as the probabilities do.
-      const auc = rocAuc(split.validation.y, logits);
-      if (auc > best) best = auc;
-      if (await reporter.report(epoch, auc)) reporter.prune();
-    },
+    // AUC is rank-based: logits rank rows as the probabilities do.
+    onValidationLogits: (epoch, logits) => onValidationAuc(epoch, rocAuc(split.validation.y, logits)),
   });
-  return best;
 }

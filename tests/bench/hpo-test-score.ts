@@ -6,15 +6,11 @@
  * epoch's, as `opp train` keeps) scored on the test rows the study never saw.
  */
 import { createLogits } from '../../model/engine/fused-scorer.js';
-import { fitWithEngine } from '../../model/engine/select-engine.js';
 import type { Params } from '../../model/hpo/distributions.js';
-import { applyTrainingParams } from '../../model/hpo/training-params.js';
+import { fitTrainingParams } from '../../model/hpo/training-objective.js';
 import type { HpoSplit } from '../../model/hpo/training-split.js';
 import { rocAuc } from '../../model/metrics/ranking.js';
-import { networkSettings } from '../../model/training/network-settings.js';
-import { rebalance } from '../../model/training/rebalance.js';
 import type { TrainingConfig } from '../../model/training-config.js';
-import { Random } from '../../pipeline/util/random.js';
 
 /** A finished trial as both sides report it: number (order of asking), state, value, params. */
 export interface TrialSummary {
@@ -48,9 +44,9 @@ export interface Refit {
 }
 
 /**
- * Retrains `params` on `split`'s training rows with fit seed `fitSeed` exactly as a trial does
- * (`evaluateTrainingParams`: rebalancing draws, then the fit seed, from `Random(fitSeed)`), so
- * `fitSeed = split.fitSeed` reproduces the trial's own fit; scores its kept weights on `split.test`.
+ * Retrains `params` on `split`'s training rows with fit seed `fitSeed` through the trials' own fit
+ * (`fitTrainingParams`), so `fitSeed = split.fitSeed` reproduces the trial exactly; scores its
+ * kept weights on `split.test`.
  */
 export async function refitAndTest(
   split: HpoSplit,
@@ -58,22 +54,11 @@ export async function refitAndTest(
   params: Params,
   fitSeed: number,
 ): Promise<Refit> {
-  const config = applyTrainingParams(base, params);
-  const method = config.training.rebalancing === 'auto' ? 'none' : config.training.rebalancing;
-  const random = new Random(fitSeed);
-  const balanced = rebalance(split.train, method, random);
   let bestValidation = Number.NEGATIVE_INFINITY;
   let epochs = 0;
-  const fit = await fitWithEngine(balanced.data, networkSettings(config), {
-    validation: split.validation,
-    ...(balanced.weights ? { weights: balanced.weights } : {}),
-    epochs: config.training.maxEpochs,
-    patience: config.training.patience,
-    seed: random.uint32(),
-    onValidationLogits: (epoch, logits) => {
-      epochs = epoch;
-      bestValidation = Math.max(bestValidation, rocAuc(split.validation.y, logits));
-    },
+  const fit = await fitTrainingParams(split, base, params, fitSeed, (epoch, auc) => {
+    epochs = epoch;
+    bestValidation = Math.max(bestValidation, auc);
   });
   const logits = createLogits(fit.weights)(split.test.x, split.test.rows);
   return { test: rocAuc(split.test.y, logits), bestValidation, bestEpoch: fit.bestEpoch, epochs };
