@@ -73,9 +73,12 @@ export function planPreprocessor(
 export function fitPreprocessor(train: Dataset, plan: PreprocessorPlan = {}): Preprocessor {
   const none = (): ColumnTransform[] => Array.from({ length: train.features }, () => 'none');
   const imputation = fitImputation(train, plan.impute ?? []);
-  const imputed = unscaled(train, { imputation, inputTransform: none() });
+  // Each step is fitted on the rows through the steps before; a step that changes nothing is not run.
+  const imputed = imputation.length > 0 ? unscaled(train, { imputation, inputTransform: none() }) : train;
   const inputTransform = fitInputTransform(imputed, plan.inputTransform ?? none());
-  const transformed = unscaled(train, { imputation, inputTransform });
+  const transformed = inputTransform.some((t) => t !== 'none')
+    ? unscaled(train, { imputation, inputTransform })
+    : imputed;
   const encoding = plan.encoding
     ? fitBinEncoding(transformed, plan.encoding, plan.bins ?? DEFAULT_ENCODING_BINS)
     : [];
@@ -84,7 +87,7 @@ export function fitPreprocessor(train: Dataset, plan: PreprocessorPlan = {}): Pr
     inputTransform,
     ...(encoding.length > 0 ? { encoding } : {}),
   };
-  return { ...parts, scaler: fitScaler(unscaled(train, parts)) };
+  return { ...parts, scaler: fitScaler(encoding.length > 0 ? unscaled(train, parts) : transformed) };
 }
 
 /** `data` through a preprocessor's parts without the scaler: what the next step is fitted on. */
