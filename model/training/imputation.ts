@@ -1,5 +1,5 @@
-import { ConfigError } from '../../pipeline/errors/ConfigError.js';
 import type { Dataset } from './dataset.js';
+import { checkFeatureNames } from './per-feature-setting.js';
 
 /**
  * A column whose value `value` means "unknown", not a measurement: a feature spec fills a
@@ -26,12 +26,7 @@ export function planImputation(
   setting: Readonly<Record<string, number>>,
   featureNames: readonly string[],
 ): ImputationPlan[] {
-  const unknown = Object.keys(setting).filter((name) => !featureNames.includes(name));
-  if (unknown.length > 0) {
-    throw new ConfigError(
-      `training.imputeMissing names ${unknown.map((n) => `"${n}"`).join(', ')}, not among the features (${featureNames.join(', ')})`,
-    );
-  }
+  checkFeatureNames('imputeMissing', setting, featureNames);
   return featureNames.flatMap((name, column) =>
     setting[name] === undefined ? [] : [{ column, value: setting[name] }],
   );

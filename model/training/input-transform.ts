@@ -1,5 +1,6 @@
 import { ConfigError } from '../../pipeline/errors/ConfigError.js';
 import type { Dataset } from './dataset.js';
+import { perFeature } from './per-feature-setting.js';
 
 /**
  * Per-column transforms applied to raw feature values before standardisation. They change
@@ -37,13 +38,7 @@ export function planInputTransform(
 ): InputTransformPlan {
   if (setting === 'auto') return 'auto';
   if (setting === 'none') return featureNames.map(() => 'none');
-  const unknown = Object.keys(setting).filter((name) => !featureNames.includes(name));
-  if (unknown.length > 0) {
-    throw new ConfigError(
-      `training.inputTransform names ${unknown.map((n) => `"${n}"`).join(', ')}, not among the features (${featureNames.join(', ')})`,
-    );
-  }
-  return featureNames.map((name) => setting[name] ?? 'none');
+  return perFeature('inputTransform', setting, featureNames, 'none');
 }
 
 /**

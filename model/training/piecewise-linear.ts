@@ -1,6 +1,7 @@
 import { ConfigError } from '../../pipeline/errors/ConfigError.js';
 import type { Dataset } from './dataset.js';
 import { AUTO_MIN_DISTINCT_VALUES } from './input-transform.js';
+import { perFeature } from './per-feature-setting.js';
 
 /**
  * Piecewise-linear encoding (Gorishniy et al., "On Embeddings for Numerical Features in Tabular
@@ -44,13 +45,7 @@ export function planInputEncoding(
   if (setting === 'numeric') return 'numeric';
   // `auto` starts from no bins: only trainModel's cross-validation tries them.
   if (setting === 'none' || setting === 'auto') return featureNames.map(() => 'none');
-  const unknown = Object.keys(setting).filter((name) => !featureNames.includes(name));
-  if (unknown.length > 0) {
-    throw new ConfigError(
-      `training.inputEncoding names ${unknown.map((n) => `"${n}"`).join(', ')}, not among the features (${featureNames.join(', ')})`,
-    );
-  }
-  return featureNames.map((name) => setting[name] ?? 'none');
+  return perFeature('inputEncoding', setting, featureNames, 'none');
 }
 
 /**
