@@ -31,6 +31,11 @@ export function formatMetricsTable(report: MetricsReport): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...notes].join('\n');
 }
 
+/** How a trained model was fitted, in a few words: its rebalancing, and `+ bins` if it kept any. */
+export function recipeOf(m: ModelReport): string {
+  return `${m.rebalancing.method}${m.inputEncoding?.columns.length ? ' + bins' : ''}`;
+}
+
 function row(m: ModelReport): string[] {
   const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(3));
   const t = m.test;
@@ -39,9 +44,7 @@ function row(m: ModelReport): string[] {
     m.name,
     m.status,
     `${m.rows.train}+${m.rows.test}`,
-    m.status === 'trained'
-      ? `${m.rebalancing.method}${m.inputEncoding?.columns.length ? ' + bins' : ''}`
-      : '(general)',
+    m.status === 'trained' ? recipeOf(m) : '(general)',
     String(m.epochs),
     m.threshold.toFixed(3),
     m.cv ? `${f(m.cv.mean.auc)}±${f(m.cv.std.auc)}` : '-',

@@ -21,6 +21,7 @@ import { createFitRunner } from '../../model/parallel/WorkerPool.js';
 import { useBackend } from '../../model/tf/backend.js';
 import { type Dataset, takeRows } from '../../model/training/dataset.js';
 import { predictRaw } from '../../model/training/fit-task.js';
+import { recipeOf } from '../../model/training/format-report.js';
 import { networkSettings } from '../../model/training/network-settings.js';
 import {
   fitPreprocessor,
@@ -161,7 +162,7 @@ async function trainedAsOppTrains(
         Uint8Array.from(testRows, (r) => data.y[r]!),
         trained.testProbabilities,
       ),
-      rebalancing: `${trained.report.rebalancing.method}${trained.report.inputEncoding?.columns.length ? ' + bins' : ''}`,
+      rebalancing: recipeOf(trained.report),
       epochs: trained.report.epochs,
     };
   } finally {
