@@ -9,7 +9,8 @@
  *   npm run bench:hpo-training -- [--records 20000] [--seeds 3] [--seed-offset 0] [--budgets 50,170]
  *       [--max-epochs 50] [--parallel 2] [--samplers tpe,optuna] [--pruner median|none]
  *       [--refit-seeds 3] [--save figures.jsonl] [--jobs optuna:3,tpe:4]   # explicit studies
- *   npm run bench:hpo-training -- --report figures.jsonl[,more.jsonl]   # print saved figures only
+ *       [--config configs/production.json]   # the base training config (patience, lr schedule, preprocessing)
+ *   npm run bench:hpo-training -- --report figures.jsonl[,more.jsonl] [--pair tpe-pytorch,optuna]   # saved figures only
  *   npm run bench:hpo-training -- --rescore figures.jsonl --save rescored.jsonl   # refit saved bests again
  *
  * Both sides score the same rows: the bench makes our HPO split (`hpoSplit`, as the objective
@@ -20,6 +21,11 @@
  * study runs one trial at a time (sequential TPE on both sides); `--parallel` studies run at
  * once (seed-major: ours and Optuna's of one seed side by side), each in its own worker thread
  * or Python process with one torch thread.
+ *
+ * `tpe-pytorch` is our TPE in Optuna's place on the reference side: Optuna's study loop, its
+ * MedianPruner and the PyTorch trainer, every trial's parameters proposed by our sampler
+ * (tests/bench/tpe-ask.ts, enqueued by `optuna_training.py --sampler opp`). Against `optuna`
+ * only the sampler differs; against `tpe` only the study loop and trainer do.
  *
  * Test scores: `hpoSplit` also holds out `opp train`'s test rows (same records, never seen by
  * either study; written to test.csv beside the others). For each study and budget, the best
@@ -69,6 +75,10 @@ const run = promisify(execFile);
 const PRUNER_STARTUP_TRIALS = 5;
 const PRUNER_WARMUP_EPOCHS = 2;
 const OPTUNA_SCRIPT = join(PACKAGE_ROOT, 'tests', 'bench', 'optuna_training.py');
+/** Our sampler as a process for the Python side (`tpe-pytorch`), built beside this bench. */
+const TPE_ASK_SCRIPT = join(PACKAGE_ROOT, 'build', 'bench', 'tpe-ask.js');
+/** Studies run by optuna_training.py (the PyTorch trainer), and its sampler for each. */
+const PYTORCH_STUDIES: Record<string, 'optuna' | 'opp'> = { optuna: 'optuna', 'tpe-pytorch': 'opp' };
 /** Seed path of the extra fit seeds best configurations are retrained under. */
 const REFIT_SEED_PATH = 7;
 
@@ -90,6 +100,9 @@ interface Args {
   samplers: string[];
   pruner: 'median' | 'none';
   refitSeeds: number;
+  config: string;
+  /** The two samplers the per-seed table and paired tests compare. */
+  pair: [string, string];
   save?: string;
   report?: string[];
   rescore?: string[];
@@ -108,6 +121,8 @@ function parseArgs(argv: readonly string[]): Args {
     samplers: ['tpe', 'optuna'],
     pruner: 'median',
     refitSeeds: 3,
+    config: defaultConfigPath('production.json'),
+    pair: ['tpe', 'optuna'],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -121,7 +136,11 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--pruner') args.pruner = argv[++i] === 'none' ? 'none' : 'median';
     else if (a === '--refit-seeds') args.refitSeeds = Number(argv[++i]);
     else if (a === '--save') args.save = argv[++i]!;
-    else if (a === '--report') args.report = argv[++i]!.split(',');
+    else if (a === '--config') args.config = argv[++i]!;
+    else if (a === '--pair') {
+      const [first = '', second = ''] = argv[++i]!.split(',');
+      args.pair = [first, second];
+    } else if (a === '--report') args.report = argv[++i]!.split(',');
     else if (a === '--rescore') args.rescore = argv[++i]!.split(',');
     else if (a === '--jobs')
       args.jobs = argv[++i]!.split(',').map((job) => {
@@ -130,8 +149,8 @@ function parseArgs(argv: readonly string[]): Args {
       });
     else throw new Error(`unknown argument ${a}`);
   }
-  for (const s of [...args.samplers, ...(args.jobs ?? []).map((j) => j.sampler)])
-    if (s !== 'optuna' && !OUR_SAMPLERS[s]) throw new Error(`unknown sampler ${s}`);
+  for (const s of [...args.samplers, ...(args.jobs ?? []).map((j) => j.sampler), ...args.pair])
+    if (!PYTORCH_STUDIES[s] && !OUR_SAMPLERS[s]) throw new Error(`unknown sampler ${s}`);
   return args;
 }
 
@@ -225,7 +244,7 @@ async function ours(setup: Setup, sampler: string, seed: number): Promise<StudyF
   });
 }
 
-async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
+async function pytorch(setup: Setup, sampler: string, seed: number): Promise<StudyFigures> {
   const { args, config } = setup;
   const { stdout } = await run(
     process.env.OPP_PYTHON ?? '/usr/bin/python3',
@@ -244,6 +263,12 @@ async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
       ...['--fit-seed', String(config.training.seed), '--pruner', args.pruner],
       ...['--startup-trials', String(PRUNER_STARTUP_TRIALS), '--warmup-epochs', String(PRUNER_WARMUP_EPOCHS)],
       ...['--threads', '1', '--activation', config.model.hiddenLayers[0]!.activation],
+      ...[
+        '--sampler',
+        PYTORCH_STUDIES[sampler]!,
+        '--sampler-command',
+        `${process.execPath} ${TPE_ASK_SCRIPT}`,
+      ],
     ],
     { env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 64 << 20 },
   );
@@ -257,7 +282,7 @@ async function optuna(setup: Setup, seed: number): Promise<StudyFigures> {
   };
   // Optuna numbers its trials from 0 in the order asked, as the list is.
   const trials = out.trials.map((t, number) => ({ ...t, number }));
-  return figuresOf(args, 'optuna', seed, trials, {
+  return figuresOf(args, sampler, seed, trials, {
     ran: out.complete + out.pruned + out.failed,
     pruned: out.pruned,
     failed: out.failed,
@@ -287,9 +312,9 @@ async function scoreOnTest(setup: Setup, figures: StudyFigures): Promise<void> {
     b.refitValidation = mean(b.validations);
     // The fits after the first: no trial was selected on them, on either side.
     if (fits.length > 1) b.freshValidation = mean(b.validations.slice(1));
-    if (figures.sampler !== 'optuna') b.ownTest = fits[0]!.test;
+    if (!PYTORCH_STUDIES[figures.sampler]) b.ownTest = fits[0]!.test;
     // The first fit seed is the trials' own: our trial must come out exactly as it was scored.
-    if (figures.sampler !== 'optuna' && Math.abs(fits[0]!.bestValidation - b.best!) > 1e-9)
+    if (!PYTORCH_STUDIES[figures.sampler] && Math.abs(fits[0]!.bestValidation - b.best!) > 1e-9)
       console.log(
         `warning: ${figures.sampler} seed ${figures.seed} trial ${b.trial} refit gives ${fits[0]!.bestValidation} ≠ ${b.best}`,
       );
@@ -304,12 +329,13 @@ const LABELS: Record<string, string> = {
   'tpe-optuna-defaults': "opp tpe with Optuna's defaults (fused wasm engine)",
   random: 'opp random (fused wasm engine)',
   optuna: 'Optuna TPE + PyTorch',
+  'tpe-pytorch': "opp tpe + PyTorch (Optuna's loop and pruner)",
 };
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.report) {
-    printReport(loadFigures(args.report), LABELS);
+    printReport(loadFigures(args.report), LABELS, args.pair);
     return;
   }
   await useBackend('wasm');
@@ -319,7 +345,7 @@ async function main(): Promise<void> {
     data,
     [...generateSampleRecords({ n: args.records, seed: 1 })].map((r) => JSON.stringify(r)).join('\n'),
   );
-  const base = loadTrainingConfig(defaultConfigPath('production.json'));
+  const base = loadTrainingConfig(args.config);
   const config = { ...base, training: { ...base.training, maxEpochs: args.maxEpochs } };
   // The objective's own split, written out so the Python side trains and scores the same rows.
   const table = await loadTrainingData(
@@ -373,6 +399,7 @@ async function main(): Promise<void> {
     printReport(
       saved.map((x) => results.find((r) => r.sampler === x.sampler && r.seed === x.seed) ?? x),
       LABELS,
+      args.pair,
     );
     return;
   }
@@ -388,7 +415,9 @@ async function main(): Promise<void> {
   const slot = async (): Promise<void> => {
     while (next < jobs.length) {
       const { sampler, seed } = jobs[next++]!;
-      const f = sampler === 'optuna' ? await optuna(setup, seed) : await ours(setup, sampler, seed);
+      const f = PYTORCH_STUDIES[sampler]
+        ? await pytorch(setup, sampler, seed)
+        : await ours(setup, sampler, seed);
       const refitStarted = performance.now();
       await scoreOnTest(setup, f);
       results.push(f);
@@ -402,7 +431,7 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: args.parallel }, slot));
   const wall = (performance.now() - started) / 1000;
-  printReport(results, LABELS);
+  printReport(results, LABELS, args.pair);
   console.log(
     `\nall studies in ${wall.toFixed(1)} s wall · load average at the end: ${loadavg()
       .map((l) => l.toFixed(2))

@@ -8,6 +8,7 @@ Needs Debian's python3-torch, python3-sklearn and python3-optuna; run with /usr/
       --space configs/search-space.json --seed 0 [--trials 170] [--budgets 50,170]
       [--max-epochs 50] [--patience 5] [--lr-plateau 0.3,2] [--fit-seed 42] [--pruner median|none]
       [--startup-trials 5] [--warmup-epochs 2] [--threads 1] [--activation relu]
+      [--sampler optuna|opp] [--sampler-command "node build/bench/tpe-ask.js"]
 
 train.csv / validation.csv: a header row, then numeric columns; `action_taken` is the label,
 every other column a feature, already standardised (the bench writes the rows of our own HPO
@@ -31,10 +32,16 @@ the same fit seed, so the value is a function of the parameters (as in opp's obj
 With --test, each complete trial's kept model (the best-validation-loss epoch's) is also
 scored on those held-out rows (`test` per trial; trials are not chosen by it).
 
+With --sampler opp, the study is the same (Optuna's loop, MedianPruner and this trainer) but
+each trial's parameters come from opp's sampler: --sampler-command (tests/bench/tpe-ask.ts) is
+started once with `--space` and `--seed`, sent the finished trials as JSON lines and answers
+each with the next parameters, which are enqueued (`study.enqueue_trial`) and checked to be
+the ones the trial ran. Only the sampler then differs from Optuna's study.
+
 Prints one JSON object: seed, best complete value within each budget, complete / pruned /
 failed counts, epochs per trial, wall seconds, and every trial's state, value, params (and test AUC).
 """
-import argparse, json, time
+import argparse, json, shlex, subprocess, time
 
 import numpy as np
 import optuna
@@ -189,6 +196,46 @@ def objective_for(a, space, xtr, ytr, xva, yva, xte=None, yte=None):
     return objective, epochs_run
 
 
+STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
+
+
+def finished_trial(t):
+    """A finished Optuna trial as opp's sampler reads it (tests/bench/tpe-ask.ts)."""
+    steps = sorted(t.intermediate_values)
+    return {
+        "number": t.number,
+        "state": STATES[t.state.name],
+        **({"value": t.value} if t.value is not None else {}),
+        "params": t.params,
+        "intermediate": [{"step": s, "value": t.intermediate_values[s]} for s in steps],
+    }
+
+
+def optimize_with_opp(study, objective, a):
+    """Runs a.trials trials, each with the parameters opp's sampler proposes from the history."""
+    ask = subprocess.Popen(shlex.split(a.sampler_command) + ["--space", a.space, "--seed", str(a.seed)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        for number in range(a.trials):
+            history = [finished_trial(t) for t in study.trials]
+            ask.stdin.write(json.dumps({"number": number, "trials": history}) + "\n")
+            ask.stdin.flush()
+            line = ask.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the sampler command exited before trial {number}")
+            params = json.loads(line)["params"]
+            study.enqueue_trial(params)
+            study.optimize(objective, n_trials=1, catch=(RuntimeError,))
+            ran = study.trials[-1]
+            if ran.number != number or set(ran.params) != set(params) or any(
+                    abs(ran.params[k] - v) > 1e-12 if isinstance(v, float) else ran.params[k] != v
+                    for k, v in params.items()):
+                raise RuntimeError(f"trial {ran.number} ran {ran.params}, not the proposed {params}")
+    finally:
+        ask.stdin.close()
+        ask.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", required=True)
@@ -208,6 +255,9 @@ def main():
     ap.add_argument("--warmup-epochs", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--activation", default="relu")
+    ap.add_argument("--sampler", choices=["optuna", "opp"], default="optuna")
+    ap.add_argument("--sampler-command", default="node build/bench/tpe-ask.js",
+                    help="opp's sampler as a JSON-lines process (with --sampler opp)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -220,9 +270,14 @@ def main():
     objective, epochs_run = objective_for(a, space, xtr, ytr, xva, yva, xte, yte)
     pruner = (optuna.pruners.MedianPruner(n_startup_trials=a.startup_trials, n_warmup_steps=a.warmup_epochs)
               if a.pruner == "median" else optuna.pruners.NopPruner())
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=a.seed), pruner=pruner)
+    # With --sampler opp every trial is enqueued, so the study's own sampler is never asked.
+    sampler = optuna.samplers.TPESampler(seed=a.seed) if a.sampler == "optuna" else optuna.samplers.RandomSampler(seed=a.seed)
+    study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
     t0 = time.perf_counter()
-    study.optimize(objective, n_trials=a.trials, catch=(RuntimeError,))
+    if a.sampler == "optuna":
+        study.optimize(objective, n_trials=a.trials, catch=(RuntimeError,))
+    else:
+        optimize_with_opp(study, objective, a)
     wall = time.perf_counter() - t0
     trials = study.trials
     states = [t.state.name.lower() for t in trials]
@@ -232,7 +287,7 @@ def main():
         values = [t.value for t in trials[:b] if t.state == optuna.trial.TrialState.COMPLETE]
         best[b] = max(values) if values else None
     print(json.dumps({
-        "seed": a.seed, "optuna": optuna.__version__, "torch": torch.__version__,
+        "seed": a.seed, "sampler": a.sampler, "optuna": optuna.__version__, "torch": torch.__version__,
         "n_train": int(xtr.shape[0]), "n_validation": int(xva.shape[0]),
         "best": best, "complete": states.count("complete"), "pruned": states.count("pruned"),
         "failed": states.count("fail"), "epochs_per_trial": round(sum(epochs_run) / max(len(epochs_run), 1), 2),

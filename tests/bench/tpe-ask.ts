@@ -1,0 +1,50 @@
+/**
+ * Our sampler as a JSON-lines process, so Optuna's study loop (its pruner, PyTorch trainer and
+ * trial bookkeeping) can run with our TPE in place of its own: `optuna_training.py --sampler
+ * opp` enqueues what this proposes. Then only the sampler differs between the two studies, on
+ * the reference trainer. A benchmark tool.
+ *
+ *   node build/bench/tpe-ask.js --space configs/search-space.json --seed 0 [--sampler tpe]
+ *
+ * Each input line: `{"number": n, "trials": [{"number", "state": "complete" | "pruned" |
+ * "failed", "value", "params", "intermediate": [{"step", "value"}]}]}` (the study maximises);
+ * each output line: `{"params": {...}}` for trial n.
+ */
+import { createInterface } from 'node:readline';
+import type { Params } from '../../model/hpo/distributions.js';
+import { RandomSampler, type Sampler } from '../../model/hpo/random-sampler.js';
+import { OPTUNA_TPE_OPTIONS, TpeSampler } from '../../model/hpo/sampler.js';
+import { loadSearchSpace } from '../../model/hpo/search-space.js';
+import { observeTrials, type TrialRecord } from '../../model/hpo/trial.js';
+
+const SAMPLERS: Record<string, (seed: number) => Sampler> = {
+  tpe: (seed) => new TpeSampler({ seed }),
+  'tpe-optuna-defaults': (seed) => new TpeSampler({ ...OPTUNA_TPE_OPTIONS, seed }),
+  random: (seed) => new RandomSampler({ seed }),
+};
+
+interface AskLine {
+  number: number;
+  trials: Omit<TrialRecord, 'startedAt' | 'finishedAt'>[];
+}
+
+function option(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(name);
+  const value = i >= 0 ? process.argv[i + 1] : fallback;
+  if (value === undefined) throw new Error(`tpe-ask: ${name} is required`);
+  return value;
+}
+
+const space = loadSearchSpace(option('--space'));
+const kind = option('--sampler', 'tpe');
+const make = SAMPLERS[kind];
+if (!make) throw new Error(`tpe-ask: unknown sampler ${kind} (${Object.keys(SAMPLERS).join(', ')})`);
+const sampler = make(Number(option('--seed', '0')));
+
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === '') continue;
+  const ask = JSON.parse(line) as AskLine;
+  const finished = ask.trials.map((t) => ({ ...t, startedAt: '', finishedAt: '' }));
+  const params: Params = sampler.sample(space, observeTrials(finished, [], 'maximize'), ask.number);
+  process.stdout.write(`${JSON.stringify({ params })}\n`);
+}
