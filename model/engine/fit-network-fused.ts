@@ -1,12 +1,11 @@
 import { Random } from '../../pipeline/util/random.js';
-import { cloneMlpWeights, initMlpWeights, type MlpWeights } from '../network/mlp-weights.js';
+import { initMlpWeights } from '../network/mlp-weights.js';
 import type { Dataset } from '../training/dataset.js';
-import type { EpochLog, FitOptions, FitResult, NetworkSettings } from '../training/fit-network.js';
-import { LearningRates } from '../training/lr-schedule.js';
+import { runEpochs } from '../training/epoch-loop.js';
+import type { FitOptions, FitResult, NetworkSettings } from '../training/fit-network.js';
 import { type FusedLayerShape, FusedNetwork, OPTIMIZER_CODE } from './FusedNetwork.js';
 import { createFusedScorer } from './fused-scorer.js';
 
-const DEFAULT_PATIENCE = 5;
 /**
  * Rows per pass inside a batch: larger batches go through the kernel in chunks of this many
  * (gradients added up, one update), so the 384-wide activation buffers stay in a 2 MiB L2.
@@ -68,56 +67,37 @@ export async function fitNetworkFused(
     BETA2,
     EPSILON,
   );
-  const rates = new LearningRates(settings.learningRate, settings.plateau, options.learningRates);
-  let lr = settings.learningRate;
   const order = net.order();
   for (let i = 0; i < train.rows; i++) order[i] = i;
-  const history: EpochLog[] = [];
-  const patience = options.patience ?? DEFAULT_PATIENCE;
-  let best: { loss: number; epoch: number; weights: MlpWeights } | undefined;
-  let trained = 0;
-  let seconds = 0;
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    const began = performance.now();
-    if (rates.at(epoch) !== lr) {
-      lr = rates.at(epoch);
-      net.kernel.setLearningRate(lr);
-    }
-    shuffleInPlace(order, random);
-    let lossSum = 0;
-    for (let from = 0; from < train.rows; from += batchSize) {
-      const size = Math.min(batchSize, train.rows - from);
-      lossSum += net.kernel.trainBatch(
-        net.train.order + from * Int32Array.BYTES_PER_ELEMENT,
-        size,
-        random.uint32(),
-      );
-    }
-    seconds += (performance.now() - began) / 1000;
-    trained += train.rows;
-    const log: EpochLog = { epoch, trainLoss: lossSum / Math.max(train.rows, 1), learningRate: lr };
-    if (validation) {
-      log.valLoss = net.validationLoss();
-      if (!Number.isFinite(log.valLoss))
-        throw new Error(`validation loss is ${log.valLoss} at epoch ${epoch}`);
-      if (!best || log.valLoss < best.loss) best = { loss: log.valLoss, epoch, weights: net.readWeights() };
-      rates.observe(log.valLoss);
-    }
-    history.push(log);
-    options.onEpoch?.(log);
-    if (validation && options.onValidationLogits) {
-      // HPO pruning reads the epoch's validation scores; the weights are small, so a scorer per epoch is cheap.
-      const logits = createFusedScorer(net.readWeights()).logits(validation.x, validation.rows);
-      await options.onValidationLogits(epoch, Float32Array.from(logits));
-    }
-    if (best && epoch - best.epoch >= patience) break;
-  }
-  return {
-    weights: best ? cloneMlpWeights(best.weights) : net.readWeights(),
-    bestEpoch: best ? best.epoch : history.length,
-    history,
-    samplesPerSecond: trained / Math.max(seconds, 1e-9),
-  };
+  return runEpochs(
+    {
+      trainEpoch: () => {
+        shuffleInPlace(order, random);
+        let lossSum = 0;
+        for (let from = 0; from < train.rows; from += batchSize) {
+          const size = Math.min(batchSize, train.rows - from);
+          lossSum += net.kernel.trainBatch(
+            net.train.order + from * Int32Array.BYTES_PER_ELEMENT,
+            size,
+            random.uint32(),
+          );
+        }
+        return lossSum;
+      },
+      setLearningRate: (lr) => net.kernel.setLearningRate(lr),
+      validate: async (withLogits) => {
+        const loss = net.validationLoss();
+        if (!withLogits) return { loss };
+        // HPO pruning reads the epoch's validation scores; the weights are small, so a scorer per epoch is cheap.
+        const logits = createFusedScorer(net.readWeights()).logits(validation!.x, validation!.rows);
+        return { loss, logits: Float32Array.from(logits) };
+      },
+      readWeights: () => net.readWeights(),
+    },
+    train.rows,
+    settings,
+    options,
+  );
 }
 
 /** Fisher-Yates exactly as `Random.shuffle` does it, on the kernel's index array. */

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { TrainingError } from '../../pipeline/errors/TrainingError.js';
 import { Random } from '../../pipeline/util/random.js';
-import { type Activation, cloneMlpWeights, initMlpWeights, type MlpWeights } from '../network/mlp-weights.js';
+import { type Activation, initMlpWeights, type MlpWeights } from '../network/mlp-weights.js';
 import { TfMlp } from '../network/TfMlp.js';
 import type { Dataset } from './dataset.js';
-import { LearningRates, type PlateauSettings } from './lr-schedule.js';
+import { runEpochs } from './epoch-loop.js';
+import type { PlateauSettings } from './lr-schedule.js';
 
 /** The network and optimiser settings of one fit (from configs/production.json). */
 export interface NetworkSettings {
@@ -62,7 +62,6 @@ export interface FitResult {
   samplesPerSecond: number;
 }
 
-const DEFAULT_PATIENCE = 5;
 /** Validation rows scored per tensor, to bound memory on large sets. */
 const EVAL_CHUNK = 16_384;
 
@@ -89,15 +88,9 @@ export async function fitNetwork(
     settings.hidden.map((h) => h.dropout),
   );
   const optimizer = createOptimizer(settings);
-  const rates = new LearningRates(settings.learningRate, settings.plateau, options.learningRates);
   let lr = settings.learningRate;
   const decay = settings.weightDecay;
   const l2InGradient = decay > 0 && settings.optimizer !== 'adamw';
-  const history: EpochLog[] = [];
-  const patience = options.patience ?? DEFAULT_PATIENCE;
-  let best: { loss: number; epoch: number; weights: MlpWeights } | undefined;
-  let trained = 0;
-  let seconds = 0;
   const order = Array.from({ length: train.rows }, (_, i) => i);
   const d = train.features;
   const batchSize = Math.min(settings.batchSize, Math.max(train.rows, 1));
@@ -105,77 +98,66 @@ export async function fitNetwork(
   const yb = new Float32Array(batchSize);
   const wb = new Float32Array(batchSize);
 
-  try {
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
-      const began = performance.now();
-      if (rates.at(epoch) !== lr) {
-        lr = rates.at(epoch);
-        setLearningRate(optimizer, lr);
+  const trainEpoch = async (): Promise<number> => {
+    random.shuffle(order);
+    let runningLoss: tf.Tensor = tf.scalar(0);
+    for (let from = 0; from < train.rows; from += batchSize) {
+      const size = Math.min(batchSize, train.rows - from);
+      for (let k = 0; k < size; k++) {
+        const row = order[from + k]!;
+        xb.set(train.x.subarray(row * d, row * d + d), k * d);
+        yb[k] = train.y[row]!;
+        wb[k] = options.weights ? options.weights[row]! : 1;
       }
-      random.shuffle(order);
-      let runningLoss: tf.Tensor = tf.scalar(0);
-      for (let from = 0; from < train.rows; from += batchSize) {
-        const size = Math.min(batchSize, train.rows - from);
-        for (let k = 0; k < size; k++) {
-          const row = order[from + k]!;
-          xb.set(train.x.subarray(row * d, row * d + d), k * d);
-          yb[k] = train.y[row]!;
-          wb[k] = options.weights ? options.weights[row]! : 1;
-        }
-        const dropoutSeed = random.uint32();
-        const previous = runningLoss;
-        runningLoss = tf.tidy(() => {
-          const x = tf.tensor2d(xb.subarray(0, size * d), [size, d]);
-          const y = tf.tensor1d(yb.subarray(0, size));
-          const w = options.weights ? tf.tensor1d(wb.subarray(0, size)) : undefined;
-          const { value, grads } = tf.variableGrads(
-            () => weightedBce(net.logits(x, dropoutSeed), y, w),
-            net.variables,
-          );
-          if (l2InGradient) {
-            // PyTorch's Adam weight_decay: g ← g + λ·θ before the moment updates.
-            for (const v of net.variables) grads[v.name] = tf.add(grads[v.name]!, tf.mul(v, decay));
-          }
-          optimizer.applyGradients(grads);
-          if (settings.optimizer === 'adamw' && decay > 0) {
-            // Decoupled decay (Loshchilov & Hutter): θ ← θ − lr·λ·θ after the Adam step.
-            for (const v of net.variables) v.assign(tf.mul(v, 1 - lr * decay));
-          }
-          // Summed on the device; read once per epoch, since a read per batch stalls the loop.
-          return tf.add(previous, tf.mul(value, size));
-        });
-        previous.dispose();
-      }
-      const lossSum = (await runningLoss.data())[0]!;
-      runningLoss.dispose();
-      seconds += (performance.now() - began) / 1000;
-      trained += train.rows;
-      const log: EpochLog = { epoch, trainLoss: lossSum / Math.max(train.rows, 1), learningRate: lr };
-      if (!Number.isFinite(log.trainLoss)) {
-        throw new TrainingError(
-          `training loss is ${log.trainLoss} at epoch ${epoch}: check the input for extreme values`,
+      const dropoutSeed = random.uint32();
+      const previous = runningLoss;
+      runningLoss = tf.tidy(() => {
+        const x = tf.tensor2d(xb.subarray(0, size * d), [size, d]);
+        const y = tf.tensor1d(yb.subarray(0, size));
+        const w = options.weights ? tf.tensor1d(wb.subarray(0, size)) : undefined;
+        const { value, grads } = tf.variableGrads(
+          () => weightedBce(net.logits(x, dropoutSeed), y, w),
+          net.variables,
         );
-      }
-      let logits: Float32Array | undefined;
-      if (options.validation && options.validation.rows > 0) {
-        if (options.onValidationLogits) logits = new Float32Array(options.validation.rows);
-        log.valLoss = await validationLoss(net, options.validation, logits);
-        if (!Number.isFinite(log.valLoss))
-          throw new TrainingError(`validation loss is ${log.valLoss} at epoch ${epoch}`);
-        if (!best || log.valLoss < best.loss) best = { loss: log.valLoss, epoch, weights: net.read() };
-        rates.observe(log.valLoss);
-      }
-      history.push(log);
-      options.onEpoch?.(log);
-      if (logits) await options.onValidationLogits?.(epoch, logits);
-      if (best && epoch - best.epoch >= patience) break;
+        if (l2InGradient) {
+          // PyTorch's Adam weight_decay: g ← g + λ·θ before the moment updates.
+          for (const v of net.variables) grads[v.name] = tf.add(grads[v.name]!, tf.mul(v, decay));
+        }
+        optimizer.applyGradients(grads);
+        if (settings.optimizer === 'adamw' && decay > 0) {
+          // Decoupled decay (Loshchilov & Hutter): θ ← θ − lr·λ·θ after the Adam step.
+          for (const v of net.variables) v.assign(tf.mul(v, 1 - lr * decay));
+        }
+        // Summed on the device; read once per epoch, since a read per batch stalls the loop.
+        return tf.add(previous, tf.mul(value, size));
+      });
+      previous.dispose();
     }
-    return {
-      weights: best ? cloneMlpWeights(best.weights) : net.read(),
-      bestEpoch: best ? best.epoch : history.length,
-      history,
-      samplesPerSecond: trained / Math.max(seconds, 1e-9),
-    };
+    const lossSum = (await runningLoss.data())[0]!;
+    runningLoss.dispose();
+    return lossSum;
+  };
+
+  try {
+    return await runEpochs(
+      {
+        trainEpoch,
+        setLearningRate: (rate) => {
+          lr = rate;
+          setLearningRate(optimizer, rate);
+        },
+        validate: async (withLogits) => {
+          const validation = options.validation!;
+          const logits = withLogits ? new Float32Array(validation.rows) : undefined;
+          const loss = await validationLoss(net, validation, logits);
+          return logits ? { loss, logits } : { loss };
+        },
+        readWeights: () => net.read(),
+      },
+      train.rows,
+      settings,
+      options,
+    );
   } finally {
     net.dispose();
     // model disposal does not free Adam's moment slots: dispose the optimiser too.

@@ -7,6 +7,7 @@ import { takeRows } from '../../../model/training/dataset.js';
 import { fitNetwork, type NetworkSettings } from '../../../model/training/fit-network.js';
 import { predictProbabilities } from '../../../model/training/fit-task.js';
 import { fitPreprocessor, preprocessDataset } from '../../../model/training/preprocessor.js';
+import { TrainingError } from '../../../pipeline/errors/TrainingError.js';
 import { sampleTable } from '../helpers/sample-table.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 
@@ -104,5 +105,17 @@ describe('fitNetworkFused', () => {
       );
     expect(Math.abs(mean(fused) - mean(tfjs))).toBeLessThanOrEqual(AUC_BAND_MEAN);
     expect(mean(fused)).toBeGreaterThan(0.6); // it learned something
+  });
+});
+
+describe('fitNetworkFused on broken input', () => {
+  it('stops with a TrainingError naming the epoch instead of returning a NaN model', async () => {
+    const data = syntheticDataset(200, 3, 6);
+    data.x[5] = Number.NaN;
+    // Without validation rows nothing else would notice: the loop checks the training loss itself.
+    await expect(fitNetworkFused(data, settings, { epochs: 2, seed: 1 })).rejects.toThrow(TrainingError);
+    await expect(fitNetworkFused(data, settings, { epochs: 2, seed: 1 })).rejects.toThrow(
+      /training loss is NaN at epoch 1/,
+    );
   });
 });
