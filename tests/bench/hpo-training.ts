@@ -46,9 +46,7 @@ import { promisify } from 'node:util';
 import { loadTrainingData } from '../../model/data/load-training-data.js';
 import type { Params } from '../../model/hpo/distributions.js';
 import { MedianPruner, NopPruner } from '../../model/hpo/pruner.js';
-import { RandomSampler, type Sampler } from '../../model/hpo/random-sampler.js';
 import { runStudy } from '../../model/hpo/run-study.js';
-import { OPTUNA_TPE_OPTIONS, TpeSampler } from '../../model/hpo/sampler.js';
 import { loadSearchSpace } from '../../model/hpo/search-space.js';
 import { trainingObjectiveModule } from '../../model/hpo/training-objective.js';
 import { type HpoSplit, hpoSplit } from '../../model/hpo/training-split.js';
@@ -60,6 +58,7 @@ import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
 import { generateSampleRecords } from '../../pipeline/sources/sample-records.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
+import { OUR_SAMPLERS } from './bench-samplers.js';
 import { bestTrialWithin, refitAndTest, type TrialSummary } from './hpo-test-score.js';
 import {
   type BudgetFigures,
@@ -81,14 +80,6 @@ const TPE_ASK_SCRIPT = join(PACKAGE_ROOT, 'build', 'bench', 'tpe-ask.js');
 const PYTORCH_STUDIES: Record<string, 'optuna' | 'opp'> = { optuna: 'optuna', 'tpe-pytorch': 'opp' };
 /** Seed path of the extra fit seeds best configurations are retrained under. */
 const REFIT_SEED_PATH = 7;
-
-const OUR_SAMPLERS: Record<string, (seed: number) => Sampler> = {
-  tpe: (seed) => new TpeSampler({ seed }),
-  // Our TPE with Optuna's defaults (univariate, random start-up, …): separates the sampler's
-  // settings from everything else when ours and Optuna's differ.
-  'tpe-optuna-defaults': (seed) => new TpeSampler({ ...OPTUNA_TPE_OPTIONS, seed }),
-  random: (seed) => new RandomSampler({ seed }),
-};
 
 interface Args {
   records: number;

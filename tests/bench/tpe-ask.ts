@@ -12,16 +12,9 @@
  */
 import { createInterface } from 'node:readline';
 import type { Params } from '../../model/hpo/distributions.js';
-import { RandomSampler, type Sampler } from '../../model/hpo/random-sampler.js';
-import { OPTUNA_TPE_OPTIONS, TpeSampler } from '../../model/hpo/sampler.js';
 import { loadSearchSpace } from '../../model/hpo/search-space.js';
 import { observeTrials, type TrialRecord } from '../../model/hpo/trial.js';
-
-const SAMPLERS: Record<string, (seed: number) => Sampler> = {
-  tpe: (seed) => new TpeSampler({ seed }),
-  'tpe-optuna-defaults': (seed) => new TpeSampler({ ...OPTUNA_TPE_OPTIONS, seed }),
-  random: (seed) => new RandomSampler({ seed }),
-};
+import { OUR_SAMPLERS } from './bench-samplers.js';
 
 interface AskLine {
   number: number;
@@ -37,8 +30,8 @@ function option(name: string, fallback?: string): string {
 
 const space = loadSearchSpace(option('--space'));
 const kind = option('--sampler', 'tpe');
-const make = SAMPLERS[kind];
-if (!make) throw new Error(`tpe-ask: unknown sampler ${kind} (${Object.keys(SAMPLERS).join(', ')})`);
+const make = OUR_SAMPLERS[kind];
+if (!make) throw new Error(`tpe-ask: unknown sampler ${kind} (${Object.keys(OUR_SAMPLERS).join(', ')})`);
 const sampler = make(Number(option('--seed', '0')));
 
 for await (const line of createInterface({ input: process.stdin })) {
