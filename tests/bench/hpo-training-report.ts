@@ -73,16 +73,20 @@ const signed = (d: number): string => {
 };
 const fmtP = (p: number): string => (p < 0.001 ? '<0.001' : p.toFixed(3));
 
-/** Prints the summary table, the per-seed table and the paired tests of `a` against `b`. */
+/**
+ * Prints the summary table (over the seeds every sampler ran, where there are any), then for
+ * each pair `[a, b]` that shares seeds the per-seed table and the paired tests of a against b.
+ */
 export function printReport(
   all: readonly StudyFigures[],
   labels: Readonly<Record<string, string>>,
-  pair: readonly [string, string] = ['tpe', 'optuna'],
+  pairs: readonly (readonly [string, string])[],
 ): void {
-  // Where both of the pair ran, only the seeds both ran (a chunked run may hold a lone study).
+  // Only the seeds every sampler ran, where there are any (a chunked run may hold a lone study).
   const has = (sampler: string, seed: number) => all.some((f) => f.sampler === sampler && f.seed === seed);
-  const paired = all.filter((f) => pair.includes(f.sampler) && has(pair[0], f.seed) && has(pair[1], f.seed));
-  const figures = paired.length > 0 ? [...paired, ...all.filter((f) => !pair.includes(f.sampler))] : all;
+  const present = [...new Set(all.map((f) => f.sampler))];
+  const shared = all.filter((f) => present.every((sampler) => has(sampler, f.seed)));
+  const figures = shared.length > 0 ? shared : all;
   const order = (s: string) => (s in labels ? Object.keys(labels).indexOf(s) : Number.MAX_SAFE_INTEGER);
   const samplers = [...new Set(figures.map((f) => f.sampler))].sort((x, y) => order(x) - order(y));
   const budgets = figures[0]?.budgets.map((b) => b.budget) ?? [];
@@ -111,15 +115,23 @@ export function printReport(
         `${fs.reduce((n, f) => n + f.failed, 0)} | ${(fs.reduce((n, f) => n + f.epochsPerTrial * f.ran, 0) / ran).toFixed(1)} |`,
     );
   }
-  const [a, b] = pair;
-  const seeds = [...new Set(figures.map((f) => f.seed))].filter(
+  for (const pair of pairs) printPair(all, pair, budgets);
+}
+
+/** The per-seed table and paired tests of `a` against `b`, over the seeds both ran. */
+function printPair(
+  all: readonly StudyFigures[],
+  [a, b]: readonly [string, string],
+  budgets: readonly number[],
+): void {
+  const at = (f: StudyFigures, budget: number) => f.budgets.find((x) => x.budget === budget);
+  const seeds = [...new Set(all.map((f) => f.seed))].filter(
     (seed) =>
-      figures.some((f) => f.seed === seed && f.sampler === a) &&
-      figures.some((f) => f.seed === seed && f.sampler === b),
+      all.some((f) => f.seed === seed && f.sampler === a) &&
+      all.some((f) => f.seed === seed && f.sampler === b),
   );
   if (seeds.length === 0) return;
-  const of = (sampler: string, seed: number) =>
-    figures.find((f) => f.sampler === sampler && f.seed === seed)!;
+  const of = (sampler: string, seed: number) => all.find((f) => f.sampler === sampler && f.seed === seed)!;
   const head = budgets.flatMap((bu) => [
     `${a} val @${bu}`,
     `${b} val @${bu}`,

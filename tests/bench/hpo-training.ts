@@ -7,10 +7,10 @@
  * paired tests. A benchmark, not a test.
  *
  *   npm run bench:hpo-training -- [--records 20000] [--seeds 3] [--seed-offset 0] [--budgets 50,170]
- *       [--max-epochs 50] [--parallel 2] [--samplers tpe,optuna] [--pruner median|none]
+ *       [--max-epochs 50] [--parallel 2] [--samplers tpe,tpe-pytorch,optuna] [--pruner median|none]
  *       [--refit-seeds 3] [--save figures.jsonl] [--jobs optuna:3,tpe:4]   # explicit studies
  *       [--config configs/production.json]   # the base training config (patience, lr schedule, preprocessing)
- *   npm run bench:hpo-training -- --report figures.jsonl[,more.jsonl] [--pair tpe-pytorch,optuna]   # saved figures only
+ *   npm run bench:hpo-training -- --report figures.jsonl[,more.jsonl] [--pairs tpe-pytorch:optuna,tpe:optuna]   # saved figures only
  *   npm run bench:hpo-training -- --rescore figures.jsonl --save rescored.jsonl   # refit saved bests again
  *
  * Both sides score the same rows: the bench makes our HPO split (`hpoSplit`, as the objective
@@ -92,8 +92,8 @@ interface Args {
   pruner: 'median' | 'none';
   refitSeeds: number;
   config: string;
-  /** The two samplers the per-seed table and paired tests compare. */
-  pair: [string, string];
+  /** The pairs of samplers the per-seed tables and paired tests compare. */
+  pairs: [string, string][];
   save?: string;
   report?: string[];
   rescore?: string[];
@@ -109,11 +109,16 @@ function parseArgs(argv: readonly string[]): Args {
     budgets: [50, 170],
     maxEpochs: 50,
     parallel: 2,
-    samplers: ['tpe', 'optuna'],
+    samplers: ['tpe', 'tpe-pytorch', 'optuna'],
     pruner: 'median',
     refitSeeds: 3,
     config: defaultConfigPath('production.json'),
-    pair: ['tpe', 'optuna'],
+    // The sampler alone (same trainer and loop), the issue's comparison, the trainer alone.
+    pairs: [
+      ['tpe-pytorch', 'optuna'],
+      ['tpe', 'optuna'],
+      ['tpe', 'tpe-pytorch'],
+    ],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -128,10 +133,12 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--refit-seeds') args.refitSeeds = Number(argv[++i]);
     else if (a === '--save') args.save = argv[++i]!;
     else if (a === '--config') args.config = argv[++i]!;
-    else if (a === '--pair') {
-      const [first = '', second = ''] = argv[++i]!.split(',');
-      args.pair = [first, second];
-    } else if (a === '--report') args.report = argv[++i]!.split(',');
+    else if (a === '--pairs')
+      args.pairs = argv[++i]!.split(',').map((pair) => {
+        const [first = '', second = ''] = pair.split(':');
+        return [first, second];
+      });
+    else if (a === '--report') args.report = argv[++i]!.split(',');
     else if (a === '--rescore') args.rescore = argv[++i]!.split(',');
     else if (a === '--jobs')
       args.jobs = argv[++i]!.split(',').map((job) => {
@@ -140,7 +147,7 @@ function parseArgs(argv: readonly string[]): Args {
       });
     else throw new Error(`unknown argument ${a}`);
   }
-  for (const s of [...args.samplers, ...(args.jobs ?? []).map((j) => j.sampler), ...args.pair])
+  for (const s of [...args.samplers, ...(args.jobs ?? []).map((j) => j.sampler), ...args.pairs.flat()])
     if (!PYTORCH_STUDIES[s] && !OUR_SAMPLERS[s]) throw new Error(`unknown sampler ${s}`);
   return args;
 }
@@ -326,7 +333,7 @@ const LABELS: Record<string, string> = {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.report) {
-    printReport(loadFigures(args.report), LABELS, args.pair);
+    printReport(loadFigures(args.report), LABELS, args.pairs);
     return;
   }
   await useBackend('wasm');
@@ -390,7 +397,7 @@ async function main(): Promise<void> {
     printReport(
       saved.map((x) => results.find((r) => r.sampler === x.sampler && r.seed === x.seed) ?? x),
       LABELS,
-      args.pair,
+      args.pairs,
     );
     return;
   }
@@ -422,7 +429,7 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: args.parallel }, slot));
   const wall = (performance.now() - started) / 1000;
-  printReport(results, LABELS, args.pair);
+  printReport(results, LABELS, args.pairs);
   console.log(
     `\nall studies in ${wall.toFixed(1)} s wall · load average at the end: ${loadavg()
       .map((l) => l.toFixed(2))
