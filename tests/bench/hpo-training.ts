@@ -76,8 +76,17 @@ const PRUNER_WARMUP_EPOCHS = 2;
 const OPTUNA_SCRIPT = join(PACKAGE_ROOT, 'tests', 'bench', 'optuna_training.py');
 /** Our sampler as a process for the Python side (`tpe-pytorch`), built beside this bench. */
 const TPE_ASK_SCRIPT = join(PACKAGE_ROOT, 'build', 'bench', 'tpe-ask.js');
-/** Studies run by optuna_training.py (the PyTorch trainer), and its sampler for each. */
-const PYTORCH_STUDIES: Record<string, 'optuna' | 'opp'> = { optuna: 'optuna', 'tpe-pytorch': 'opp' };
+const PYTORCH_SUFFIX = '-pytorch';
+
+/**
+ * Studies run by optuna_training.py (Optuna's loop on the PyTorch trainer): `optuna` (its own
+ * TPE), or `<ours>-pytorch` (our sampler `<ours>`, e.g. `tpe-pytorch`, proposing every trial).
+ */
+function pytorchStudy(sampler: string): { python: 'optuna' } | { python: 'opp'; ours: string } | undefined {
+  if (sampler === 'optuna') return { python: 'optuna' };
+  const ours = sampler.endsWith(PYTORCH_SUFFIX) ? sampler.slice(0, -PYTORCH_SUFFIX.length) : '';
+  return OUR_SAMPLERS[ours] ? { python: 'opp', ours } : undefined;
+}
 /** Seed path of the extra fit seeds best configurations are retrained under. */
 const REFIT_SEED_PATH = 7;
 
@@ -148,7 +157,7 @@ function parseArgs(argv: readonly string[]): Args {
     else throw new Error(`unknown argument ${a}`);
   }
   for (const s of [...args.samplers, ...(args.jobs ?? []).map((j) => j.sampler), ...args.pairs.flat()])
-    if (!PYTORCH_STUDIES[s] && !OUR_SAMPLERS[s]) throw new Error(`unknown sampler ${s}`);
+    if (!pytorchStudy(s) && !OUR_SAMPLERS[s]) throw new Error(`unknown sampler ${s}`);
   return args;
 }
 
@@ -244,6 +253,7 @@ async function ours(setup: Setup, sampler: string, seed: number): Promise<StudyF
 
 async function pytorch(setup: Setup, sampler: string, seed: number): Promise<StudyFigures> {
   const { args, config } = setup;
+  const study = pytorchStudy(sampler)!;
   const { stdout } = await run(
     process.env.OPP_PYTHON ?? '/usr/bin/python3',
     [
@@ -261,12 +271,14 @@ async function pytorch(setup: Setup, sampler: string, seed: number): Promise<Stu
       ...['--fit-seed', String(config.training.seed), '--pruner', args.pruner],
       ...['--startup-trials', String(PRUNER_STARTUP_TRIALS), '--warmup-epochs', String(PRUNER_WARMUP_EPOCHS)],
       ...['--threads', '1', '--activation', config.model.hiddenLayers[0]!.activation],
-      ...[
-        '--sampler',
-        PYTORCH_STUDIES[sampler]!,
-        '--sampler-command',
-        `${process.execPath} ${TPE_ASK_SCRIPT}`,
-      ],
+      ...(study.python === 'optuna'
+        ? []
+        : [
+            '--sampler',
+            'opp',
+            '--sampler-command',
+            `${process.execPath} ${TPE_ASK_SCRIPT} --sampler ${study.ours}`,
+          ]),
     ],
     { env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 64 << 20 },
   );
@@ -310,9 +322,9 @@ async function scoreOnTest(setup: Setup, figures: StudyFigures): Promise<void> {
     b.refitValidation = mean(b.validations);
     // The fits after the first: no trial was selected on them, on either side.
     if (fits.length > 1) b.freshValidation = mean(b.validations.slice(1));
-    if (!PYTORCH_STUDIES[figures.sampler]) b.ownTest = fits[0]!.test;
+    if (!pytorchStudy(figures.sampler)) b.ownTest = fits[0]!.test;
     // The first fit seed is the trials' own: our trial must come out exactly as it was scored.
-    if (!PYTORCH_STUDIES[figures.sampler] && Math.abs(fits[0]!.bestValidation - b.best!) > 1e-9)
+    if (!pytorchStudy(figures.sampler) && Math.abs(fits[0]!.bestValidation - b.best!) > 1e-9)
       console.log(
         `warning: ${figures.sampler} seed ${figures.seed} trial ${b.trial} refit gives ${fits[0]!.bestValidation} ≠ ${b.best}`,
       );
@@ -328,6 +340,7 @@ const LABELS: Record<string, string> = {
   random: 'opp random (fused wasm engine)',
   optuna: 'Optuna TPE + PyTorch',
   'tpe-pytorch': "opp tpe + PyTorch (Optuna's loop and pruner)",
+  'tpe-univariate-pytorch': "opp tpe, univariate, + PyTorch (Optuna's loop and pruner)",
 };
 
 async function main(): Promise<void> {
@@ -413,7 +426,7 @@ async function main(): Promise<void> {
   const slot = async (): Promise<void> => {
     while (next < jobs.length) {
       const { sampler, seed } = jobs[next++]!;
-      const f = PYTORCH_STUDIES[sampler]
+      const f = pytorchStudy(sampler)
         ? await pytorch(setup, sampler, seed)
         : await ours(setup, sampler, seed);
       const refitStarted = performance.now();
