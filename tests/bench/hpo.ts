@@ -17,22 +17,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { erfc } from '../../model/hpo/numerics.js';
 import type { Sampler } from '../../model/hpo/random-sampler.js';
-import { RandomSampler } from '../../model/hpo/random-sampler.js';
-import { OPTUNA_TPE_OPTIONS, TpeSampler } from '../../model/hpo/sampler.js';
 import { Study } from '../../model/hpo/study.js';
 import { TEST_FUNCTIONS, type TestFunction } from '../../model/hpo/test-functions.js';
 import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
+import { OUR_SAMPLERS } from './bench-samplers.js';
 
 const run = promisify(execFile);
-
-const SAMPLERS: Record<string, (seed: number) => Sampler> = {
-  tpe: (seed) => new TpeSampler({ seed }),
-  'tpe-optuna-defaults': (seed) => new TpeSampler({ ...OPTUNA_TPE_OPTIONS, seed }),
-  'tpe-magic-clip': (seed) => new TpeSampler({ seed, goodMinBandwidth: null }),
-  'tpe-univariate': (seed) => new TpeSampler({ seed, multivariate: false }),
-  'tpe-random-startup': (seed) => new TpeSampler({ seed, startup: 'random' }),
-  random: (seed) => new RandomSampler({ seed }),
-};
 
 interface Args {
   seeds: number;
@@ -129,8 +119,8 @@ async function main(): Promise<void> {
   for (const fn of TEST_FUNCTIONS) {
     const bySampler = new Map<string, number[][]>();
     for (const name of args.samplers) {
-      const make = SAMPLERS[name];
-      if (!make) throw new Error(`unknown sampler ${name} (known: ${Object.keys(SAMPLERS).join(', ')})`);
+      const make = OUR_SAMPLERS[name];
+      if (!make) throw new Error(`unknown sampler ${name} (known: ${Object.keys(OUR_SAMPLERS).join(', ')})`);
       const started = performance.now();
       const perSeed: number[][] = [];
       for (let seed = args.seedOffset; seed < args.seedOffset + args.seeds; seed++)
