@@ -132,8 +132,14 @@ export class DeployPoller {
         s.traffic = s.previousTraffic;
         if ((await target.listDeployments(endpoint)).some((d) => d.name === deployment)) {
           const share = s.previousTraffic[deployment] ?? 0;
-          // Idempotent: the version already serves everything.
-          if (share === 100) return this.finish([], []);
+          if (share === 100) {
+            // Idempotent: the version already serves everything, if it is up. When it is not
+            // (its server died with the machine, a crashed demo), the endpoint serves nothing
+            // now: bring the deployment up again in place rather than report it deployed.
+            if ((await target.checkHealth(endpoint, deployment)).healthy) return this.finish([], []);
+            s.phase = 'create';
+            return;
+          }
           if (share > 0) {
             throw new DeploymentError(
               `deployment ${deployment} on ${endpoint} already takes ${share}% (an interrupted rollout?): set its traffic to 0 or 100 first`,
@@ -165,8 +171,10 @@ export class DeployPoller {
         const health = await target.checkHealth(endpoint, deployment);
         if (health.healthy) {
           this.emit({ stage: 'healthy', deployment, health });
-          // With nothing serving yet there is nothing to shift from: go straight to 100%.
-          if (Object.keys(s.previousTraffic).length === 0) settings.steps = [100];
+          // With nothing serving yet, or this deployment re-created in place, there is nothing to
+          // shift from: go straight to 100%.
+          if (Object.keys(s.previousTraffic).length === 0 || s.previousTraffic[deployment] === 100)
+            settings.steps = [100];
           s.phase = 'traffic';
           s.step = 0;
         } else if (Date.now() >= s.deadline) {

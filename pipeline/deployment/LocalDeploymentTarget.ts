@@ -99,6 +99,9 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   }
 
   async createDeployment(endpoint: string, request: CreateDeploymentRequest): Promise<void> {
+    // Re-created in place (it was down): stop what may be left of its server first.
+    const previous = (await this.readState(endpoint)).deployments[request.name];
+    if (previous) stopProcess(previous.pid);
     const dir = this.deploymentDir(endpoint, request.name);
     await rm(dir, { recursive: true, force: true });
     const bundle = await this.registry.downloadVersion(

@@ -60,6 +60,23 @@ describe('local twin: blue/green on local server processes', () => {
     expect(await target.listDeployments('twin')).toEqual(before);
   });
 
+  it('brings the version that has 100% up again when its server died, instead of reporting it deployed', async () => {
+    const { registry, target } = await setUp();
+    const v1 = await registry.registerVersion('opp', await makeBundle(), {});
+    await deployModelVersion(target, 'twin', v1, fast);
+    const dead = (await target.getEndpointState('twin')).deployments['opp-v1']!;
+    // As a machine restart or a killed demo leaves it: the state still says v1 serves everything.
+    process.kill(dead.pid, 'SIGKILL');
+    await waitFor(async () => !(await target.checkHealth('twin', 'opp-v1')).healthy);
+
+    const again = await deployModelVersion(target, 'twin', v1, fast);
+    expect(again.traffic).toEqual({ 'opp-v1': 100 });
+    const revived = (await target.getEndpointState('twin')).deployments['opp-v1']!;
+    expect(revived.pid).not.toBe(dead.pid);
+    expect((await target.checkHealth('twin', 'opp-v1')).healthy).toBe(true);
+    expect(await target.getTraffic('twin')).toEqual({ 'opp-v1': 100 });
+  });
+
   it('resumes a rollout from its poller token in a new poller (as a later CI job would)', async () => {
     const { registry, target } = await setUp();
     const bundle = await makeBundle();
@@ -171,3 +188,11 @@ describe('local twin: blue/green on local server processes', () => {
     expect(await target.getTraffic('twin')).toEqual({ 'opp-v3': 100 });
   });
 });
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
