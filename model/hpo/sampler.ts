@@ -77,12 +77,6 @@ export interface TpeSamplerOptions {
    * §3.3 finds it helps), instead of one independent TPE per parameter. @default true
    */
   multivariate?: boolean;
-  /**
-   * With `multivariate`, keep categorical parameters in the joint kernels; false gives each its
-   * own TPE while numeric ones stay joint (a proposal then takes a choice from any good trial,
-   * not only from the one its numbers come from). @default true
-   */
-  jointCategorical?: boolean;
   /** σ rule (see {@link ParzenEstimatorOptions.bandwidth}). @default 'neighbour' */
   bandwidth?: 'neighbour' | 'scott';
   /** Scale of the `scott` rule. @default 0.2 */
@@ -143,7 +137,6 @@ export class TpeSampler implements Sampler {
   private readonly weights: (n: number) => number[];
   private readonly constantLiar: boolean;
   private readonly multivariate: boolean;
-  private readonly jointCategorical: boolean;
   private readonly goodOptions: ParzenEstimatorOptions;
   private readonly badOptions: ParzenEstimatorOptions;
 
@@ -157,7 +150,6 @@ export class TpeSampler implements Sampler {
     this.weights = options.weights ?? defaultWeights;
     this.constantLiar = options.constantLiar ?? true;
     this.multivariate = options.multivariate ?? true;
-    this.jointCategorical = options.jointCategorical ?? true;
     this.badOptions = {
       considerPrior: options.considerPrior ?? true,
       priorWeight: options.priorWeight ?? 2,
@@ -188,7 +180,7 @@ export class TpeSampler implements Sampler {
     }
     const { good, bad } = this.split(trials);
     const params: Record<string, ParamValue> = {};
-    for (const group of parameterGroups(space, this.multivariate, this.jointCategorical)) {
+    for (const group of parameterGroups(space, this.multivariate)) {
       if (!isActive(group[0]!, params)) continue;
       const values = this.sampleGroup(group, good, bad, random);
       group.forEach((spec, i) => {
@@ -274,19 +266,13 @@ export function rankTrials(trials: readonly ObservedTrial[]): ObservedTrial[] {
 /**
  * Parameters modelled together: one group per parameter (univariate TPE), or with
  * `multivariate` one group per distinct condition, so parameters that always exist together
- * share joint kernels (without `jointCategorical`, categorical ones stay alone). Groups come in
- * dependency order.
+ * share joint kernels. Groups come in dependency order.
  */
-export function parameterGroups(
-  space: SearchSpace,
-  multivariate: boolean,
-  jointCategorical = true,
-): ParamSpec[][] {
+export function parameterGroups(space: SearchSpace, multivariate: boolean): ParamSpec[][] {
   if (!multivariate) return space.params.map((spec) => [spec]);
   const groups = new Map<string, ParamSpec[]>();
   for (const spec of space.params) {
-    const alone = !jointCategorical && spec.distribution.type === 'categorical';
-    const key = alone ? `param:${spec.name}` : `when:${JSON.stringify(spec.when ?? null)}`;
+    const key = JSON.stringify(spec.when ?? null);
     const group = groups.get(key);
     if (group) group.push(spec);
     else groups.set(key, [spec]);

@@ -10,7 +10,6 @@ export const OUR_SAMPLERS: Readonly<Record<string, (seed: number) => Sampler>> =
   // Single changes from our defaults, for ablations (tests/bench/RESULTS.md).
   'tpe-magic-clip': (seed) => new TpeSampler({ seed, goodMinBandwidth: null }),
   'tpe-univariate': (seed) => new TpeSampler({ seed, multivariate: false }),
-  'tpe-split-categorical': (seed) => new TpeSampler({ seed, jointCategorical: false }),
   'tpe-random-startup': (seed) => new TpeSampler({ seed, startup: 'random' }),
   random: (seed) => new RandomSampler({ seed }),
 };

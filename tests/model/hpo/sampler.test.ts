@@ -6,7 +6,6 @@ import {
   defaultGamma,
   defaultWeights,
   OPTUNA_TPE_OPTIONS,
-  parameterGroups,
   rankTrials,
   TpeSampler,
 } from '../../../model/hpo/sampler.js';
@@ -75,45 +74,9 @@ describe('TPE heuristics', () => {
   });
 });
 
-describe('parameterGroups on the seed search space', () => {
-  const names = (groups: { name: string }[][]) => groups.map((g) => g.map((spec) => spec.name));
-
-  it('models parameters that exist together jointly, one group per condition, parents first', () => {
-    expect(names(parameterGroups(seedSpace, true))).toEqual([
-      [
-        'hiddenLayers',
-        'hiddenUnits',
-        'dropout',
-        'learningRate',
-        'batchSize',
-        'optimizer',
-        'weightDecay',
-        'rebalancing',
-      ],
-      ['layer2Units'],
-      ['layer3Units'],
-    ]);
-  });
-
-  it('without jointCategorical keeps each categorical parameter alone and the numeric ones joint', () => {
-    expect(names(parameterGroups(seedSpace, true, false))).toEqual([
-      ['hiddenLayers', 'hiddenUnits', 'dropout', 'learningRate', 'weightDecay'],
-      ['layer2Units'],
-      ['layer3Units'],
-      ['batchSize'],
-      ['optimizer'],
-      ['rebalancing'],
-    ]);
-  });
-});
-
 describe.each([
   ['TPE (opp defaults: multivariate)', (seed: number) => new TpeSampler({ seed })],
   ['TPE (Optuna defaults: univariate)', (seed: number) => new TpeSampler({ ...OPTUNA_TPE_OPTIONS, seed })],
-  [
-    'TPE (multivariate, categorical parameters alone)',
-    (seed: number) => new TpeSampler({ seed, jointCategorical: false }),
-  ],
   ['random', (seed: number) => new RandomSampler({ seed })],
 ])('%s sampler on the seed search space', (_name, make) => {
   it('respects bounds, types, grids and conditions in every suggestion', async () => {
