@@ -6,6 +6,7 @@ import {
   defaultGamma,
   defaultWeights,
   OPTUNA_TPE_OPTIONS,
+  parameterGroups,
   rankTrials,
   TpeSampler,
 } from '../../../model/hpo/sampler.js';
@@ -71,6 +72,27 @@ describe('TPE heuristics', () => {
       t(5, 'running'),
     ]);
     expect(ranked.map((r) => r.number)).toEqual([3, 0, 2, 1]);
+  });
+});
+
+describe('parameterGroups on the seed search space', () => {
+  it('models parameters that exist together jointly, one group per condition, parents first', () => {
+    const names = parameterGroups(seedSpace, true).map((g) => g.map((spec) => spec.name));
+    expect(names).toEqual([
+      [
+        'hiddenLayers',
+        'hiddenUnits',
+        'dropout',
+        'learningRate',
+        'batchSize',
+        'optimizer',
+        'weightDecay',
+        'rebalancing',
+      ],
+      ['layer2Units'],
+      ['layer3Units'],
+    ]);
+    expect(parameterGroups(seedSpace, false)).toEqual(seedSpace.params.map((spec) => [spec]));
   });
 });
 
