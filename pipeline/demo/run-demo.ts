@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentGitSha } from '../../model/bundle/provenance.js';
 import { readTrainingReport, writeTrainingOutput } from '../../model/bundle/training-output.js';
@@ -23,6 +23,7 @@ import { runBackfill } from '../ingestion/run-backfill.js';
 import { runIngest } from '../ingestion/run-ingest.js';
 import { createSnapshot, downloadSnapshot } from '../ingestion/snapshot.js';
 import { AtomicFile } from '../io/AtomicFile.js';
+import { acquireProcessLock, releaseProcessLock } from '../io/process-lock.js';
 import { LocalModelRegistry } from '../registry/LocalModelRegistry.js';
 import type { ModelVersion } from '../registry/model-registry.js';
 import { writeHtmlReport } from '../reports/html-report.js';
@@ -34,7 +35,7 @@ import { startAzurite } from '../storage/azurite.js';
 import { createStorageClients } from '../storage/storage-clients.js';
 import { createTracker } from '../tracking/create-tracker.js';
 import { collectEpochs, type EpochLogs, recordTraining } from '../tracking/record-training.js';
-import { oppPath } from '../util/opp-home.js';
+import { oppHome, oppPath } from '../util/opp-home.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../util/package-root.js';
 import { type ScoredExample, scoreExamples } from './score-examples.js';
 
@@ -120,6 +121,18 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
   services.stop = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
+  // Two demos on one $OPP_HOME would share Azurite's folder and the endpoint, and the first to
+  // stop would take the other's servers down with its own.
+  mkdirSync(oppHome(), { recursive: true });
+  const lock = oppPath('demo.lock');
+  acquireProcessLock(
+    lock,
+    (owner) =>
+      new OppError(
+        `another opp demo (process ${owner}) is running on ${oppHome()}: stop it (Ctrl-C in its terminal), or give this one its own OPP_HOME`,
+      ),
+  );
+  stops.push(async () => releaseProcessLock(lock));
 
   progress.step(`1/8 sample source: ${options.records} records (seed ${options.seed}) and Azurite storage`);
   const spec = compileFeatureSpec(loadFeatureSpec(defaultConfigPath('features.json')));

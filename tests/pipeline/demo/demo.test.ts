@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,13 @@ import { PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
 const OPP = join(PACKAGE_ROOT, 'build', 'pipeline', 'cli', 'opp.js');
 
 function demo(home: string) {
-  const run = spawnSync(
+  const run = runDemo(home);
+  if (run.status !== 0) throw new Error(`opp demo exited ${run.status}:\n${run.stderr}\n${run.stdout}`);
+  return JSON.parse(run.stdout);
+}
+
+function runDemo(home: string) {
+  return spawnSync(
     process.execPath,
     [OPP, 'demo', '--records', '3000', '--workers', '1', '--exit', '--json'],
     {
@@ -18,8 +24,6 @@ function demo(home: string) {
       timeout: 600_000,
     },
   );
-  if (run.status !== 0) throw new Error(`opp demo exited ${run.status}:\n${run.stderr}\n${run.stdout}`);
-  return JSON.parse(run.stdout);
 }
 
 describe('opp demo (npm start) on a small sample', () => {
@@ -76,6 +80,15 @@ describe('opp demo (npm start) on a small sample', () => {
     // The report a person looks at.
     expect(readFileSync(first.report, 'utf8')).toContain('<svg');
 
+    // One demo per $OPP_HOME: a running one's lock refuses another; a dead one's is taken over.
+    const lock = join(home, 'demo.lock');
+    expect(existsSync(lock)).toBe(false);
+    writeFileSync(lock, String(process.pid));
+    const refused = runDemo(home);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain(`another opp demo (process ${process.pid}) is running on ${home}`);
+    writeFileSync(lock, String(spawnSync(process.execPath, ['-e', '']).pid));
+
     // A second run re-uses the finished backfill windows, the snapshot, the models and the version.
     const second = demo(home);
     expect(second.backfill.skipped).toBe(second.backfill.windows);
@@ -83,5 +96,6 @@ describe('opp demo (npm start) on a small sample', () => {
     expect(second.training.reused).toBe(true);
     expect(second.registry.version).toBe('1');
     expect(second.examples[0].response.probability).toBe(features.probability);
+    expect(existsSync(lock)).toBe(false);
   }, 900_000);
 });
