@@ -1,3 +1,4 @@
+import { median } from '../metrics/summary.js';
 import type { IntermediateValue, ObservedTrial } from './trial.js';
 
 /** Decides whether a running trial should stop, from its intermediate losses and other trials'. */
@@ -117,10 +118,4 @@ export class SuccessiveHalvingPruner implements Pruner {
       if (rung === step) return true;
     return false;
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : 0.5 * (sorted[mid - 1]! + sorted[mid]!);
 }

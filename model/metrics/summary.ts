@@ -16,6 +16,14 @@ export function meanStd(values: readonly number[]): MeanStd {
   return { mean, std: Math.sqrt(squares / (values.length - 1)) };
 }
 
+/** The median (mean of the middle two for an even count); NaN for no values. `values` is not changed. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** The `q`-quantile (0..1) of sorted values, interpolated linearly (numpy's default). */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return Number.NaN;

@@ -1,3 +1,4 @@
+import { median } from '../metrics/summary.js';
 import type { Dataset } from './dataset.js';
 import { checkFeatureNames } from './per-feature-setting.js';
 
@@ -50,10 +51,4 @@ export function fitImputation(train: Dataset, plan: readonly ImputationPlan[]): 
 /** True when `v` is the missing marker `value` (compared as float32, the training data's type). */
 export function isMarker(v: number, value: number): boolean {
   return Math.fround(v) === Math.fround(value);
-}
-
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const mid = values.length >> 1;
-  return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }

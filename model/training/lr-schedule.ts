@@ -1,3 +1,5 @@
+import { median } from '../metrics/summary.js';
+
 /**
  * `training.lrSchedule: {"reduceOnPlateau": …}`: the learning rate is multiplied by `factor`
  * once more than `patience` epochs in a row have not lowered the validation loss by a relative
@@ -63,15 +65,8 @@ export function replayedRates(
   epochs: number,
   base: number,
 ): number[] {
-  return Array.from({ length: epochs }, (_, e) => {
-    const rates = folds
-      .map((history) => history[Math.min(e, history.length - 1)]?.learningRate ?? base)
-      .sort((a, b) => a - b);
-    const mid = rates.length >> 1;
-    return rates.length === 0
-      ? base
-      : rates.length % 2 === 1
-        ? rates[mid]!
-        : (rates[mid - 1]! + rates[mid]!) / 2;
-  });
+  if (folds.length === 0) return new Array<number>(epochs).fill(base);
+  return Array.from({ length: epochs }, (_, e) =>
+    median(folds.map((history) => history[Math.min(e, history.length - 1)]?.learningRate ?? base)),
+  );
 }
