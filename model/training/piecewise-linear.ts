@@ -1,4 +1,5 @@
 import { ConfigError } from '../../pipeline/errors/ConfigError.js';
+import { quantileSorted } from '../metrics/summary.js';
 import type { Dataset } from './dataset.js';
 import { AUTO_MIN_DISTINCT_VALUES } from './input-transform.js';
 import { perFeature } from './per-feature-setting.js';
@@ -98,10 +99,7 @@ function quantileEdges(sorted: Float64Array, bins: number): number[] {
   const edges: number[] = [];
   if (sorted.length === 0) return edges;
   for (let q = 0; q <= bins; q++) {
-    const position = ((sorted.length - 1) * q) / bins;
-    const below = Math.floor(position);
-    const above = Math.min(below + 1, sorted.length - 1);
-    const edge = sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
+    const edge = quantileSorted(sorted, q / bins);
     if (edges.length === 0 || edge > edges[edges.length - 1]!) edges.push(edge);
   }
   return edges;
