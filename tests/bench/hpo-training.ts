@@ -38,26 +38,14 @@
  *
  * Environment: OPP_PYTHON (default /usr/bin/python3).
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { loadTrainingData } from '../../model/data/load-training-data.js';
-import type { Params } from '../../model/hpo/distributions.js';
+import { loadavg } from 'node:os';
 import { MedianPruner, NopPruner } from '../../model/hpo/pruner.js';
 import { runStudy } from '../../model/hpo/run-study.js';
 import { loadSearchSpace } from '../../model/hpo/search-space.js';
 import { trainingObjectiveModule } from '../../model/hpo/training-objective.js';
-import { type HpoSplit, hpoSplit } from '../../model/hpo/training-split.js';
 import { useBackend } from '../../model/tf/backend.js';
-import type { Dataset } from '../../model/training/dataset.js';
 import { deriveSeed } from '../../model/training/seeds.js';
-import { loadTrainingConfig, type TrainingConfig } from '../../model/training-config.js';
-import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
-import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
-import { generateSampleRecords } from '../../pipeline/sources/sample-records.js';
-import { defaultConfigPath, PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
+import { defaultConfigPath } from '../../pipeline/util/package-root.js';
 import { OUR_SAMPLERS } from './bench-samplers.js';
 import { bestTrialWithin, refitAndTest, type TrialSummary } from './hpo-test-score.js';
 import {
@@ -67,15 +55,15 @@ import {
   type StudyFigures,
   saveFigures,
 } from './hpo-training-report.js';
+import {
+  PRUNER_STARTUP_TRIALS,
+  PRUNER_WARMUP_EPOCHS,
+  prepareTrainingTask,
+  runPytorchStudy,
+  TPE_ASK_SCRIPT,
+  type TrainingTask,
+} from './training-task.js';
 
-const run = promisify(execFile);
-
-/** Median pruner settings of `opp hpo` (Optuna's default start-up count, 2 warm-up epochs). */
-const PRUNER_STARTUP_TRIALS = 5;
-const PRUNER_WARMUP_EPOCHS = 2;
-const OPTUNA_SCRIPT = join(PACKAGE_ROOT, 'tests', 'bench', 'optuna_training.py');
-/** Our sampler as a process for the Python side (`tpe-pytorch`), built beside this bench. */
-const TPE_ASK_SCRIPT = join(PACKAGE_ROOT, 'build', 'bench', 'tpe-ask.js');
 const PYTORCH_SUFFIX = '-pytorch';
 
 /**
@@ -195,27 +183,9 @@ function figuresOf(
   };
 }
 
-/** A dataset as CSV: the feature columns by name, then `action_taken`. */
-function datasetCsv(data: Dataset, featureNames: readonly string[]): string {
-  const lines = [[...featureNames, 'action_taken'].join(',')];
-  const d = data.features;
-  for (let r = 0; r < data.rows; r++) {
-    const row = Array.from(data.x.subarray(r * d, r * d + d), (v) => String(v));
-    row.push(String(data.y[r]));
-    lines.push(row.join(','));
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-interface Setup {
+interface Setup extends TrainingTask {
   args: Args;
-  data: string;
-  config: TrainingConfig;
-  split: HpoSplit;
   fitSeeds: number[];
-  trainCsv: string;
-  validationCsv: string;
-  testCsv: string;
 }
 
 async function ours(setup: Setup, sampler: string, seed: number): Promise<StudyFigures> {
@@ -252,44 +222,17 @@ async function ours(setup: Setup, sampler: string, seed: number): Promise<StudyF
 }
 
 async function pytorch(setup: Setup, sampler: string, seed: number): Promise<StudyFigures> {
-  const { args, config } = setup;
+  const { args } = setup;
   const study = pytorchStudy(sampler)!;
-  const { stdout } = await run(
-    process.env.OPP_PYTHON ?? '/usr/bin/python3',
-    [
-      OPTUNA_SCRIPT,
-      ...['--train', setup.trainCsv, '--validation', setup.validationCsv, '--test', setup.testCsv],
-      ...['--space', defaultConfigPath('search-space.json'), '--seed', String(seed)],
-      ...['--trials', String(Math.max(...args.budgets)), '--budgets', args.budgets.join(',')],
-      ...['--max-epochs', String(args.maxEpochs), '--patience', String(config.training.patience)],
-      ...(config.training.lrSchedule === 'constant'
-        ? []
-        : [
-            '--lr-plateau',
-            `${config.training.lrSchedule.reduceOnPlateau.factor},${config.training.lrSchedule.reduceOnPlateau.patience}`,
-          ]),
-      ...['--fit-seed', String(config.training.seed), '--pruner', args.pruner],
-      ...['--startup-trials', String(PRUNER_STARTUP_TRIALS), '--warmup-epochs', String(PRUNER_WARMUP_EPOCHS)],
-      ...['--threads', '1', '--activation', config.model.hiddenLayers[0]!.activation],
-      ...(study.python === 'optuna'
-        ? []
-        : [
-            '--sampler',
-            'opp',
-            '--sampler-command',
-            `${process.execPath} ${TPE_ASK_SCRIPT} --sampler ${study.ours}`,
-          ]),
-    ],
-    { env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 64 << 20 },
-  );
-  const out = JSON.parse(stdout) as {
-    complete: number;
-    pruned: number;
-    failed: number;
-    epochs_per_trial: number;
-    wall_s: number;
-    trials: { state: string; value: number | null; params: Params; test: number | null }[];
-  };
+  const out = await runPytorchStudy(setup, {
+    seed,
+    trials: Math.max(...args.budgets),
+    budgets: args.budgets,
+    pruner: args.pruner,
+    ...(study.python === 'optuna'
+      ? {}
+      : { samplerCommand: `${process.execPath} ${TPE_ASK_SCRIPT} --sampler ${study.ours}` }),
+  });
   // Optuna numbers its trials from 0 in the order asked, as the list is.
   const trials = out.trials.map((t, number) => ({ ...t, number }));
   return figuresOf(args, sampler, seed, trials, {
@@ -350,41 +293,18 @@ async function main(): Promise<void> {
     return;
   }
   await useBackend('wasm');
-  const dir = mkdtempSync(join(tmpdir(), 'opp-bench-hpo-training-'));
-  const data = join(dir, 'records.jsonl');
-  writeFileSync(
-    data,
-    [...generateSampleRecords({ n: args.records, seed: 1 })].map((r) => JSON.stringify(r)).join('\n'),
-  );
-  const base = loadTrainingConfig(args.config);
-  const config = { ...base, training: { ...base.training, maxEpochs: args.maxEpochs } };
-  // The objective's own split, written out so the Python side trains and scores the same rows.
-  const table = await loadTrainingData(
-    data,
-    compileFeatureSpec(loadFeatureSpec(defaultConfigPath('features.json'))),
-  );
-  const split = hpoSplit(table, config, config.training.seed);
+  const task = await prepareTrainingTask(args.records, args.config, args.maxEpochs);
   const setup: Setup = {
+    ...task,
     args,
-    data,
-    config,
-    split,
     // The trials' own fit seed first, then independent ones.
     fitSeeds: Array.from({ length: args.refitSeeds }, (_, k) =>
-      k === 0 ? split.fitSeed : deriveSeed(split.fitSeed, REFIT_SEED_PATH, k),
+      k === 0 ? task.split.fitSeed : deriveSeed(task.split.fitSeed, REFIT_SEED_PATH, k),
     ),
-    trainCsv: join(dir, 'train.csv'),
-    validationCsv: join(dir, 'validation.csv'),
-    testCsv: join(dir, 'test.csv'),
   };
-  writeFileSync(setup.trainCsv, datasetCsv(split.train, table.featureNames));
-  writeFileSync(setup.validationCsv, datasetCsv(split.validation, table.featureNames));
-  writeFileSync(setup.testCsv, datasetCsv(split.test, table.featureNames));
   const trials = Math.max(...args.budgets);
   console.log(
-    `training objective: ${args.records} sample records (${table.rows} labelled: ${split.train.rows} training, ` +
-      `${split.validation.rows} validation, ${split.test.rows} held-out test rows), seed search space, maxEpochs ` +
-      `${args.maxEpochs}, patience ${config.training.patience}, ${args.pruner} pruner, ${trials} trials per study, ` +
+    `training objective: ${task.description}, seed search space, ${args.pruner} pruner, ${trials} trials per study, ` +
       `${args.jobs ? `studies ${args.jobs.map((j) => `${j.sampler}:${j.seed}`).join(',')}` : `${args.seeds} seeds from ${args.seedOffset}`}, ${args.parallel} studies at a time, best configs refit under ` +
       `${args.refitSeeds} fit seeds · load average ${loadavg()
         .map((l) => l.toFixed(2))

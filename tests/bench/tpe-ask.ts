@@ -5,11 +5,16 @@
  * the reference trainer. A benchmark tool.
  *
  *   node build/bench/tpe-ask.js --space configs/search-space.json --seed 0 [--sampler tpe]
+ *   node build/bench/tpe-ask.js --space configs/search-space.json --replay configs.json
+ *
+ * With --replay, trial n gets the n-th parameters of a JSON array instead (the same
+ * configurations on both trainers, for `npm run bench:trainer-parity`).
  *
  * Each input line: `{"number": n, "trials": [{"number", "state": "complete" | "pruned" |
  * "failed", "value", "params", "intermediate": [{"step", "value"}]}]}` (the study maximises);
  * each output line: `{"params": {...}}` for trial n.
  */
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Params } from '../../model/hpo/distributions.js';
 import { loadSearchSpace } from '../../model/hpo/search-space.js';
@@ -29,15 +34,30 @@ function option(name: string, fallback?: string): string {
 }
 
 const space = loadSearchSpace(option('--space'));
-const kind = option('--sampler', 'tpe');
-const make = OUR_SAMPLERS[kind];
-if (!make) throw new Error(`tpe-ask: unknown sampler ${kind} (${Object.keys(OUR_SAMPLERS).join(', ')})`);
-const sampler = make(Number(option('--seed', '0')));
 
+/** What trial n runs: the next replayed configuration, or our sampler's proposal from the history. */
+function proposer(): (ask: AskLine) => Params {
+  if (process.argv.includes('--replay')) {
+    const configs = JSON.parse(readFileSync(option('--replay'), 'utf8')) as Params[];
+    return (ask) => {
+      const params = configs[ask.number];
+      if (!params)
+        throw new Error(`tpe-ask: --replay has ${configs.length} configurations, trial ${ask.number} asked`);
+      return params;
+    };
+  }
+  const kind = option('--sampler', 'tpe');
+  const make = OUR_SAMPLERS[kind];
+  if (!make) throw new Error(`tpe-ask: unknown sampler ${kind} (${Object.keys(OUR_SAMPLERS).join(', ')})`);
+  const sampler = make(Number(option('--seed', '0')));
+  return (ask) => {
+    const finished = ask.trials.map((t) => ({ ...t, startedAt: '', finishedAt: '' }));
+    return sampler.sample(space, observeTrials(finished, [], 'maximize'), ask.number);
+  };
+}
+
+const propose = proposer();
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === '') continue;
-  const ask = JSON.parse(line) as AskLine;
-  const finished = ask.trials.map((t) => ({ ...t, startedAt: '', finishedAt: '' }));
-  const params: Params = sampler.sample(space, observeTrials(finished, [], 'maximize'), ask.number);
-  process.stdout.write(`${JSON.stringify({ params })}\n`);
+  process.stdout.write(`${JSON.stringify({ params: propose(JSON.parse(line) as AskLine) })}\n`);
 }
