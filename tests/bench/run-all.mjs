@@ -13,6 +13,7 @@ const BENCHES = [
   'ingest',
   'hpo',
   'hpo-training',
+  'trainer-parity',
   'tracking',
   'bootstrap',
 ];
