@@ -107,7 +107,7 @@ function describe(params: Params): string {
   );
   return (
     `${units.join('/')} · lr ${Number(params.learningRate).toExponential(1)} · b${params.batchSize} · ` +
-    `${params.optimizer} · wd ${Number(params.weightDecay).toExponential(0)} · do ${params.dropout} · ${params.rebalancing}`
+    `${params.optimizer} · wd ${Number(params.weightDecay).toExponential(0)} · do ${Number(params.dropout).toFixed(2)} · ${params.rebalancing}`
   );
 }
 
