@@ -40,7 +40,8 @@ export interface Refit {
   bestValidation: number;
   /** Epoch whose weights were kept (1-based). */
   bestEpoch: number;
-  epochs: number;
+  /** Validation AUC after each epoch run. */
+  curve: number[];
 }
 
 /**
@@ -54,12 +55,15 @@ export async function refitAndTest(
   params: Params,
   fitSeed: number,
 ): Promise<Refit> {
-  let bestValidation = Number.NEGATIVE_INFINITY;
-  let epochs = 0;
-  const fit = await fitTrainingParams(split, base, params, fitSeed, (epoch, auc) => {
-    epochs = epoch;
-    bestValidation = Math.max(bestValidation, auc);
+  const curve: number[] = [];
+  const fit = await fitTrainingParams(split, base, params, fitSeed, (_epoch, auc) => {
+    curve.push(auc);
   });
   const logits = createLogits(fit.weights)(split.test.x, split.test.rows);
-  return { test: rocAuc(split.test.y, logits), bestValidation, bestEpoch: fit.bestEpoch, epochs };
+  return {
+    test: rocAuc(split.test.y, logits),
+    bestValidation: Math.max(...curve),
+    bestEpoch: fit.bestEpoch,
+    curve,
+  };
 }

@@ -39,7 +39,8 @@ each with the next parameters, which are enqueued (`study.enqueue_trial`) and ch
 the ones the trial ran. Only the sampler then differs from Optuna's study.
 
 Prints one JSON object: seed, best complete value within each budget, complete / pruned /
-failed counts, epochs per trial, wall seconds, and every trial's state, value, params (and test AUC).
+failed counts, epochs per trial, wall seconds, and every trial's state, value, params, validation
+AUC per epoch (intermediate) and test AUC.
 """
 import argparse, json, shlex, subprocess, time
 
@@ -292,7 +293,8 @@ def main():
         "best": best, "complete": states.count("complete"), "pruned": states.count("pruned"),
         "failed": states.count("fail"), "epochs_per_trial": round(sum(epochs_run) / max(len(epochs_run), 1), 2),
         "wall_s": round(wall, 2),
-        "trials": [{"state": s, "value": t.value, "params": t.params, "test": t.user_attrs.get("test_auc")}
+        "trials": [{"state": s, "value": t.value, "params": t.params, "test": t.user_attrs.get("test_auc"),
+                    "intermediate": [t.intermediate_values[e] for e in sorted(t.intermediate_values)]}
                    for s, t in zip(states, trials)],
     }))
 

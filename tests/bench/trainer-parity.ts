@@ -13,10 +13,14 @@
  *
  *   npm run bench:trainer-parity -- [--records 20000] [--config configs/production.json]
  *       [--max-epochs 50] [--random 20] [--from figures.jsonl[,more.jsonl]] [--fit-seeds 4]
+ *       [--rebalancing none,oversample]
  *
  * Configurations: `--from` takes each saved study's best configuration at its largest budget
  * (bench:hpo-training --save files: the plateau the studies end on); `--random N` adds N drawn
- * uniformly from configs/search-space.json (random sampler seed 12345).
+ * uniformly from configs/search-space.json (random sampler seed 12345). `--rebalancing` runs each
+ * of them once per listed method instead of its own, so the methods are compared on otherwise
+ * equal configurations. Per trainer and method, the mean validation AUC after each of the first
+ * epochs (over the fits that ran it) is printed too: what the median pruner compares, epoch by epoch.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -46,6 +50,8 @@ interface Args {
   random: number;
   from: string[];
   fitSeeds: number;
+  /** Rebalancing methods each configuration is run with, in place of its own. */
+  rebalancing?: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -65,6 +71,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--random') args.random = Number(argv[++i]);
     else if (a === '--from') args.from = argv[++i]!.split(',');
     else if (a === '--fit-seeds') args.fitSeeds = Number(argv[++i]);
+    else if (a === '--rebalancing') args.rebalancing = argv[++i]!.split(',');
     else throw new Error(`unknown argument ${a}`);
   }
   if (args.random === 0 && args.from.length === 0) args.random = 20;
@@ -84,14 +91,21 @@ function configurations(args: Args): Params[] {
     const params = sampler.sample(space, [], n);
     configs.set(JSON.stringify(params), params);
   }
-  return [...configs.values()];
+  const all = [...configs.values()];
+  return args.rebalancing
+    ? args.rebalancing.flatMap((rebalancing) => all.map((p) => ({ ...p, rebalancing })))
+    : all;
 }
 
-/** One trainer's fits of one configuration: trial values and test AUCs, one per fit seed. */
+/** One trainer's fits of one configuration: per fit seed, trial value, test AUC and AUC per epoch. */
 interface Fits {
   values: number[];
   tests: number[];
+  curves: number[][];
 }
+
+/** Epochs whose mean validation AUC is printed per trainer and rebalancing method. */
+const CURVE_EPOCHS = 6;
 
 const mean = (v: readonly number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
 const variance = (v: readonly number[]): number => {
@@ -126,7 +140,7 @@ async function main(): Promise<void> {
   // PyTorch: one unpruned study per fit seed replaying every configuration, in child processes
   // beside our fits on this thread (so both cores are busy).
   const pytorchRuns = Array.from({ length: args.fitSeeds }, (_, k) => k);
-  const pytorch: Fits[] = configs.map(() => ({ values: [], tests: [] }));
+  const pytorch: Fits[] = configs.map(() => ({ values: [], tests: [], curves: [] }));
   const pytorchDone = (async () => {
     for (const k of pytorchRuns) {
       const out = await runPytorchStudy(task, {
@@ -140,12 +154,13 @@ async function main(): Promise<void> {
       out.trials.forEach((t, i) => {
         pytorch[i]!.values.push(t.value ?? Number.NaN);
         pytorch[i]!.tests.push(t.test ?? Number.NaN);
+        pytorch[i]!.curves.push(t.intermediate);
       });
     }
   })();
   const ours: Fits[] = [];
   for (const params of configs) {
-    const fits: Fits = { values: [], tests: [] };
+    const fits: Fits = { values: [], tests: [], curves: [] };
     for (let k = 0; k < args.fitSeeds; k++) {
       const fit = await refitAndTest(
         task.split,
@@ -155,6 +170,7 @@ async function main(): Promise<void> {
       );
       fits.values.push(fit.bestValidation);
       fits.tests.push(fit.test);
+      fits.curves.push(fit.curve);
     }
     ours.push(fits);
   }
@@ -212,6 +228,43 @@ async function main(): Promise<void> {
         summary('trial value (best validation AUC)', (f) => f.values),
         summary('test AUC of the kept model', (f) => f.tests),
       ],
+    )}`,
+  );
+  const methods = [...new Set(configs.map((p) => String(p.rebalancing)))].sort();
+  const curveRows = methods.flatMap((method) =>
+    (
+      [
+        ['ours', ours],
+        ['PyTorch', pytorch],
+      ] as const
+    ).map(([trainer, side]) => {
+      const fits = usable.filter((i) => configs[i]!.rebalancing === method).map((i) => side[i]!);
+      const atEpoch = (e: number) =>
+        mean(fits.flatMap((f) => f.curves.filter((c) => c.length > e).map((c) => c[e]!)));
+      return [
+        method,
+        trainer,
+        String(fits.length),
+        ...Array.from({ length: CURVE_EPOCHS }, (_, e) => {
+          const auc = atEpoch(e);
+          return Number.isNaN(auc) ? '–' : auc.toFixed(4);
+        }),
+        mean(fits.flatMap((f) => f.values)).toFixed(4),
+        mean(fits.flatMap((f) => f.curves.map((c) => c.length))).toFixed(1),
+      ];
+    }),
+  );
+  console.log(
+    `\n${markdownTable(
+      [
+        'rebalancing',
+        'trainer',
+        'configurations',
+        ...Array.from({ length: CURVE_EPOCHS }, (_, e) => `val AUC epoch ${e + 1}`),
+        'trial value',
+        'epochs run',
+      ],
+      curveRows,
     )}`,
   );
   console.log(

@@ -109,7 +109,14 @@ export interface PytorchOutput {
   failed: number;
   epochs_per_trial: number;
   wall_s: number;
-  trials: { state: string; value: number | null; params: Params; test: number | null }[];
+  trials: {
+    state: string;
+    value: number | null;
+    params: Params;
+    test: number | null;
+    /** Validation AUC after each epoch run. */
+    intermediate: number[];
+  }[];
 }
 
 /** Runs one study of optuna_training.py on the task's rows (one torch and BLAS thread). */
