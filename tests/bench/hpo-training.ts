@@ -43,6 +43,7 @@ import { MedianPruner, NopPruner } from '../../model/hpo/pruner.js';
 import { runStudy } from '../../model/hpo/run-study.js';
 import { loadSearchSpace } from '../../model/hpo/search-space.js';
 import { trainingObjectiveModule } from '../../model/hpo/training-objective.js';
+import { meanStd } from '../../model/metrics/summary.js';
 import { useBackend } from '../../model/tf/backend.js';
 import { deriveSeed } from '../../model/training/seeds.js';
 import { defaultConfigPath } from '../../pipeline/util/package-root.js';
@@ -275,7 +276,7 @@ async function scoreOnTest(setup: Setup, figures: StudyFigures): Promise<void> {
   }
 }
 
-const mean = (v: readonly number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
+const mean = (v: readonly number[]): number => meanStd(v).mean;
 
 const LABELS: Record<string, string> = {
   tpe: 'opp tpe (fused wasm engine)',

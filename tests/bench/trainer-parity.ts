@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import type { Params } from '../../model/hpo/distributions.js';
 import { RandomSampler } from '../../model/hpo/random-sampler.js';
 import { loadSearchSpace } from '../../model/hpo/search-space.js';
+import { meanStd } from '../../model/metrics/summary.js';
 import { useBackend } from '../../model/tf/backend.js';
 import { deriveSeed } from '../../model/training/seeds.js';
 import { defaultConfigPath } from '../../pipeline/util/package-root.js';
@@ -107,11 +108,8 @@ interface Fits {
 /** Epochs whose mean validation AUC is printed per trainer and rebalancing method. */
 const CURVE_EPOCHS = 6;
 
-const mean = (v: readonly number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
-const variance = (v: readonly number[]): number => {
-  const m = mean(v);
-  return v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1);
-};
+const mean = (v: readonly number[]): number => meanStd(v).mean;
+const variance = (v: readonly number[]): number => meanStd(v).std ** 2;
 const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
 
 function describe(params: Params): string {
@@ -139,10 +137,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   // PyTorch: one unpruned study per fit seed replaying every configuration, in child processes
   // beside our fits on this thread (so both cores are busy).
-  const pytorchRuns = Array.from({ length: args.fitSeeds }, (_, k) => k);
   const pytorch: Fits[] = configs.map(() => ({ values: [], tests: [], curves: [] }));
   const pytorchDone = (async () => {
-    for (const k of pytorchRuns) {
+    for (let k = 0; k < args.fitSeeds; k++) {
       const out = await runPytorchStudy(task, {
         seed: 0,
         trials: configs.length,
