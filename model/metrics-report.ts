@@ -10,6 +10,22 @@ export const METRICS_REPORT_VERSION = 1;
 
 const ratio = z.number().min(0).max(1);
 
+/**
+ * A full commit SHA: 40 lower-case hex digits. Reports from a pull request's run are written by
+ * its code and rendered into PR comments, so free text is refused where a SHA belongs.
+ */
+export const GitShaSchema = z
+  .string()
+  .regex(/^[0-9a-f]{40}$/, 'expected a 40-digit lower-case hex commit SHA');
+
+/**
+ * An identifier or hash (snapshot ids, content hashes, backend names): 1 to 128 letters, digits
+ * and `_ . : + = -`; no spaces, markup or line breaks.
+ */
+export const IdSchema = z
+  .string()
+  .regex(/^[\w.:+=-]{1,128}$/, 'expected an id: 1 to 128 letters, digits and _ . : + = -');
+
 export const ConfusionSchema = z.strictObject({
   tp: z.number().int().min(0),
   fp: z.number().int().min(0),
@@ -132,12 +148,12 @@ export const ModelReportSchema = z.strictObject({
 export const MetricsReportSchema = z.strictObject({
   version: z.literal(METRICS_REPORT_VERSION),
   createdAt: z.iso.datetime(),
-  gitSha: z.string().optional(),
-  snapshotId: z.string().optional(),
-  specHash: z.string(),
-  configHash: z.string(),
+  gitSha: GitShaSchema.optional(),
+  snapshotId: IdSchema.optional(),
+  specHash: IdSchema,
+  configHash: IdSchema,
   seed: z.number().int(),
-  backend: z.string(),
+  backend: IdSchema,
   models: z.array(ModelReportSchema).min(1),
 });
 

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { escapeMarkdown } from '../../pipeline/reports/markdown-escape.js';
 
 /** The runner's job summary file; absent in some local runs. */
 const SUMMARY_ENV = 'GITHUB_STEP_SUMMARY';
@@ -23,9 +24,9 @@ export function failWith(error: unknown): void {
 /** How many links of an error's `cause` chain the failure message shows. */
 const MAX_CAUSES = 4;
 
-/** Escapes the `|` of a Markdown table cell and keeps it on one line. */
+/** A value as Markdown text (escaped: safe in a table cell, no markup, mention or link of its own). */
 export function cell(value: unknown): string {
-  return String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return escapeMarkdown(String(value));
 }
 
 /** A two-column Markdown table. */

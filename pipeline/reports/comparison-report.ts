@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { IntervalSchema, type MetricName, MetricNames, MetricSetSchema } from '../../model/metrics-report.js';
+import {
+  GitShaSchema,
+  IdSchema,
+  IntervalSchema,
+  type MetricName,
+  MetricNames,
+  MetricSetSchema,
+} from '../../model/metrics-report.js';
 
 /**
  * The comparison report (`comparison.json`): a candidate model and the comparison model,
@@ -48,16 +55,19 @@ export const DivisionComparisonSchema = z.strictObject({
 export const ComparisonReportSchema = z.strictObject({
   version: z.literal(COMPARISON_REPORT_VERSION),
   createdAt: z.iso.datetime(),
-  snapshotId: z.string().optional(),
+  snapshotId: IdSchema.optional(),
   /** Identifies the pinned hold-out rows both models were scored on (e.g. a hash of their ids). */
-  holdoutId: z.string().optional(),
-  candidate: z.strictObject({ gitSha: z.string().optional(), configHash: z.string().optional() }),
+  holdoutId: IdSchema.optional(),
+  candidate: z.strictObject({ gitSha: GitShaSchema.optional(), configHash: IdSchema.optional() }),
   comparison: z.strictObject({
     source: z.enum(ComparisonSources),
-    /** Registry model name and version, when `source` is `registry`. */
-    modelVersion: z.string().optional(),
+    /** Registry model name and version (`name:version`), when `source` is `registry`. */
+    modelVersion: z
+      .string()
+      .regex(/^[\w.:/+=-]{1,200}$/, 'expected a model name and version, e.g. opp-general:12')
+      .optional(),
     /** The commit the comparison model was trained from, when `source` is `base-commit`. */
-    gitSha: z.string().optional(),
+    gitSha: GitShaSchema.optional(),
   }),
   divisions: z.array(DivisionComparisonSchema),
 });

@@ -3,6 +3,7 @@ import type { DivisionGateResult, GateResult } from '../gate/evaluate-gate.js';
 import type { ComparisonReport, ComparisonSource, DivisionComparison } from './comparison-report.js';
 import { cell, num, percent, short, signed, table } from './internal/format.js';
 import { CHART_COLOURS, calibrationChart, type RocLine, rocChart } from './internal/mermaid-charts.js';
+import { escapeHtml, escapeMarkdown, inlineCode } from './markdown-escape.js';
 
 /** The hidden marker by which the metrics comment is found again and updated in place. */
 export const METRICS_COMMENT_MARKER = '<!-- opp-metrics-report -->';
@@ -33,7 +34,17 @@ export interface MetricsCommentInput {
   runUrl?: string;
   /** The commit under test; defaults to the report's `gitSha`. */
   gitSha?: string;
+  /**
+   * The reports come from an artifact that a fork's code produced (a `workflow_run` job for a
+   * pull request from another repository): the comment says its metrics are unverified.
+   * @default false
+   */
+  unverified?: boolean;
 }
+
+/** What the comment says when {@link MetricsCommentInput.unverified} is set. */
+export const UNVERIFIED_NOTE =
+  "> [!WARNING]\n> **Unverified metrics.** This pull request comes from a fork, and metrics from a fork's artifact are unverified: the pull request's own code trained the model and wrote this report, and nothing in this repository recomputed it.";
 
 export interface RenderCommentOptions {
   /** Longest text to return; charts, then table rows, are dropped to fit. @default 65536 */
@@ -105,7 +116,7 @@ export function resolveComparisonModel(input: MetricsCommentInput): ComparisonMo
 function describeComparisonModel(model: ComparisonModel): string {
   switch (model.source) {
     case 'registry':
-      return `the **production model from the registry**${model.modelVersion ? ` (\`${model.modelVersion}\`)` : ''}`;
+      return `the **production model from the registry**${model.modelVersion ? ` (${inlineCode(model.modelVersion)})` : ''}`;
     case 'base-commit':
       return `a **model trained from the base commit** ${short(model.gitSha)} on the same snapshot and seed (no registry reachable)`;
     case 'none':
@@ -123,6 +134,7 @@ function renderHeader(input: MetricsCommentInput): string {
   return [
     `## opp metrics gate: ${status}`,
     '',
+    ...(input.unverified ? [UNVERIFIED_NOTE, ''] : []),
     `Candidate ${short(sha)}: ${trained} trained division${trained === 1 ? '' : 's'}, ${failing} failing. ` +
       `Compared with ${describeComparisonModel(comparisonModel)}${comparisonModel.source === 'none' ? '' : ', scored on the same pinned hold-out rows'}.`,
   ].join('\n');
@@ -183,10 +195,9 @@ function aucCell(
 function renderGateDetails(gate: GateResult, kept: ReadonlySet<number>): string {
   const lines: string[] = [];
   for (const division of gate.divisions.filter((d) => kept.has(d.division))) {
-    for (const reason of division.reasons)
-      lines.push(`- ❌ division ${division.division} (${division.name}): ${reason}`);
-    for (const note of division.notes)
-      lines.push(`- ℹ️ division ${division.division} (${division.name}): ${note}`);
+    const where = `division ${division.division} (${escapeMarkdown(division.name)})`;
+    for (const reason of division.reasons) lines.push(`- ❌ ${where}: ${escapeMarkdown(reason)}`);
+    for (const note of division.notes) lines.push(`- ℹ️ ${where}: ${escapeMarkdown(note)}`);
   }
   return lines.length === 0 ? '' : `### Gate\n\n${lines.join('\n')}`;
 }
@@ -227,7 +238,7 @@ function renderCharts(model: ModelReport, input: MetricsCommentInput): string[] 
   const title = `division ${model.division} (${model.name})`;
   return [
     [
-      `<details${model.division === 0 ? ' open' : ''}><summary>Charts: ${cell(title)}</summary>`,
+      `<details${model.division === 0 ? ' open' : ''}><summary>Charts: ${escapeHtml(title)}</summary>`,
       '',
       rocChart(`ROC, ${title}`, lines),
       '',
@@ -254,9 +265,9 @@ function renderChartSection(charts: readonly string[], omitted: number): string 
 function renderProvenance(input: MetricsCommentInput): string {
   const { report } = input;
   const lines = [
-    `- data snapshot: ${report.snapshotId ? `\`${report.snapshotId}\`` : 'n/a'}`,
-    `- config hash: ${short(report.configHash, 12)}, feature spec hash: ${short(report.specHash, 12)}, seed ${report.seed}, backend ${report.backend}`,
-    `- commit: ${short(input.gitSha ?? report.gitSha)}; report created ${report.createdAt}`,
+    `- data snapshot: ${report.snapshotId ? inlineCode(report.snapshotId) : 'n/a'}`,
+    `- config hash: ${short(report.configHash, 12)}, feature spec hash: ${short(report.specHash, 12)}, seed ${report.seed}, backend ${escapeMarkdown(report.backend)}`,
+    `- commit: ${short(input.gitSha ?? report.gitSha)}; report created ${escapeMarkdown(report.createdAt)}`,
   ];
   if (input.artifactUrl) lines.push(`- full report: [artifact](${input.artifactUrl})`);
   if (input.runUrl) lines.push(`- workflow run: [logs](${input.runUrl})`);

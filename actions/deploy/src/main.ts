@@ -11,6 +11,7 @@ import {
 } from '../../../pipeline/deployment/rollout-plan.js';
 import { type DeploymentError, isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
 import { createRegistry } from '../../../pipeline/registry/create-registry.js';
+import { codeBlock, inlineCode } from '../../../pipeline/reports/markdown-escape.js';
 import { cell, failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
 import { recheckGate } from './gate-recheck.js';
 import { readInputs } from './inputs.js';
@@ -77,9 +78,9 @@ export async function run(): Promise<void> {
 
 function successSummary(model: string, target: string, results: DeployResult[], promoted: boolean): string {
   return [
-    `## opp deploy: ✅ ${model}`,
+    `## opp deploy: ✅ ${cell(model)}`,
     '',
-    `Target \`${target}\`${promoted ? '; promoted to production in the registry' : ''}.`,
+    `Target ${inlineCode(target)}${promoted ? '; promoted to production in the registry' : ''}.`,
     '',
     '| endpoint | deployment | traffic | deleted |',
     '| --- | --- | --- | --- |',
@@ -87,7 +88,7 @@ function successSummary(model: string, target: string, results: DeployResult[], 
       (r) =>
         `| ${cell(r.endpoint)} | ${cell(r.deployment)} | ${cell(JSON.stringify(r.traffic))} | ${cell(r.deleted.join(', ') || '-')} |`,
     ),
-    ...results.flatMap((r) => r.warnings.map((w) => `\n> ⚠️ ${r.endpoint}: ${w}`)),
+    ...results.flatMap((r) => r.warnings.map((w) => `\n> ⚠️ ${cell(r.endpoint)}: ${cell(w)}`)),
     '',
   ].join('\n');
 }
@@ -96,9 +97,9 @@ function successSummary(model: string, target: string, results: DeployResult[], 
 function failureSummary(model: string, error: DeploymentError, done: DeployResult[]): string {
   const { details } = error;
   return [
-    `## opp deploy: ❌ ${model}`,
+    `## opp deploy: ❌ ${cell(model)}`,
     '',
-    error.message,
+    cell(error.message),
     '',
     keyValueTable([
       ['endpoint', details.endpoint],
@@ -111,9 +112,7 @@ function failureSummary(model: string, error: DeploymentError, done: DeployResul
     '',
     '### Logs of the failed deployment',
     '',
-    '```text',
-    (details.logs ?? '(no logs were returned)').replace(/```/g, '``\u200b`'),
-    '```',
+    codeBlock(details.logs ?? '(no logs were returned)', 'text'),
     '',
   ].join('\n');
 }

@@ -5,7 +5,7 @@ import { isLeaseHeldError } from '../../../pipeline/errors/LeaseHeldError.js';
 import type { IngestStats } from '../../../pipeline/ingestion/ingest-window.js';
 import { runBackfill } from '../../../pipeline/ingestion/run-backfill.js';
 import { runIngest } from '../../../pipeline/ingestion/run-ingest.js';
-import { failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
+import { cell, failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
 import { type IngestInputs, readInputs, sourceOptions } from './inputs.js';
 
 /** Library notes go to the step log. */
@@ -61,7 +61,7 @@ async function ingest(inputs: IngestInputs, context: Context): Promise<void> {
     if (!isLeaseHeldError(error)) throw error;
     core.notice(`ingest skipped: ${error.message}`);
     core.setOutput('skipped', 'true');
-    await writeSummary(`## opp ingest: skipped\n\n${error.message} (holder ${error.holder})\n`);
+    await writeSummary(`## opp ingest: skipped\n\n${cell(error.message)} (holder ${cell(error.holder)})\n`);
   }
 }
 

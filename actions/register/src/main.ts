@@ -3,7 +3,7 @@ import { connectAzureMl } from '../../../pipeline/azureml/create-client.js';
 import { loadDeploymentConfig } from '../../../pipeline/config/deployment-config.js';
 import { readBundleLineage } from '../../../pipeline/registry/bundle-lineage.js';
 import { createRegistry } from '../../../pipeline/registry/create-registry.js';
-import { failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
+import { cell, failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
 import { readInputs } from './inputs.js';
 
 /** Registers a trained bundle folder as the next version of a model, with its lineage. */
@@ -28,7 +28,7 @@ export async function run(): Promise<void> {
     core.setOutput('registry', registry.kind);
     await writeSummary(
       [
-        `## opp register: ${version.name}:${version.version} (${version.stage})`,
+        `## opp register: ${cell(`${version.name}:${version.version}`)} (${cell(version.stage)})`,
         '',
         keyValueTable([
           ['registry', registry.kind],

@@ -6,6 +6,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { bundleDir, REPORT_FILE } from '../../../model/bundle/training-output.js';
 import { formatMetricsTable } from '../../../model/training/format-report.js';
 import { trainFromFiles } from '../../../model/training/train-from-files.js';
+import { codeBlock } from '../../../pipeline/reports/markdown-escape.js';
 import { failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
 import { readInputs } from './inputs.js';
 
@@ -53,9 +54,7 @@ export async function run(): Promise<void> {
           ['output', inputs.out],
         ]),
         '',
-        '```text',
-        formatMetricsTable(result.report),
-        '```',
+        codeBlock(formatMetricsTable(result.report), 'text'),
         '',
       ].join('\n'),
     );

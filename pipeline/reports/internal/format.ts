@@ -1,3 +1,5 @@
+import { escapeMarkdown, inlineCode } from '../markdown-escape.js';
+
 /** Formatting helpers shared by the Markdown renderers. */
 
 /** `0.75123` → `0.751`. */
@@ -17,14 +19,14 @@ export function percent(part: number, whole: number): string {
   return whole === 0 ? 'n/a' : `${((100 * part) / whole).toFixed(1)}%`;
 }
 
-/** The first 7 characters of a commit or hash, in code style; `n/a` when unknown. */
+/** The first 7 characters of a commit or hash, in code style (escaped text if not a plain token); `n/a` when unknown. */
 export function short(hash: string | undefined, length = 7): string {
-  return hash ? `\`${hash.slice(0, length)}\`` : 'n/a';
+  return hash ? inlineCode(hash.slice(0, length)) : 'n/a';
 }
 
-/** Escapes text for a Markdown table cell. */
+/** Text from data, escaped for Markdown (safe in a table cell: `|` and line breaks too). */
 export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return escapeMarkdown(text);
 }
 
 /** A Markdown table. */

@@ -78,6 +78,11 @@ function fmt(value: number): string {
   return (Math.round(value * 1000) / 1000).toString();
 }
 
+/**
+ * A chart title for a Mermaid string: `"` becomes `'`, and anything but letters, digits, spaces
+ * and `. , ( ) ' _ -` becomes `?` (titles carry division names from the report, and a line
+ * break or backtick could otherwise end the block and continue as Markdown).
+ */
 function quote(text: string): string {
-  return text.replace(/"/g, "'");
+  return text.replace(/"/g, "'").replace(/[^\p{L}\p{N} .,()'_-]/gu, '?');
 }

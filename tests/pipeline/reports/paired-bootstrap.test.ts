@@ -132,7 +132,7 @@ describe('compareDivision', () => {
     expect(division.deltas.brier).toBeCloseTo(0.01, 12);
     expect(division.verdict).toBe('worse');
     const report = createComparisonReport([division], {
-      comparison: { source: 'base-commit', gitSha: 'abc' },
+      comparison: { source: 'base-commit', gitSha: 'ab'.repeat(20) },
       createdAt: new Date('2026-11-25T09:00:00Z'),
     });
     expect(report).toMatchObject({ version: 1, createdAt: '2026-11-25T09:00:00.000Z', candidate: {} });

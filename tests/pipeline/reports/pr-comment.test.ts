@@ -57,7 +57,10 @@ describe('renderMetricsComment', () => {
     expect(text).toContain('| 0 general | trained | 0.750 (+0.010, [−0.004, +0.027]) no real change |');
     expect(text).toMatch(/\| 1 division-1 \| trained \| .* 0\.600 \(−0\.100\) .* ❌ fail \|/);
     expect(text).toMatch(/\| 6 division-6 \| fallback \| — .* ↪️ fallback \|/);
-    expect(text).toContain('division 1 (division-1): recall 0.6000 < minimum 0.7000 (short by 0.1000)');
+    // Gate reasons carry report text (division names, fallback reasons): rendered escaped.
+    expect(text).toContain(
+      'division 1 (division-1): recall 0.6000 &lt; minimum 0.7000 \\(short by 0.1000\\)',
+    );
     expect(text).toContain(
       'a **model trained from the base commit** `0123456` on the same snapshot and seed',
     );
@@ -144,7 +147,7 @@ describe('renderMetricsComment', () => {
       modelReport(2),
     ]);
     const text = renderMetricsComment({ report, gate: evaluateGate(report, config) });
-    expect(text).toContain('<br>bins: engage_days (CV AUC without 0.540, with 0.571) |');
+    expect(text).toContain('<br>bins: engage\\_days (CV AUC without 0.540, with 0.571) |');
     expect(text).toContain('<br>no bins |');
     expect(text.match(/bins/g)).toHaveLength(2);
   });
