@@ -1,3 +1,4 @@
+export { ArtifactError, isArtifactError } from './ArtifactError.js';
 export { AzureMlError, isAzureMlError } from './AzureMlError.js';
 export { ConfigError, isConfigError } from './ConfigError.js';
 export { DeploymentError, isDeploymentError } from './DeploymentError.js';

@@ -7,6 +7,7 @@ import { type ComparisonSource, ComparisonSources } from '../../../pipeline/repo
 import {
   getChoiceInput,
   getFileInput,
+  getFlagInput,
   getJsonInput,
   getPositiveIntegerInput,
   getSecretInput,
@@ -20,7 +21,12 @@ export type Mode = (typeof MODES)[number];
 /** The action's inputs, parsed and checked (see action.yml for their descriptions and defaults). */
 export interface MetricsGateInputs {
   mode: Mode;
-  report: string;
+  /** The candidate's report; absent when `artifact` is set. */
+  report?: string;
+  /** Folder of a PR report artifact (untrusted): replaces report, production, comparison and pull-request. */
+  artifact?: string;
+  /** The artifact came from a fork's run: the comment says its metrics are unverified. */
+  fromFork: boolean;
   production?: string;
   comparison?: string;
   gateConfigFile: string;
@@ -43,9 +49,22 @@ export function readInputs(): MetricsGateInputs {
   const base = loadGateConfig(gateConfigFile);
   const source = core.getInput('comparison-source');
   const token = getSecretInput('github-token', { required: mode === 'report' });
+  // The artifact is only ever read by readPrArtifact (fixed names, no links): not checked here.
+  const artifact = core.getInput('artifact') || undefined;
+  if (artifact) {
+    const replaced = ['report', 'production', 'comparison', 'pull-request'].filter((n) => core.getInput(n));
+    if (replaced.length > 0)
+      throw new TypeError(`Input artifact: replaces ${replaced.join(', ')}; leave them empty`);
+    if (mode === 'report' && !core.getInput('head-sha'))
+      throw new TypeError(
+        'Input head-sha: required with artifact in report mode (the artifact names the pull request, and its code wrote it)',
+      );
+  }
   return {
     mode,
-    report: getFileInput('report', { required: true })!,
+    report: artifact ? undefined : getFileInput('report', { required: true }),
+    artifact,
+    fromFork: getFlagInput('from-fork'),
     production: getFileInput('production'),
     comparison: getFileInput('comparison'),
     gateConfigFile,

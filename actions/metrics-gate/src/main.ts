@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { ArtifactError } from '../../../pipeline/errors/ArtifactError.js';
 import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
 import { describeFailure, evaluateGate, type GateResult } from '../../../pipeline/gate/evaluate-gate.js';
 import {
@@ -11,7 +12,12 @@ import {
 } from '../../../pipeline/reports/github-comment.js';
 import { renderMetricsSummary } from '../../../pipeline/reports/job-summary.js';
 import { loadComparisonReport, loadMetricsReport } from '../../../pipeline/reports/load-reports.js';
-import { type MetricsCommentInput, renderMetricsComment } from '../../../pipeline/reports/pr-comment.js';
+import {
+  type ComparisonModel,
+  type MetricsCommentInput,
+  renderMetricsComment,
+} from '../../../pipeline/reports/pr-comment.js';
+import { readPrArtifact } from '../../../pipeline/reports/read-pr-artifact.js';
 import { pullRequestFromEvent, repositoryFromEnv, runUrlFromEnv } from '../../shared/github-env.js';
 import { type MetricsGateInputs, readInputs } from './inputs.js';
 
@@ -22,20 +28,17 @@ const SUMMARY_ENV = 'GITHUB_STEP_SUMMARY';
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
-    const report = loadMetricsReport(inputs.report);
-    const production = inputs.production ? loadMetricsReport(inputs.production) : undefined;
-    const comparison = inputs.comparison ? loadComparisonReport(inputs.comparison) : undefined;
+    const { report, production, comparison, comparisonModel, pullRequest } = loadReports(inputs);
     const gate = evaluateGate(report, inputs.gate, { production, comparison });
     const view: MetricsCommentInput = {
       report,
       gate,
       production,
       comparison,
-      comparisonModel: inputs.comparisonSource
-        ? { source: inputs.comparisonSource, modelVersion: inputs.comparisonModel }
-        : undefined,
+      comparisonModel,
       artifactUrl: inputs.artifactUrl ?? runUrlFromEnv(),
       runUrl: runUrlFromEnv(),
+      unverified: inputs.fromFork,
     };
     const markdown = renderMetricsComment(view);
     const fullReport = renderMetricsSummary(view);
@@ -53,11 +56,47 @@ export async function run(): Promise<void> {
     annotate(gate);
     if (process.env[SUMMARY_ENV]) await core.summary.addRaw(fullReport).write();
     else core.info(`${SUMMARY_ENV} is not set (not on a runner?): job summary skipped`);
-    if (inputs.mode === 'report') await postComment(inputs, markdown);
+    if (inputs.mode === 'report') await postComment(inputs, markdown, pullRequest);
     assertGatePassed(gate);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** The reports, from their inputs or, with `artifact`, from the PR report artifact (checked file by file). */
+function loadReports(inputs: MetricsGateInputs) {
+  const given: ComparisonModel | undefined = inputs.comparisonSource
+    ? { source: inputs.comparisonSource, modelVersion: inputs.comparisonModel }
+    : undefined;
+  if (!inputs.artifact) {
+    return {
+      report: loadMetricsReport(inputs.report!),
+      production: inputs.production ? loadMetricsReport(inputs.production) : undefined,
+      comparison: inputs.comparison ? loadComparisonReport(inputs.comparison) : undefined,
+      comparisonModel: given,
+      pullRequest: undefined,
+    };
+  }
+  const artifact = readPrArtifact(inputs.artifact);
+  if (inputs.headSha && artifact.pullRequest.headSha !== inputs.headSha) {
+    throw new ArtifactError(
+      `artifact file pr.json: headSha ${artifact.pullRequest.headSha} is not the head-sha input ${inputs.headSha}: refused`,
+      'pr.json',
+    );
+  }
+  // A comparison report names its own comparison model; else the baseline is the base commit's.
+  const fromArtifact: ComparisonModel | undefined = artifact.comparison
+    ? undefined
+    : artifact.baseline
+      ? { source: 'base-commit', ...(artifact.baseline.gitSha ? { gitSha: artifact.baseline.gitSha } : {}) }
+      : { source: 'none' };
+  return {
+    report: artifact.candidate,
+    production: artifact.baseline,
+    comparison: artifact.comparison,
+    comparisonModel: given ?? fromArtifact,
+    pullRequest: artifact.pullRequest.number,
+  };
 }
 
 /** One error annotation per failing check (metric and by how much) or data problem; notices for notes. */
@@ -85,8 +124,12 @@ function writeReportFiles(dir: string, comment: string, report: string, gate: Ga
   return files;
 }
 
-async function postComment(inputs: MetricsGateInputs, markdown: string): Promise<void> {
-  const issueNumber = inputs.pullRequest ?? pullRequestFromEvent();
+async function postComment(
+  inputs: MetricsGateInputs,
+  markdown: string,
+  fromArtifact?: number,
+): Promise<void> {
+  const issueNumber = fromArtifact ?? inputs.pullRequest ?? pullRequestFromEvent();
   if (issueNumber === undefined) {
     core.warning('mode report: not a pull request event and no pull-request input: no comment posted');
     return;
