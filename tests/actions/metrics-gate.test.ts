@@ -176,4 +176,16 @@ describe('metrics-gate action', () => {
     const missing = await harness.run(run, {}, env());
     expect(missing.errors).toEqual(['Input required and not supplied: report']);
   });
+
+  it('with artifact, refuses the inputs it replaces and a report-mode run without head-sha', async () => {
+    const both = await harness.run(run, { artifact: harness.dir, report: passing, production }, env());
+    expect(both.errors).toEqual(['Input artifact: replaces report, production; leave them empty']);
+    const noHead = await harness.run(
+      run,
+      { artifact: harness.dir, mode: 'report', 'github-token': 'test-token' },
+      env(),
+    );
+    expect(noHead.errors.at(-1)).toMatch(/^Input head-sha: required with artifact in report mode/);
+    expect(github.requests).toHaveLength(0);
+  });
 });
