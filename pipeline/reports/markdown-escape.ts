@@ -20,7 +20,8 @@ const MARKDOWN_SPECIAL = /[\\`*_[\]()#|~!]/g;
  * - `@` and `#` are followed by a zero-width space, and so are the `:` of `scheme://` and the
  *   `www` of `www.`: GitHub links mentions, issue references and bare URLs after Markdown is
  *   rendered, on the text itself, so backslashes alone would not stop them;
- * - line breaks and other control characters become spaces (nothing can start a new block).
+ * - line breaks, other control characters and bidirectional overrides become spaces (nothing
+ *   can start a new block or reorder what follows).
  *
  * @example escapeMarkdown('<img src=x> @org/team') // '&lt;img src=x&gt; @\u200borg/team'
  */
@@ -49,10 +50,13 @@ export function escapeHtml(text: string): string {
     .replace(/\]/g, '&#93;');
 }
 
-/** Line breaks and other control characters as spaces: escaped text never starts a new block. */
+/**
+ * Line breaks and other control characters as spaces: escaped text never starts a new block.
+ * Bidirectional overrides and isolates go too, so a name cannot reorder the text after it.
+ */
 function oneLine(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ');
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, ' ');
 }
 
 /** Puts a zero-width space after `@` and `#`, in `scheme://` and in `www.`: GitHub links none of them then. */

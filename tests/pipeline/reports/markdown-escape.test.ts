@@ -43,6 +43,7 @@ describe('escapeMarkdown', () => {
       `\\!\\[i\\]\\(x\\) \\*\\*b\\*\\* \\_i\\_ \\~s\\~ \\\`c\\\` a\\|b \\#${ZWSP}12 www${ZWSP}.evil.com a&amp;b`,
     );
     expect(escapeMarkdown('a\nb\r\nc\u2028d')).toBe('a b  c d');
+    expect(escapeMarkdown('name\u202egpj.exe\u2066x\u2069')).toBe('name gpj.exe x ');
     expect(escapeMarkdown('back\\slash')).toBe('back\\\\slash');
   });
 
