@@ -1,6 +1,11 @@
 import { parseRawRecord } from '../records/raw-record.js';
 import { hashJson } from '../util/canonical-json.js';
-import type { FeatureRule, FeatureSpec } from './feature-spec.js';
+import {
+  DEFAULT_DATE_RANGE,
+  DEFAULT_NUMBER_RANGE,
+  type FeatureRule,
+  type FeatureSpec,
+} from './feature-spec.js';
 import {
   daysSince,
   describeValue,
@@ -35,6 +40,31 @@ export type FeaturesResult =
   | { ok: true; features: Float64Array }
   | { ok: false; rule: string; reason: string };
 
+/**
+ * The values one output feature may take: finite bounds in the feature's unit (days for a
+ * days-since feature), whole numbers or not. Flags and one-hot columns are 0 or 1.
+ */
+export interface FeatureRange {
+  name: string;
+  min: number;
+  max: number;
+  integer: boolean;
+  /** For days-since features: the bounds as ISO dates, for messages. */
+  dates?: { earliest: string; latest: string };
+  /** The one-hot group the column belongs to (its first column's index), if any. */
+  group?: number;
+}
+
+/** Why one feature of a vector is unusable: its index and name, and the reason. */
+export interface FeatureProblem {
+  index: number;
+  name: string;
+  reason: string;
+}
+
+/** The longest text any field of a record may hold (a record API record is far smaller). */
+export const MAX_FIELD_CHARS = 65_536;
+
 /** A feature spec turned into functions; build it once with {@link compileFeatureSpec}. */
 export interface CompiledFeatureSpec {
   readonly spec: FeatureSpec;
@@ -44,6 +74,16 @@ export interface CompiledFeatureSpec {
   readonly hash: string;
   /** Every source field the spec reads. */
   readonly fields: readonly string[];
+  /** Each output feature's range, in {@link featureNames} order. */
+  readonly ranges: readonly FeatureRange[];
+  /**
+   * Checks a feature vector made elsewhere (a features CSV, a request's features by name)
+   * against the ranges the spec gives: finite, within bounds, whole where required, 0/1 flags
+   * and exactly one column of each one-hot group set. Returns the first problem, else undefined.
+   */
+  checkFeatures(features: ArrayLike<number>): FeatureProblem | undefined;
+  /** The record's id by the spec's id rule (aliases resolved), if it has a usable one. */
+  recordIdOf(record: unknown): string | undefined;
   /**
    * Turns a source record into a training example, or says why it is excluded or invalid.
    * @param unseen - if given, fields found non-blank in this record are deleted from it.
@@ -72,6 +112,8 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     offset += rule.type === 'one-hot' ? rule.categories.length : 1;
     return { writer, field: rule.field };
   });
+  const ranges: FeatureRange[] = [];
+  for (const rule of spec.features) ranges.push(...rangesOf(rule, ranges.length));
   const fields = [
     ...new Set([
       spec.id.field,
@@ -112,6 +154,14 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     const out = new Float64Array(featureNames.length);
     const json = new Map<string, unknown>();
     for (const { writer, field } of writers) {
+      const value = row[field];
+      if (typeof value === 'string' && value.length > MAX_FIELD_CHARS) {
+        return {
+          ok: false,
+          rule: field,
+          reason: `${field}: ${value.length} characters, more than the ${MAX_FIELD_CHARS} a field may hold`,
+        };
+      }
       const error = writer(row, out, json);
       if (error) return { ok: false, rule: field, reason: `${field}: ${error.reason}` };
     }
@@ -142,6 +192,14 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     featureNames,
     hash: hashSpec(spec),
     fields,
+    ranges,
+    checkFeatures: (features) => checkFeatures(ranges, features),
+    recordIdOf(record) {
+      const converted = toRow(record, false);
+      if (!converted.ok) return undefined;
+      const id = converted.row[spec.id.field];
+      return typeof id === 'string' || typeof id === 'number' ? String(id).trim() || undefined : undefined;
+    },
     computeFeatures(record) {
       const converted = toRow(record, false);
       return converted.ok ? computeInto(converted.row) : converted;
@@ -249,9 +307,20 @@ function compileRule(rule: FeatureRule, offset: number): Writer {
   switch (rule.type) {
     case 'days-since': {
       const reference = Date.parse(`${rule.reference}T00:00:00Z`);
+      const { min, max, dates } = rangesOf(rule)[0]!;
       parse = (value) => {
         const ms = parseDate(value, rule.slashOrder);
-        return ms instanceof ValueError ? ms : daysSince(ms, reference);
+        if (ms instanceof ValueError) return ms;
+        const days = daysSince(ms, reference);
+        if (days < min)
+          return new ValueError(
+            `${describeValue(value)} is before ${dates!.earliest}, the earliest date accepted`,
+          );
+        if (days > max)
+          return new ValueError(
+            `${describeValue(value)} is after ${dates!.latest}, the latest date accepted`,
+          );
+        return days;
       };
       break;
     }
@@ -259,7 +328,8 @@ function compileRule(rule: FeatureRule, offset: number): Writer {
       const units = Object.entries(rule.units)
         .map(([unit, factor]) => [unit.toLowerCase(), factor] as const)
         .sort((a, b) => b[0].length - a[0].length);
-      parse = (value) => bounded(parseNumber(value, units), rule);
+      const bounds = rangesOf(rule)[0]!;
+      parse = (value) => bounded(parseNumber(value, units), bounds);
       break;
     }
     case 'flag':
@@ -267,7 +337,8 @@ function compileRule(rule: FeatureRule, offset: number): Writer {
       break;
     case 'json-flag':
     case 'json-number': {
-      const read = rule.type === 'json-flag' ? parseFlag : (v: unknown) => bounded(parseNumber(v), rule);
+      const bounds = rangesOf(rule)[0]!;
+      const read = rule.type === 'json-flag' ? parseFlag : (v: unknown) => bounded(parseNumber(v), bounds);
       return (row, out, json) => {
         const object = jsonObject(row[field], field, json);
         if (object instanceof ValueError && rule.malformed === 'invalid') return object;
@@ -298,15 +369,91 @@ function compileRule(rule: FeatureRule, offset: number): Writer {
   };
 }
 
-function bounded(value: Parsed, rule: { min?: number; max?: number; integer: boolean }): Parsed {
+function bounded(value: Parsed, range: FeatureRange): Parsed {
   if (value instanceof ValueError) return value;
-  if (rule.integer && !Number.isInteger(value))
+  if (range.integer && !Number.isInteger(value))
     return new ValueError(`expected a whole number, got ${value}`);
-  if (rule.min !== undefined && value < rule.min)
-    return new ValueError(`${value} is below the minimum ${rule.min}`);
-  if (rule.max !== undefined && value > rule.max)
-    return new ValueError(`${value} is above the maximum ${rule.max}`);
+  if (value < range.min) return new ValueError(`${value} is below the minimum ${range.min}`);
+  if (value > range.max) return new ValueError(`${value} is above the maximum ${range.max}`);
   return value;
+}
+
+/** The ranges of one rule's output columns (the first at `offset`), defaults filled in. */
+function rangesOf(rule: FeatureRule, offset = 0): FeatureRange[] {
+  switch (rule.type) {
+    case 'one-hot':
+      return rule.categories.map((c) => ({ name: c.name, min: 0, max: 1, integer: true, group: offset }));
+    case 'flag':
+    case 'json-flag':
+      return [{ name: rule.name, min: 0, max: 1, integer: true }];
+    case 'number':
+    case 'json-number':
+      return [
+        {
+          name: rule.name,
+          min: rule.min ?? DEFAULT_NUMBER_RANGE.min,
+          max: rule.max ?? DEFAULT_NUMBER_RANGE.max,
+          integer: rule.integer,
+        },
+      ];
+    case 'days-since': {
+      const earliest = rule.earliest ?? DEFAULT_DATE_RANGE.earliest;
+      const latest = rule.latest ?? DEFAULT_DATE_RANGE.latest;
+      const reference = Date.parse(`${rule.reference}T00:00:00Z`);
+      return [
+        {
+          name: rule.name,
+          min: daysSince(Date.parse(`${earliest}T00:00:00Z`), reference),
+          max: daysSince(Date.parse(`${latest}T00:00:00Z`), reference),
+          integer: true,
+          dates: { earliest, latest },
+        },
+      ];
+    }
+  }
+}
+
+/** See {@link CompiledFeatureSpec.checkFeatures}. */
+function checkFeatures(
+  ranges: readonly FeatureRange[],
+  features: ArrayLike<number>,
+): FeatureProblem | undefined {
+  for (let i = 0; i < ranges.length; i++) {
+    const reason = rangeProblem(ranges[i]!, features[i]!);
+    if (reason) return { index: i, name: ranges[i]!.name, reason };
+  }
+  for (let i = 0; i < ranges.length; ) {
+    const group = ranges[i]!.group;
+    if (group !== i) {
+      i++;
+      continue;
+    }
+    let end = i;
+    let set = 0;
+    while (end < ranges.length && ranges[end]!.group === group) set += features[end++]!;
+    if (set !== 1) {
+      const name = ranges
+        .slice(i, end)
+        .map((r) => r.name)
+        .join('|');
+      return { index: i, name, reason: `exactly one of these must be 1, got ${set}` };
+    }
+    i = end;
+  }
+  return undefined;
+}
+
+/** Why `value` is outside `range` (a sentence for people), or undefined when it is inside. */
+export function rangeProblem(range: FeatureRange, value: number): string | undefined {
+  if (!Number.isFinite(value)) return `must be a finite number, got ${value}`;
+  if (range.min === 0 && range.max === 1 && range.integer && value !== 0 && value !== 1)
+    return `must be 0 or 1, got ${value}`;
+  if (range.integer && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
+  const dates = range.dates ? ` (${range.dates.earliest})` : '';
+  if (value < range.min) return `must be at least ${range.min}${dates}, got ${value}`;
+  if (value > range.max)
+    return `must be at most ${range.max}${range.dates ? ` (${range.dates.latest})` : ''}, got ${value}`;
+  return undefined;
 }
 
 /** Parses a field holding a JSON object once per record, shared by all rules that read it. */
