@@ -1,11 +1,7 @@
 import { parseRawRecord } from '../records/raw-record.js';
 import { hashJson } from '../util/canonical-json.js';
-import {
-  DEFAULT_DATE_RANGE,
-  DEFAULT_NUMBER_RANGE,
-  type FeatureRule,
-  type FeatureSpec,
-} from './feature-spec.js';
+import { checkFeatures, type FeatureProblem, type FeatureRange, rangesOf } from './feature-ranges.js';
+import type { FeatureRule, FeatureSpec } from './feature-spec.js';
 import {
   daysSince,
   describeValue,
@@ -39,28 +35,6 @@ export type ExtractResult =
 export type FeaturesResult =
   | { ok: true; features: Float64Array }
   | { ok: false; rule: string; reason: string };
-
-/**
- * The values one output feature may take: finite bounds in the feature's unit (days for a
- * days-since feature), whole numbers or not. Flags and one-hot columns are 0 or 1.
- */
-export interface FeatureRange {
-  name: string;
-  min: number;
-  max: number;
-  integer: boolean;
-  /** For days-since features: the bounds as ISO dates, for messages. */
-  dates?: { earliest: string; latest: string };
-  /** The one-hot group the column belongs to (its first column's index), if any. */
-  group?: number;
-}
-
-/** Why one feature of a vector is unusable: its index and name, and the reason. */
-export interface FeatureProblem {
-  index: number;
-  name: string;
-  reason: string;
-}
 
 /** The longest text any field of a record may hold (a record API record is far smaller). */
 export const MAX_FIELD_CHARS = 65_536;
@@ -100,6 +74,9 @@ export interface CompiledFeatureSpec {
 type Row = Record<string, unknown>;
 /** Writes one rule's outputs at `offset`; returns an error for an unusable value. */
 type Writer = (row: Row, out: Float64Array, json: Map<string, unknown>) => ValueError | undefined;
+
+export type { FeatureProblem, FeatureRange } from './feature-ranges.js';
+export { rangeProblem } from './feature-ranges.js';
 
 /** Compiles a validated spec into a fast extractor. */
 export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
@@ -376,84 +353,6 @@ function bounded(value: Parsed, range: FeatureRange): Parsed {
   if (value < range.min) return new ValueError(`${value} is below the minimum ${range.min}`);
   if (value > range.max) return new ValueError(`${value} is above the maximum ${range.max}`);
   return value;
-}
-
-/** The ranges of one rule's output columns (the first at `offset`), defaults filled in. */
-function rangesOf(rule: FeatureRule, offset = 0): FeatureRange[] {
-  switch (rule.type) {
-    case 'one-hot':
-      return rule.categories.map((c) => ({ name: c.name, min: 0, max: 1, integer: true, group: offset }));
-    case 'flag':
-    case 'json-flag':
-      return [{ name: rule.name, min: 0, max: 1, integer: true }];
-    case 'number':
-    case 'json-number':
-      return [
-        {
-          name: rule.name,
-          min: rule.min ?? DEFAULT_NUMBER_RANGE.min,
-          max: rule.max ?? DEFAULT_NUMBER_RANGE.max,
-          integer: rule.integer,
-        },
-      ];
-    case 'days-since': {
-      const earliest = rule.earliest ?? DEFAULT_DATE_RANGE.earliest;
-      const latest = rule.latest ?? DEFAULT_DATE_RANGE.latest;
-      const reference = Date.parse(`${rule.reference}T00:00:00Z`);
-      return [
-        {
-          name: rule.name,
-          min: daysSince(Date.parse(`${earliest}T00:00:00Z`), reference),
-          max: daysSince(Date.parse(`${latest}T00:00:00Z`), reference),
-          integer: true,
-          dates: { earliest, latest },
-        },
-      ];
-    }
-  }
-}
-
-/** See {@link CompiledFeatureSpec.checkFeatures}. */
-function checkFeatures(
-  ranges: readonly FeatureRange[],
-  features: ArrayLike<number>,
-): FeatureProblem | undefined {
-  for (let i = 0; i < ranges.length; i++) {
-    const reason = rangeProblem(ranges[i]!, features[i]!);
-    if (reason) return { index: i, name: ranges[i]!.name, reason };
-  }
-  for (let i = 0; i < ranges.length; ) {
-    const group = ranges[i]!.group;
-    if (group !== i) {
-      i++;
-      continue;
-    }
-    let end = i;
-    let set = 0;
-    while (end < ranges.length && ranges[end]!.group === group) set += features[end++]!;
-    if (set !== 1) {
-      const name = ranges
-        .slice(i, end)
-        .map((r) => r.name)
-        .join('|');
-      return { index: i, name, reason: `exactly one of these must be 1, got ${set}` };
-    }
-    i = end;
-  }
-  return undefined;
-}
-
-/** Why `value` is outside `range` (a sentence for people), or undefined when it is inside. */
-export function rangeProblem(range: FeatureRange, value: number): string | undefined {
-  if (!Number.isFinite(value)) return `must be a finite number, got ${value}`;
-  if (range.min === 0 && range.max === 1 && range.integer && value !== 0 && value !== 1)
-    return `must be 0 or 1, got ${value}`;
-  if (range.integer && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
-  const dates = range.dates ? ` (${range.dates.earliest})` : '';
-  if (value < range.min) return `must be at least ${range.min}${dates}, got ${value}`;
-  if (value > range.max)
-    return `must be at most ${range.max}${range.dates ? ` (${range.dates.latest})` : ''}, got ${value}`;
-  return undefined;
 }
 
 /** Parses a field holding a JSON object once per record, shared by all rules that read it. */
