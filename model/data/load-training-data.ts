@@ -39,7 +39,6 @@ export interface TrainingTable {
  *   no usable rows.
  */
 export async function loadTrainingData(file: string, spec: CompiledFeatureSpec): Promise<TrainingTable> {
-  const snapshotId = await hashFile(file);
   const source = await openRecordFile(file);
   if (source.columns && isFeaturesCsvHeader(source.columns)) {
     const columns = source.columns.slice(3);
@@ -53,7 +52,7 @@ export async function loadTrainingData(file: string, spec: CompiledFeatureSpec):
       );
     }
     const { lines: _, ...table } = await readFeaturesCsv(file, { spec, uniqueIds: true });
-    return { ...table, x: Float32Array.from(table.x), snapshotId };
+    return { ...table, x: Float32Array.from(table.x), snapshotId: await hashFile(file) };
   }
   const d = spec.featureNames.length;
   const recordIds: string[] = [];
@@ -104,7 +103,8 @@ export async function loadTrainingData(file: string, spec: CompiledFeatureSpec):
     division: Int32Array.from(division),
     labels: Uint8Array.from(labels),
     x: Float32Array.from(values),
-    snapshotId,
+    // Hashed once the rows are read: a file that fails (a 2 GB line) fails before a full read.
+    snapshotId: await hashFile(file),
     records: { read, kept: recordIds.length, excluded, invalid, invalidBy },
   };
 }

@@ -117,20 +117,27 @@ describe('a file with an over-long line', () => {
   const huge = 'x'.repeat(4 << 20);
 
   it.each([
-    ['JSONL', 'one-line.jsonl', `{"project_size": "${huge}"}`],
-    ['CSV', 'one-line.csv', `id,${huge}`],
-  ])('fails fast on %s, naming the file, the line and the cap', async (_format, name, text) => {
-    const file = join(dir, name);
-    writeFileSync(file, text);
-    process.env[MAX_LINE_CHARS_ENV] = '65536';
-    const started = performance.now();
-    const result = await runCli(['features', '--in', file, '--out', join(dir, 'long.csv')]);
-    expect(performance.now() - started).toBeLessThan(5000);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain(
-      `${file}:1: line 1 is longer than 65536 characters, the cap on one record (OPP_MAX_LINE_CHARS)`,
-    );
-  });
+    ['features', 'JSONL', 'one-line.jsonl', `{"project_size": "${huge}"}`],
+    ['features', 'CSV', 'one-line.csv', `id,${huge}`],
+    ['train', 'JSONL', 'one-line-train.jsonl', `{"project_size": "${huge}"}`],
+  ])(
+    'opp %s fails fast on %s, naming the file, the line and the cap',
+    async (command, _format, name, text) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      process.env[MAX_LINE_CHARS_ENV] = '65536';
+      const started = performance.now();
+      const result =
+        command === 'train'
+          ? await train(file)
+          : await runCli(['features', '--in', file, '--out', join(dir, 'long.csv')]);
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        `${file}:1: line 1 is longer than 65536 characters, the cap on one record (OPP_MAX_LINE_CHARS)`,
+      );
+    },
+  );
 
   it('names the line of a long line after short ones', async () => {
     const file = write('third.jsonl', ['{}', '{}', `{"a": "${'y'.repeat(100_000)}"}`]);
