@@ -32,23 +32,27 @@ export interface TrainingTable {
  * same order); any other `.csv`, `.jsonl` or `.ndjson` is read as source records and run
  * through the spec (excluded records are skipped, invalid ones counted and skipped).
  *
- * @throws InputError for bad values, a feature mismatch with the spec, or no usable rows.
+ * Every row must be one the scoring server would take: features within the spec's ranges, a
+ * division the spec allows, and no record id twice.
+ *
+ * @throws InputError for bad values, a feature mismatch with the spec, a repeated record id, or
+ *   no usable rows.
  */
 export async function loadTrainingData(file: string, spec: CompiledFeatureSpec): Promise<TrainingTable> {
-  const snapshotId = await hashFile(file);
   const source = await openRecordFile(file);
   if (source.columns && isFeaturesCsvHeader(source.columns)) {
-    const table = await readFeaturesCsv(file);
+    const columns = source.columns.slice(3);
     const expected = spec.featureNames.join(',');
-    if (table.featureNames.join(',') !== expected) {
+    if (columns.join(',') !== expected) {
       throw new InputError(
-        `${file}:1: its features (${table.featureNames.join(',')}) do not match the feature spec's ` +
+        `${file}:1: its features (${columns.join(',')}) do not match the feature spec's ` +
           `(${expected}); re-run \`opp features\` with this spec or pass the spec it was made with (--spec)`,
         file,
         1,
       );
     }
-    return { ...table, x: Float32Array.from(table.x), snapshotId };
+    const { lines: _, ...table } = await readFeaturesCsv(file, { spec, uniqueIds: true });
+    return { ...table, x: Float32Array.from(table.x), snapshotId: await hashFile(file) };
   }
   const d = spec.featureNames.length;
   const recordIds: string[] = [];
@@ -59,9 +63,22 @@ export async function loadTrainingData(file: string, spec: CompiledFeatureSpec):
   let read = 0;
   let excluded = 0;
   let invalid = 0;
-  for await (const { value } of source.rows) {
+  const firstLineOf = new Map<string, number>();
+  for await (const { line, value } of source.rows) {
     read++;
     const result = spec.extract(value);
+    if (result.status === 'kept') {
+      const first = firstLineOf.get(result.row.recordId);
+      if (first !== undefined) {
+        throw new InputError(
+          `${file}:${line}: record id "${result.row.recordId}" appears again (first on line ${first}); ` +
+            'one record could land in both train and test',
+          file,
+          line,
+        );
+      }
+      firstLineOf.set(result.row.recordId, line);
+    }
     if (result.status === 'excluded') excluded++;
     else if (result.status === 'invalid') {
       invalid++;
@@ -86,7 +103,8 @@ export async function loadTrainingData(file: string, spec: CompiledFeatureSpec):
     division: Int32Array.from(division),
     labels: Uint8Array.from(labels),
     x: Float32Array.from(values),
-    snapshotId,
+    // Hashed once the rows are read: a file that fails (a 2 GB line) fails before a full read.
+    snapshotId: await hashFile(file),
     records: { read, kept: recordIds.length, excluded, invalid, invalidBy },
   };
 }

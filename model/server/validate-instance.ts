@@ -1,5 +1,8 @@
-import type { CompiledFeatureSpec } from '../../pipeline/features/compile-spec.js';
-import type { FeatureRule } from '../../pipeline/features/feature-spec.js';
+import {
+  type CompiledFeatureSpec,
+  type FeatureRange,
+  rangeProblem,
+} from '../../pipeline/features/compile-spec.js';
 
 /** One problem with one field of a request, as the 400 answer lists it. */
 export interface FieldError {
@@ -17,11 +20,7 @@ export interface ValidInstance {
 interface Check {
   name: string;
   index: number;
-  /** Allowed values, or bounds. */
-  kind: 'binary' | 'number';
-  min?: number;
-  max?: number;
-  integer?: boolean;
+  range: FeatureRange;
 }
 
 /** Keys an instance may carry beside its features. */
@@ -30,32 +29,16 @@ const ROUTING_KEYS = new Set(['division']);
 /**
  * Validates request instances against a feature spec. An instance is either the features by
  * name (the seed's request form) or `{"record": {...}}`, a raw record featurised by the very code
- * training used. Bounds come from the spec: flags and one-hot columns are 0 or 1 with exactly
- * one column of each one-hot group set; numbers respect the rule's min, max and integer.
+ * training used. Bounds come from the spec's ranges (`CompiledFeatureSpec.ranges`, the same ones
+ * training data is checked against): flags and one-hot columns are 0 or 1 with exactly one
+ * column of each one-hot group set; numbers and days stay within their finite range.
  */
 export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisions: readonly number[]) {
-  const checks: Check[] = [];
+  const checks: Check[] = spec.ranges.map((range, index) => ({ name: range.name, index, range }));
   const groups: { names: string[]; start: number }[] = [];
-  let index = 0;
-  for (const rule of spec.spec.features as FeatureRule[]) {
-    if (rule.type === 'one-hot') {
-      const names = rule.categories.map((c) => c.name);
-      groups.push({ names, start: index });
-      for (const name of names) checks.push({ name, index: index++, kind: 'binary' });
-    } else if (rule.type === 'flag' || rule.type === 'json-flag') {
-      checks.push({ name: rule.name, index: index++, kind: 'binary' });
-    } else if (rule.type === 'number' || rule.type === 'json-number') {
-      checks.push({
-        name: rule.name,
-        index: index++,
-        kind: 'number',
-        min: rule.min,
-        max: rule.max,
-        integer: rule.integer,
-      });
-    } else {
-      checks.push({ name: rule.name, index: index++, kind: 'number', integer: true });
-    }
+  for (const { range, index } of checks) {
+    if (range.group === index) groups.push({ names: [], start: index });
+    if (range.group !== undefined) groups.at(-1)!.names.push(range.name);
   }
   const known = new Set(checks.map((c) => c.name));
   const divisions = new Set(allowedDivisions);
@@ -168,11 +151,7 @@ export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisi
 function checkValue(check: Check, value: unknown): string | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value))
     return `must be a finite number, got ${show(value)}`;
-  if (check.kind === 'binary' && value !== 0 && value !== 1) return `must be 0 or 1, got ${value}`;
-  if (check.integer && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
-  if (check.min !== undefined && value < check.min) return `must be at least ${check.min}, got ${value}`;
-  if (check.max !== undefined && value > check.max) return `must be at most ${check.max}, got ${value}`;
-  return undefined;
+  return rangeProblem(check.range, value);
 }
 
 /** The JSON path of field `name` of the instance at `path`. */

@@ -1,4 +1,5 @@
-import { loadDivisionsConfig } from '../../pipeline/config/divisions-config.js';
+import { type DivisionsConfig, loadDivisionsConfig } from '../../pipeline/config/divisions-config.js';
+import { InputError } from '../../pipeline/errors/InputError.js';
 import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
 import { currentGitSha } from '../bundle/provenance.js';
@@ -52,6 +53,7 @@ export async function trainFromFiles(options: TrainFromFilesOptions): Promise<Tr
     announce: options.announce,
   });
   const table = await loadTrainingData(options.data, spec);
+  assertKnownDivisions(table, divisions, options.data);
   const runner = createFitRunner(options.workers, backend);
   options.onStart?.({
     table,
@@ -79,4 +81,24 @@ export async function trainFromFiles(options: TrainFromFilesOptions): Promise<Tr
   }
   await writeTrainingOutput(options.out, result);
   return { result, config, table, backend, workers: runner.concurrency };
+}
+
+/**
+ * Refuses rows whose division the divisions config does not list: they would train only the
+ * general model, silently, and no division model would ever see them.
+ * @throws InputError naming the division, how many rows have it and the first one's record id.
+ */
+export function assertKnownDivisions(table: TrainingTable, divisions: DivisionsConfig, file: string): void {
+  const known = new Set(divisions.divisions.map((d) => d.id));
+  for (let i = 0; i < table.rows; i++) {
+    const division = table.division[i]!;
+    if (known.has(division)) continue;
+    let count = 0;
+    for (let j = i; j < table.rows; j++) if (table.division[j] === division) count++;
+    throw new InputError(
+      `${file}: ${count} row${count > 1 ? 's have' : ' has'} division ${division} (first: record ${table.recordIds[i]}), ` +
+        `which the divisions config does not list (${[...known].join(', ')}); add it there or fix the data`,
+      file,
+    );
+  }
 }

@@ -8,6 +8,7 @@ import {
 } from '@azure/arm-machinelearning';
 import type { TokenCredential } from '@azure/identity';
 import { AzureMlError } from '../errors/AzureMlError.js';
+import { trimTrailingSlashes } from '../util/trim-trailing-slashes.js';
 import type {
   AzureMlClient,
   AzureMlWorkspace,
@@ -44,7 +45,7 @@ export function createArmAzureMlClient(
   const endpoint = options.endpoint ?? AZURE_ARM_ENDPOINT;
   const insecure = endpoint.startsWith('http://');
   // Tokens are for the ARM audience of the cloud in use; a local fake accepts the public cloud's.
-  const scope = `${insecure ? AZURE_ARM_ENDPOINT : endpoint.replace(/\/+$/, '')}/.default`;
+  const scope = `${insecure ? AZURE_ARM_ENDPOINT : trimTrailingSlashes(endpoint)}/.default`;
   const sdk = new AzureMachineLearningWorkspaces(credential, workspace.subscriptionId, {
     $host: endpoint,
     endpoint,

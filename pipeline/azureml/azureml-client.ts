@@ -173,6 +173,8 @@ export function datastoreUri(workspace: AzureMlWorkspace, datastore: string, pat
 
 /** Splits an `azureml://…/datastores/{name}/paths/{path}` URI; `undefined` for other URIs. */
 export function parseDatastoreUri(uri: string): { datastore: string; path: string } | undefined {
-  const match = /^azureml:\/\/(?:.*\/)?datastores\/([^/]+)\/paths\/(.*)$/.exec(uri);
+  // `s`: the path runs to the end whatever it holds, so a URI ending in a line break cannot make
+  // the pattern retry every `/datastores/` in it (quadratic without it).
+  const match = /^azureml:\/\/(?:.*\/)?datastores\/([^/]+)\/paths\/(.*)$/s.exec(uri);
   return match ? { datastore: match[1]!, path: match[2]! } : undefined;
 }

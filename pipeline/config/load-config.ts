@@ -92,5 +92,10 @@ function describeJsonSyntaxError(text: string, error: unknown): string {
   const before = text.slice(0, position);
   const line = before.split('\n').length;
   const column = position - before.lastIndexOf('\n');
-  return `${message.replace(/\s*\(line \d+ column \d+\)/, '')} (line ${line}, column ${column})`;
+  // Found without a leading `\s*`, which would retry at every blank of a long run.
+  const where = /\(line \d+ column \d+\)/.exec(message);
+  const bare = where
+    ? message.slice(0, where.index).trimEnd() + message.slice(where.index + where[0].length)
+    : message;
+  return `${bare} (line ${line}, column ${column})`;
 }

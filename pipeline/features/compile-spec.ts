@@ -1,5 +1,6 @@
 import { parseRawRecord } from '../records/raw-record.js';
 import { hashJson } from '../util/canonical-json.js';
+import { checkFeatures, type FeatureProblem, type FeatureRange, rangesOf } from './feature-ranges.js';
 import type { FeatureRule, FeatureSpec } from './feature-spec.js';
 import {
   daysSince,
@@ -35,6 +36,9 @@ export type FeaturesResult =
   | { ok: true; features: Float64Array }
   | { ok: false; rule: string; reason: string };
 
+/** The longest text any field of a record may hold (a record API record is far smaller). */
+export const MAX_FIELD_CHARS = 65_536;
+
 /** A feature spec turned into functions; build it once with {@link compileFeatureSpec}. */
 export interface CompiledFeatureSpec {
   readonly spec: FeatureSpec;
@@ -44,6 +48,16 @@ export interface CompiledFeatureSpec {
   readonly hash: string;
   /** Every source field the spec reads. */
   readonly fields: readonly string[];
+  /** Each output feature's range, in {@link featureNames} order. */
+  readonly ranges: readonly FeatureRange[];
+  /**
+   * Checks a feature vector made elsewhere (a features CSV, a request's features by name)
+   * against the ranges the spec gives: finite, within bounds, whole where required, 0/1 flags
+   * and exactly one column of each one-hot group set. Returns the first problem, else undefined.
+   */
+  checkFeatures(features: ArrayLike<number>): FeatureProblem | undefined;
+  /** The record's id by the spec's id rule (aliases resolved), if it has a usable one. */
+  recordIdOf(record: unknown): string | undefined;
   /**
    * Turns a source record into a training example, or says why it is excluded or invalid.
    * @param unseen - if given, fields found non-blank in this record are deleted from it.
@@ -61,6 +75,9 @@ type Row = Record<string, unknown>;
 /** Writes one rule's outputs at `offset`; returns an error for an unusable value. */
 type Writer = (row: Row, out: Float64Array, json: Map<string, unknown>) => ValueError | undefined;
 
+export type { FeatureProblem, FeatureRange } from './feature-ranges.js';
+export { rangeProblem } from './feature-ranges.js';
+
 /** Compiles a validated spec into a fast extractor. */
 export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
   const featureNames = spec.features.flatMap((rule) =>
@@ -72,6 +89,8 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     offset += rule.type === 'one-hot' ? rule.categories.length : 1;
     return { writer, field: rule.field };
   });
+  const ranges: FeatureRange[] = [];
+  for (const rule of spec.features) ranges.push(...rangesOf(rule, ranges.length));
   const fields = [
     ...new Set([
       spec.id.field,
@@ -112,6 +131,14 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     const out = new Float64Array(featureNames.length);
     const json = new Map<string, unknown>();
     for (const { writer, field } of writers) {
+      const value = row[field];
+      if (typeof value === 'string' && value.length > MAX_FIELD_CHARS) {
+        return {
+          ok: false,
+          rule: field,
+          reason: `${field}: ${value.length} characters, more than the ${MAX_FIELD_CHARS} a field may hold`,
+        };
+      }
       const error = writer(row, out, json);
       if (error) return { ok: false, rule: field, reason: `${field}: ${error.reason}` };
     }
@@ -142,6 +169,14 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     featureNames,
     hash: hashSpec(spec),
     fields,
+    ranges,
+    checkFeatures: (features) => checkFeatures(ranges, features),
+    recordIdOf(record) {
+      const converted = toRow(record, false);
+      if (!converted.ok) return undefined;
+      const id = converted.row[spec.id.field];
+      return typeof id === 'string' || typeof id === 'number' ? String(id).trim() || undefined : undefined;
+    },
     computeFeatures(record) {
       const converted = toRow(record, false);
       return converted.ok ? computeInto(converted.row) : converted;
@@ -249,9 +284,20 @@ function compileRule(rule: FeatureRule, offset: number): Writer {
   switch (rule.type) {
     case 'days-since': {
       const reference = Date.parse(`${rule.reference}T00:00:00Z`);
+      const { min, max, dates } = rangesOf(rule)[0]!;
       parse = (value) => {
         const ms = parseDate(value, rule.slashOrder);
-        return ms instanceof ValueError ? ms : daysSince(ms, reference);
+        if (ms instanceof ValueError) return ms;
+        const days = daysSince(ms, reference);
+        if (days < min)
+          return new ValueError(
+            `${describeValue(value)} is before ${dates!.earliest}, the earliest date accepted`,
+          );
+        if (days > max)
+          return new ValueError(
+            `${describeValue(value)} is after ${dates!.latest}, the latest date accepted`,
+          );
+        return days;
       };
       break;
     }
@@ -259,7 +305,8 @@ function compileRule(rule: FeatureRule, offset: number): Writer {
       const units = Object.entries(rule.units)
         .map(([unit, factor]) => [unit.toLowerCase(), factor] as const)
         .sort((a, b) => b[0].length - a[0].length);
-      parse = (value) => bounded(parseNumber(value, units), rule);
+      const bounds = rangesOf(rule)[0]!;
+      parse = (value) => bounded(parseNumber(value, units), bounds);
       break;
     }
     case 'flag':
@@ -267,7 +314,8 @@ function compileRule(rule: FeatureRule, offset: number): Writer {
       break;
     case 'json-flag':
     case 'json-number': {
-      const read = rule.type === 'json-flag' ? parseFlag : (v: unknown) => bounded(parseNumber(v), rule);
+      const bounds = rangesOf(rule)[0]!;
+      const read = rule.type === 'json-flag' ? parseFlag : (v: unknown) => bounded(parseNumber(v), bounds);
       return (row, out, json) => {
         const object = jsonObject(row[field], field, json);
         if (object instanceof ValueError && rule.malformed === 'invalid') return object;
@@ -298,14 +346,12 @@ function compileRule(rule: FeatureRule, offset: number): Writer {
   };
 }
 
-function bounded(value: Parsed, rule: { min?: number; max?: number; integer: boolean }): Parsed {
+function bounded(value: Parsed, range: FeatureRange): Parsed {
   if (value instanceof ValueError) return value;
-  if (rule.integer && !Number.isInteger(value))
+  if (range.integer && !Number.isInteger(value))
     return new ValueError(`expected a whole number, got ${value}`);
-  if (rule.min !== undefined && value < rule.min)
-    return new ValueError(`${value} is below the minimum ${rule.min}`);
-  if (rule.max !== undefined && value > rule.max)
-    return new ValueError(`${value} is above the maximum ${rule.max}`);
+  if (value < range.min) return new ValueError(`${value} is below the minimum ${range.min}`);
+  if (value > range.max) return new ValueError(`${value} is above the maximum ${range.max}`);
   return value;
 }
 

@@ -20,24 +20,58 @@ const common = {
   description: z.string().optional(),
 };
 
-const DaysSince = z.strictObject({
-  ...common,
-  type: z.literal('days-since'),
-  /** ISO date (UTC) that is day 0. */
-  reference: z.iso.date('must be an ISO date such as 2020-01-01'),
-  /** How to read dd/dd/yyyy dates. */
-  slashOrder: z.enum(['month-first', 'day-first']).default('month-first'),
-});
+const isoDate = z.iso.date('must be an ISO date such as 2020-01-01');
 
-const NumberFeature = z.strictObject({
-  ...common,
-  type: z.literal('number'),
-  /** Unit suffixes accepted in text values and the factor that converts each to the feature's unit. */
-  units: z.record(z.string().min(1), z.number().positive()).default({}),
+/**
+ * The range of a numeric feature: finite `min` and `max` in the feature's unit (`min` < `max`).
+ * Either may be left out; the compiled spec then uses {@link DEFAULT_NUMBER_RANGE}. Defaults are
+ * applied when compiling, not here, so a spec written before ranges existed keeps its hash.
+ */
+const range = {
+  /** Smallest value accepted (a finite number; zod refuses Infinity and NaN). */
   min: z.number().optional(),
+  /** Largest value accepted. */
   max: z.number().optional(),
-  integer: z.boolean().default(false),
-});
+};
+/** Range of a number or json-number feature whose spec gives no `min` or `max`. */
+export const DEFAULT_NUMBER_RANGE = { min: -1e9, max: 1e9 } as const;
+const minBelowMax = (rule: { min?: number | undefined; max?: number | undefined }) =>
+  (rule.min ?? DEFAULT_NUMBER_RANGE.min) < (rule.max ?? DEFAULT_NUMBER_RANGE.max);
+const MIN_BELOW_MAX = {
+  message: `min must be below max (${DEFAULT_NUMBER_RANGE.min} and ${DEFAULT_NUMBER_RANGE.max} when left out)`,
+  path: ['max'],
+};
+/** Dates a days-since feature accepts when its spec gives no `earliest` or `latest`. */
+export const DEFAULT_DATE_RANGE = { earliest: '1900-01-01', latest: '2200-12-31' } as const;
+
+const DaysSince = z
+  .strictObject({
+    ...common,
+    type: z.literal('days-since'),
+    /** ISO date (UTC) that is day 0. */
+    reference: isoDate,
+    /** How to read dd/dd/yyyy dates. */
+    slashOrder: z.enum(['month-first', 'day-first']).default('month-first'),
+    /** Earliest date accepted (UTC); default {@link DEFAULT_DATE_RANGE}. */
+    earliest: isoDate.optional(),
+    /** Latest date accepted (UTC, the whole day); default {@link DEFAULT_DATE_RANGE}. */
+    latest: isoDate.optional(),
+  })
+  .refine(
+    (rule) => (rule.earliest ?? DEFAULT_DATE_RANGE.earliest) < (rule.latest ?? DEFAULT_DATE_RANGE.latest),
+    { message: 'earliest must be before latest', path: ['latest'] },
+  );
+
+const NumberFeature = z
+  .strictObject({
+    ...common,
+    type: z.literal('number'),
+    /** Unit suffixes accepted in text values and the factor that converts each to the feature's unit. */
+    units: z.record(z.string().min(1), z.number().positive()).default({}),
+    ...range,
+    integer: z.boolean().default(false),
+  })
+  .refine(minBelowMax, MIN_BELOW_MAX);
 
 const Flag = z.strictObject({ ...common, type: z.literal('flag') });
 
@@ -48,14 +82,15 @@ const jsonKey = {
   malformed: z.enum(['invalid', 'missing']).default('invalid'),
 };
 const JsonFlag = z.strictObject({ ...common, ...jsonKey, type: z.literal('json-flag') });
-const JsonNumber = z.strictObject({
-  ...common,
-  ...jsonKey,
-  type: z.literal('json-number'),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  integer: z.boolean().default(false),
-});
+const JsonNumber = z
+  .strictObject({
+    ...common,
+    ...jsonKey,
+    type: z.literal('json-number'),
+    ...range,
+    integer: z.boolean().default(false),
+  })
+  .refine(minBelowMax, MIN_BELOW_MAX);
 
 const Category = z.union([
   z.strictObject({ name: featureName, values: z.array(z.string().min(1)).min(1) }),

@@ -1,6 +1,18 @@
 import { InputError } from '../errors/InputError.js';
 import { openRecordFile } from '../io/read-records.js';
+import type { CompiledFeatureSpec } from './compile-spec.js';
 import { ML_ROW_COLUMNS } from './features-csv.js';
+
+export interface ReadFeaturesCsvOptions {
+  /**
+   * Checks every row against this spec, as /score checks a request: each feature within its
+   * range (`CompiledFeatureSpec.ranges`), exactly one column of each one-hot group set, and the
+   * division one the spec allows. Without it, values need only be finite.
+   */
+  spec?: CompiledFeatureSpec;
+  /** Refuses a record_id seen on an earlier line (a record could land in train and test). @default false */
+  uniqueIds?: boolean;
+}
 
 /** A features CSV (as `opp features` writes it) read into columns. */
 export interface FeatureTable {
@@ -11,6 +23,8 @@ export interface FeatureTable {
   labels: Uint8Array;
   /** Feature values, row-major (`rows × featureNames.length`). */
   x: Float64Array;
+  /** The line of the file each row starts on. */
+  lines: Int32Array;
 }
 
 /** True when a CSV header starts with the ML-row columns (record_id, division, action_taken). */
@@ -23,9 +37,14 @@ export function isFeaturesCsvHeader(columns: readonly string[]): boolean {
  * then the features. Every feature value must be a finite number.
  *
  * @throws InputError naming file, line and column for an empty, non-numeric or NaN value, a
- *   label other than 0/1, a non-integer division, or a header without the ML-row columns.
+ *   label other than 0/1, a non-integer division, or a header without the ML-row columns; with
+ *   options, for a value outside the spec's range, a division it does not allow, or a repeated id.
  */
-export async function readFeaturesCsv(file: string): Promise<FeatureTable> {
+export async function readFeaturesCsv(
+  file: string,
+  options: ReadFeaturesCsvOptions = {},
+): Promise<FeatureTable> {
+  const { spec, uniqueIds = false } = options;
   const source = await openRecordFile(file);
   const columns = source.columns ?? [];
   if (source.format !== 'csv' || !isFeaturesCsvHeader(columns) || columns.length <= ML_ROW_COLUMNS.length) {
@@ -41,6 +60,9 @@ export async function readFeaturesCsv(file: string): Promise<FeatureTable> {
   const recordIds: string[] = [];
   const division: number[] = [];
   const labels: number[] = [];
+  const lines: number[] = [];
+  const firstLineOf = new Map<string, number>();
+  const allowed = spec ? new Set(spec.spec.division.allowed) : undefined;
   let x = new Float64Array(1024 * d);
   let rows = 0;
   for await (const { line, value } of source.rows) {
@@ -66,7 +88,26 @@ export async function readFeaturesCsv(file: string): Promise<FeatureTable> {
       if (!Number.isFinite(v)) fail(name, `expected a finite number, got "${text}"`);
       x[rows * d + j] = v;
     }
+    if (allowed && !allowed.has(divisionValue))
+      fail(
+        'division',
+        `${divisionValue} is not a division the feature spec allows (${[...allowed].join(', ')})`,
+      );
+    if (spec) {
+      const problem = spec.checkFeatures(x.subarray(rows * d, rows * d + d));
+      if (problem) fail(problem.name, `${problem.reason} (the feature spec's range)`);
+    }
+    if (uniqueIds) {
+      const first = firstLineOf.get(row.record_id!);
+      if (first !== undefined)
+        fail(
+          'record_id',
+          `"${row.record_id}" appears again (first on line ${first}); one record could land in both train and test`,
+        );
+      firstLineOf.set(row.record_id!, line);
+    }
     recordIds.push(row.record_id!);
+    lines.push(line);
     division.push(divisionValue);
     labels.push(label === '1' ? 1 : 0);
     rows++;
@@ -79,5 +120,6 @@ export async function readFeaturesCsv(file: string): Promise<FeatureTable> {
     division: Int32Array.from(division),
     labels: Uint8Array.from(labels),
     x: x.slice(0, rows * d),
+    lines: Int32Array.from(lines),
   };
 }

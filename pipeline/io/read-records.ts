@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { InputError } from '../errors/InputError.js';
 
@@ -12,6 +11,33 @@ export interface SourceRow {
 }
 
 export type RecordFormat = 'jsonl' | 'csv';
+
+/** Environment variable that sets the longest line (JSONL) or record (CSV) a file may have. */
+export const MAX_LINE_CHARS_ENV = 'OPP_MAX_LINE_CHARS';
+/** The default cap: 1 MiB of text, the scoring server's largest request body. */
+export const DEFAULT_MAX_LINE_CHARS = 1 << 20;
+
+/**
+ * The line cap in force: $OPP_MAX_LINE_CHARS when set, else {@link DEFAULT_MAX_LINE_CHARS}.
+ * @throws InputError for a value that is not a positive whole number.
+ */
+export function maxLineChars(): number {
+  const text = process.env[MAX_LINE_CHARS_ENV];
+  if (text === undefined || text.trim() === '') return DEFAULT_MAX_LINE_CHARS;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new InputError(`${MAX_LINE_CHARS_ENV} must be a whole number of characters >= 1, got "${text}"`);
+  return value;
+}
+
+function lineTooLong(file: string, line: number, cap: number): InputError {
+  return new InputError(
+    `${file}:${line}: line ${line} is longer than ${cap} characters, the cap on one record ` +
+      `(${MAX_LINE_CHARS_ENV}); a JSONL file holds one record per line, a CSV one per row`,
+    file,
+    line,
+  );
+}
 
 export interface RecordFile {
   format: RecordFormat;
@@ -29,11 +55,13 @@ export function recordFormatOf(file: string): RecordFormat {
 }
 
 /**
- * Opens a JSONL or CSV file of records. Rows are read lazily; a syntax error throws an
- * `InputError` naming the file and line when that row is reached.
+ * Opens a JSONL or CSV file of records. Rows are read lazily; a syntax error, or a line longer
+ * than the cap ({@link maxLineChars}), throws an `InputError` naming the file and line when that
+ * row is reached: a file with no line breaks fails after reading one cap's worth of it.
  */
 export async function openRecordFile(file: string): Promise<RecordFile> {
   const format = recordFormatOf(file);
+  const cap = maxLineChars();
   try {
     await (await open(file, 'r')).close();
   } catch (error) {
@@ -41,25 +69,44 @@ export async function openRecordFile(file: string): Promise<RecordFile> {
       cause: error,
     });
   }
-  if (format === 'jsonl') return { format, rows: readJsonLines(file) };
-  const columns = await readCsvHeader(file);
-  return { format, columns, rows: readCsvRows(file, columns) };
+  if (format === 'jsonl') return { format, rows: readJsonLines(file, cap) };
+  const columns = await readCsvHeader(file, cap);
+  return { format, columns, rows: readCsvRows(file, columns, cap) };
 }
 
-async function* readJsonLines(file: string): AsyncGenerator<SourceRow> {
-  const lines = createInterface({
-    input: createReadStream(file, 'utf8'),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  let line = 0;
-  for await (const text of lines) {
-    line++;
+/** The lines of a UTF-8 file (LF or CRLF), numbered from 1; none may be longer than `cap`. */
+async function* readLines(file: string, cap: number): AsyncGenerator<{ line: number; text: string }> {
+  const stream = createReadStream(file, { encoding: 'utf8' });
+  let partial = '';
+  let line = 1;
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      let start = 0;
+      for (let end = chunk.indexOf('\n'); end >= 0; end = chunk.indexOf('\n', start)) {
+        const text = partial + chunk.slice(start, end);
+        partial = '';
+        if (text.length > cap + 1) throw lineTooLong(file, line, cap);
+        yield { line, text: text.endsWith('\r') ? text.slice(0, -1) : text };
+        line++;
+        start = end + 1;
+      }
+      partial += chunk.slice(start);
+      if (partial.length > cap + 1) throw lineTooLong(file, line, cap);
+    }
+    if (partial.length > 0) yield { line, text: partial.endsWith('\r') ? partial.slice(0, -1) : partial };
+  } finally {
+    stream.destroy();
+  }
+}
+
+async function* readJsonLines(file: string, cap: number): AsyncGenerator<SourceRow> {
+  for await (const { line, text } of readLines(file, cap)) {
+    if (text.length > cap) throw lineTooLong(file, line, cap);
     if (text.trim() === '') continue;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      lines.close();
       throw new InputError(
         `${file}:${line}: invalid JSON (${(error as Error).message}); expected one JSON object per line`,
         file,
@@ -71,9 +118,18 @@ async function* readJsonLines(file: string): AsyncGenerator<SourceRow> {
   }
 }
 
-async function readCsvHeader(file: string): Promise<string[]> {
-  const parser = createReadStream(file).pipe(parse({ bom: true, to_line: 1 }));
-  for await (const header of parser as AsyncIterable<string[]>) {
+async function readCsvHeader(file: string, cap: number): Promise<string[]> {
+  const parser = createReadStream(file).pipe(parse({ bom: true, to_line: 1, max_record_size: cap }));
+  let header: string[] | undefined;
+  try {
+    for await (const row of parser as AsyncIterable<string[]>) {
+      header = row;
+      break;
+    }
+  } catch (error) {
+    throw csvError(file, error, cap);
+  }
+  if (header) {
     const columns = header.map((c) => c.trim());
     const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
     if (duplicate !== undefined)
@@ -83,9 +139,33 @@ async function readCsvHeader(file: string): Promise<string[]> {
   throw new InputError(`${file}: empty file (expected a header line)`, file, 1);
 }
 
-async function* readCsvRows(file: string, columns: readonly string[]): AsyncGenerator<SourceRow> {
+/** An InputError for an error of csv-parse: the cap when a record is too long, else its message. */
+function csvError(file: string, error: unknown, cap: number): InputError {
+  if (error instanceof InputError) return error;
+  const line = (error as { lines?: number }).lines;
+  if ((error as { code?: string }).code === 'CSV_MAX_RECORD_SIZE') return lineTooLong(file, line ?? 1, cap);
+  return new InputError(
+    `${file}${line ? `:${line}` : ''}: invalid CSV (${(error as Error).message})`,
+    file,
+    line,
+    { cause: error },
+  );
+}
+
+async function* readCsvRows(
+  file: string,
+  columns: readonly string[],
+  cap: number,
+): AsyncGenerator<SourceRow> {
   const parser = createReadStream(file).pipe(
-    parse({ bom: true, from_line: 2, info: true, skip_empty_lines: true, relax_column_count: true }),
+    parse({
+      bom: true,
+      from_line: 2,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      max_record_size: cap,
+    }),
   );
   try {
     for await (const { record, info } of parser as AsyncIterable<{
@@ -104,15 +184,6 @@ async function* readCsvRows(file: string, columns: readonly string[]): AsyncGene
       yield { line: info.lines, value };
     }
   } catch (error) {
-    if (error instanceof InputError) throw error;
-    const line = (error as { lines?: number }).lines;
-    throw new InputError(
-      `${file}${line ? `:${line}` : ''}: invalid CSV (${(error as Error).message})`,
-      file,
-      line,
-      {
-        cause: error,
-      },
-    );
+    throw csvError(file, error, cap);
   }
 }

@@ -1,5 +1,6 @@
 import { SourceError } from '../errors/SourceError.js';
 import type { TimeWindow } from '../storage/run-state.js';
+import { trimTrailingSlashes } from '../util/trim-trailing-slashes.js';
 import { postJsonWithRetry, type RetryOptions } from './fetch-with-retry.js';
 
 /** One entry of the search index: an (encoded) record id and when the record last changed. */
@@ -38,7 +39,7 @@ export class IndexClient {
   private readonly pageSize: number;
 
   constructor(private readonly options: IndexClientOptions) {
-    const base = options.endpoint.replace(/\/+$/, '');
+    const base = trimTrailingSlashes(options.endpoint);
     this.url = `${base}/indexes/${encodeURIComponent(options.indexName)}/docs/search?api-version=${options.apiVersion ?? '2024-07-01'}`;
     this.keyField = options.keyField ?? 'id';
     this.modifiedField = options.modifiedField ?? 'lastModified';

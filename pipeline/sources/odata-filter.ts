@@ -17,7 +17,8 @@ const CLAUSE = /^\s*([A-Za-z_][\w/]*)\s+(ge|gt|le|lt|eq)\s+('(?:[^']|'')*'|[0-9]
 /** Parses `a ge 2024-01-01T00:00:00Z and a lt 2024-02-01T00:00:00Z`; throws SyntaxError otherwise. */
 export function parseFilter(filter: string): FilterClause[] {
   if (filter.trim() === '') return [];
-  return filter.split(/\s+and\s+/i).map((part) => {
+  // `(?<!\s)`: a match starts only where a run of blanks starts, not again at each blank of it.
+  return filter.split(/(?<!\s)\s+and\s+/i).map((part) => {
     const match = CLAUSE.exec(part);
     if (!match) throw new SyntaxError(`unsupported $filter clause "${part.trim()}"`);
     const [, field, op, literal] = match as unknown as [string, string, Comparison, string];

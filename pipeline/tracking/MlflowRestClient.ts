@@ -12,6 +12,7 @@
  * and the artifact proxy `PUT /api/2.0/mlflow-artifacts/artifacts/<path>` (`--serve-artifacts`).
  */
 import { TrackingError } from '../errors/TrackingError.js';
+import { trimTrailingSlashes } from '../util/trim-trailing-slashes.js';
 import {
   chunkLogBatch,
   type KeyValue,
@@ -53,7 +54,7 @@ export class MlflowRestClient {
   private readonly options: MlflowRestClientOptions;
 
   constructor(baseUrl: string, options: MlflowRestClientOptions = {}) {
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.baseUrl = trimTrailingSlashes(baseUrl);
     this.options = { ...options };
   }
 
@@ -194,7 +195,9 @@ export class MlflowRestClient {
    * own SDK and are refused with a TrackingError (the caller keeps the file locally).
    */
   async uploadArtifact(artifactUri: string, relativePath: string, content: Uint8Array): Promise<void> {
-    const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(artifactUri);
+    // `s`: the path runs to the end whatever it holds, so a failed match cannot retry every split
+    // of a long host between `[^/]*` and `.*` (quadratic without it).
+    const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/s.exec(artifactUri);
     if (!match)
       throw new TrackingError(
         `artifact store ${artifactUri.split(':')[0]}: is not uploaded by opp (only mlflow-artifacts:)`,

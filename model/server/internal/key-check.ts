@@ -3,7 +3,8 @@ import { HttpError } from './http.js';
 
 /** Accepted `Authorization` header values remembered, so a client's key is hashed once, not per request. */
 const MAX_REMEMBERED = 64;
-const BEARER = /^Bearer\s+(.+)$/i;
+/** `\S` first: `\s+(.+)` could split a run of blanks at every point (quadratic). */
+const BEARER = /^Bearer\s+(\S.*)$/i;
 
 /**
  * Checks `Authorization: Bearer <key>` against the scoring keys. Keys are compared as SHA-256

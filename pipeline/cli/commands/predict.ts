@@ -49,7 +49,7 @@ export function registerPredict(program: Command): void {
     )
     .option(
       '--out <file>',
-      'JSONL of scores to write (default: stdout); an invalid record gets {line, error}',
+      'JSONL of scores to write (default: stdout); an invalid row gets {line, record_id, error}',
     )
     .option('--division <n>', "score every row with this division's model", wholeNumber(0))
     .option('--json', 'print one JSON summary on stdout (needs --out)')
@@ -72,6 +72,28 @@ export function registerPredict(program: Command): void {
         positives += score.prediction;
         lines.push(JSON.stringify({ ...fields, model, ...score }));
       };
+      /**
+       * One bad row must not sink the batch: it gets an error line naming its line and record id
+       * (when it has one), and is counted.
+       */
+      const reject = (line: number, recordId: string | undefined, error: string) => {
+        invalid++;
+        lines.push(
+          JSON.stringify({ line, ...(recordId !== undefined ? { record_id: recordId } : {}), error }),
+        );
+      };
+      /** Scores one row, or rejects it when the model refuses it (e.g. outside its input transform's domain). */
+      const score = (predictor: Predictor, features: ArrayLike<number>, line: number, recordId?: string) => {
+        let result: Score;
+        try {
+          result = predictor.scoreFeatures(features);
+        } catch (error) {
+          if (!(error instanceof InputError)) throw error;
+          reject(line, recordId, error.message.replace(/^row 1: /, ''));
+          return undefined;
+        }
+        return result;
+      };
       const source = await openRecordFile(opts.in);
       if (source.columns && isFeaturesCsvHeader(source.columns)) {
         const table = await readFeaturesCsv(opts.in);
@@ -85,24 +107,31 @@ export function registerPredict(program: Command): void {
               1,
             );
           }
-          emit(
-            { record_id: table.recordIds[r], division: table.division[r] },
-            predictor.scoreFeatures(table.x.subarray(r * d, r * d + d)),
-            predictor.manifest.division,
-          );
+          const row = table.x.subarray(r * d, r * d + d);
+          const line = table.lines[r]!;
+          const recordId = table.recordIds[r]!;
+          // The same ranges /score and training enforce.
+          const problem = predictor.spec.checkFeatures(row);
+          if (problem) {
+            reject(line, recordId, `${problem.name}: ${problem.reason}`);
+            continue;
+          }
+          const scored = score(predictor, row, line, recordId);
+          if (scored)
+            emit({ record_id: recordId, division: table.division[r] }, scored, predictor.manifest.division);
         }
       } else {
         // Raw records carry no label and may carry no division: one model scores them all.
         const predictor = pick(opts.division ?? GENERAL_DIVISION);
         for await (const { line, value } of source.rows) {
           const result = predictor.spec.computeFeatures(value);
+          const recordId = predictor.spec.recordIdOf(value);
           if (!result.ok) {
-            // One bad record must not sink the batch: it gets an error line and is counted.
-            invalid++;
-            lines.push(JSON.stringify({ line, error: result.reason }));
+            reject(line, recordId, result.reason);
             continue;
           }
-          emit({ line }, predictor.scoreFeatures(result.features), predictor.manifest.division);
+          const scored = score(predictor, result.features, line, recordId);
+          if (scored) emit({ line }, scored, predictor.manifest.division);
         }
       }
       const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';

@@ -195,6 +195,12 @@ describe('feature rules on raw values', () => {
       'key "HistoricalVipRating": expected a whole number',
     ],
     [{ vip_details: '{"Blacklisted": "perhaps"}' }, 'vip_details', 'key "Blacklisted": expected a flag'],
+    [{ project_size: '1e309 sq ft' }, 'project_size', 'expected a finite number'],
+    [{ project_size: 2e9 }, 'project_size', 'above the maximum 1000000000'],
+    [{ vip_details: '{"HistoricalVipRating": 1e308}' }, 'vip_details', 'above the maximum 10'],
+    [{ timestamp: '2201-01-01' }, 'date', '"2201-01-01" is after 2200-12-31'],
+    [{ timestamp: '1899-12-31' }, 'date', '"1899-12-31" is before 1900-01-01'],
+    [{ timestamp: 1e300 }, 'date', 'is after 2200-12-31'],
   ])('%j is invalid (%s: %s)', (change, rule, reason) => {
     const result = spec.extract({ ...BASE, ...change });
     expect(result).toMatchObject({ status: 'invalid', rule });
@@ -261,9 +267,101 @@ describe('spec validation and hashing', () => {
       { features: [{ name: 'x', type: 'spline', field: 'x' }] },
       'Invalid discriminator value',
     ],
+    [
+      'a range whose min is not below its max',
+      { features: [{ name: 'x', type: 'number', field: 'x', min: 5, max: 5 }] },
+      'min must be below max',
+    ],
+    [
+      'a min above the default max',
+      { features: [{ name: 'x', type: 'json-number', field: 'x', key: 'k', min: 2e9 }] },
+      'min must be below max',
+    ],
+    [
+      'an infinite bound',
+      { features: [{ name: 'x', type: 'number', field: 'x', max: Number.POSITIVE_INFINITY }] },
+      'expected number',
+    ],
+    [
+      'dates out of order',
+      {
+        features: [
+          {
+            name: 'x',
+            type: 'days-since',
+            field: 'x',
+            reference: '2020-01-01',
+            earliest: '2030-01-01',
+            latest: '2025-01-01',
+          },
+        ],
+      },
+      'earliest must be before latest',
+    ],
   ])('refuses %s', (_label, change, message) => {
     const result = FeatureSpecSchema.safeParse({ ...raw, ...change });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => issue.message).join('\n')).toContain(message);
+  });
+});
+
+describe('feature ranges', () => {
+  it('gives each of the 15 seed features a finite range', () => {
+    expect(spec.ranges.map((r) => r.name)).toEqual(SEED_FEATURES);
+    const bounds = Object.fromEntries(spec.ranges.map((r) => [r.name, [r.min, r.max]]));
+    expect(bounds).toMatchObject({
+      timestamp_days: [-43829, 66108],
+      is_duplicate: [0, 1],
+      project_size: [0, 1e9],
+      historical_vip_rating: [0, 10],
+      segment_spaces: [0, 1],
+    });
+    for (const range of spec.ranges) expect(Number.isFinite(range.max - range.min)).toBe(true);
+  });
+
+  it('fills in defaults for a spec that gives none, keeping its hash', () => {
+    const bare = FeatureSpecSchema.parse({
+      source: 'table',
+      id: { field: 'id' },
+      label: { field: 'y', positive: ['1'], negative: ['0'] },
+      division: { default: 0, allowed: [0] },
+      features: [
+        { name: 'day', type: 'days-since', field: 'd', reference: '2000-01-01' },
+        { name: 'amount', type: 'number', field: 'a' },
+      ],
+    });
+    expect(JSON.stringify(bare)).not.toMatch(/earliest|"min"/);
+    expect(compileFeatureSpec(bare).ranges).toEqual([
+      {
+        name: 'day',
+        min: -36524,
+        max: 73413,
+        integer: true,
+        dates: { earliest: '1900-01-01', latest: '2200-12-31' },
+      },
+      { name: 'amount', min: -1e9, max: 1e9, integer: false },
+    ]);
+  });
+
+  it('checks a feature vector made elsewhere against the ranges', () => {
+    const ok = spec.computeFeatures(BASE);
+    expect(ok.ok).toBe(true);
+    const row = Float64Array.from(ok.ok ? ok.features : []);
+    expect(spec.checkFeatures(row)).toBeUndefined();
+    const size = SEED_FEATURES.indexOf('project_size');
+    expect(spec.checkFeatures(row.map((v, i) => (i === size ? -5 : v)))).toEqual({
+      index: size,
+      name: 'project_size',
+      reason: 'must be at least 0, got -5',
+    });
+    const days = SEED_FEATURES.indexOf('timestamp_days');
+    expect(spec.checkFeatures(row.map((v, i) => (i === days ? 1e300 : v)))?.reason).toBe(
+      'must be at most 66108 (2200-12-31), got 1e+300',
+    );
+    const segments = row.map((v, i) => (SEED_FEATURES[i]!.startsWith('segment_') ? 0 : v));
+    expect(spec.checkFeatures(segments)).toMatchObject({
+      name: SEED_FEATURES.filter((n) => n.startsWith('segment_')).join('|'),
+      reason: 'exactly one of these must be 1, got 0',
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   daysSince,
+  MAX_SCALAR_CHARS,
   parseDate,
   parseFlag,
   parseNumber,
@@ -52,6 +53,8 @@ describe('parseDate', () => {
     ['13/05/2023 13:00 PM', 'not valid with PM'],
     [true, 'expected a date, got true'],
     [Number.NaN, 'expected a date'],
+    ['/Date(99999999999999999999)/', 'outside the dates JavaScript can hold'],
+    [`/Date(${'9'.repeat(400)})/`, `at most ${MAX_SCALAR_CHARS} characters`],
   ])('rejects %j (%s)', (input, reason) => {
     const result = parseDate(input);
     expect(result).toBeInstanceOf(ValueError);
@@ -90,10 +93,28 @@ describe('parseNumber', () => {
     ['12 acres', 'expected a number'],
     [Number.POSITIVE_INFINITY, 'finite'],
     [{}, 'got an object'],
+    ['1e309 sq ft', 'expected a finite number, got "1e309 sq ft"'],
+    ['-1e309', 'expected a finite number'],
+    ['9'.repeat(400), `at most ${MAX_SCALAR_CHARS} characters, got 400`],
   ])('rejects %j', (input, reason) => {
     const result = parseNumber(input, SQFT_UNITS);
     expect(result).toBeInstanceOf(ValueError);
     expect((result as ValueError).reason).toContain(reason);
+  });
+
+  // The old pattern /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i backtracked quadratically: 100 KB of
+  // digits ending in a letter took about 18 s to reject on these machines, 1 MiB would take
+  // half an hour. Now the length is checked first and the pattern is linear.
+  it.each([
+    ['100 KB', 100_000],
+    ['1 MiB', 1 << 20],
+  ])('rejects %s of digits ending in a letter at once', (_, size) => {
+    const hostile = `${'1'.repeat(size)}x`;
+    const started = performance.now();
+    const result = parseNumber(hostile, SQFT_UNITS);
+    const ms = performance.now() - started;
+    expect(result).toBeInstanceOf(ValueError);
+    expect(ms).toBeLessThan(1000);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   expectTablesMatchSource,
   readTables,
   type SourceFixture,
+  SPEC,
   startSourceFixture,
 } from '../../support/ingest-fixture.js';
 
@@ -76,6 +77,32 @@ describe('runIngest', () => {
     await expectTablesMatchSource(clients, fixture);
     const { quarantine } = await readTables(clients);
     for (const doc of malformed) expect(quarantine.get(doc.indexId)?.reason).toMatch(/state/);
+  });
+
+  it('quarantines records with absurd values, with the reason, and keeps the rest', async () => {
+    fixture = await startSourceFixture(200, 16);
+    const kept = fixture.source.all().filter((d) => d.recordId && SPEC.extract(d.record).status === 'kept');
+    const absurd: [string, unknown, string][] = [
+      ['project_size', '1e309 sq ft', 'project_size: expected a finite number, got "1e309 sq ft"'],
+      ['timestamp', '2300-01-01', 'date: "2300-01-01" is after 2200-12-31, the latest date accepted'],
+      [
+        'vip_details',
+        '{"HistoricalVipRating": 1e308}',
+        'vip_details: key "HistoricalVipRating": 1e+308 is above the maximum 10',
+      ],
+      ['project_size', '9'.repeat(400), 'project_size: expected a number of at most 100 characters, got 400'],
+    ];
+    const changed = absurd.map(([field, value, reason], i) => {
+      const doc = kept[i]!;
+      doc.record[field] = value;
+      return { doc, reason };
+    });
+    const { clients } = await azurite.freshStorage();
+    const result = await runIngest(fixture.clients(clients), { now: clockAt(AFTER_ALL), lagMs: LAG_MS });
+    expect(result.stats.quarantined).toBeGreaterThanOrEqual(absurd.length);
+    await expectTablesMatchSource(clients, fixture);
+    const { quarantine } = await readTables(clients);
+    for (const { doc, reason } of changed) expect(quarantine.get(doc.indexId)?.reason).toContain(reason);
   });
 
   it('lets one of two concurrent runs ingest; the other exits with LeaseHeldError; the result is one run', async () => {
