@@ -44,6 +44,12 @@ export interface LocalEndpointRouter {
   close(): Promise<void>;
 }
 
+/** Errors Node's HTTP parser raises before a request reaches the router, answered as JSON. */
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request did not arrive in time'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'request headers are too large'],
+};
+
 /** An answer the router gives itself (not a deployment's). */
 class RouterError extends Error {
   constructor(
@@ -120,14 +126,25 @@ export async function startLocalEndpointRouter(
       });
     },
   );
+  // Node answers an Expect other than 100-continue with an empty 417 unless told otherwise.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const expect = JSON.stringify(String(req.headers.expect).slice(0, 100));
+    res.shouldKeepAlive = false;
+    answer(res, 417, `the Expect header is not supported (got ${expect}; only 100-continue is)`);
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }
-    const body = JSON.stringify({ error: `malformed HTTP request (${error.code ?? error.message})` });
+    const [status, reason, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+      400,
+      'Bad Request',
+      'malformed HTTP request',
+    ];
+    const body = JSON.stringify({ error: `${message} (${error.code ?? error.message})` });
     socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
   await new Promise<void>((resolve) =>
