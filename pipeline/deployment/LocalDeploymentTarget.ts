@@ -5,9 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ConfigError } from '../errors/ConfigError.js';
 import { DeploymentError } from '../errors/DeploymentError.js';
-import { OppError } from '../errors/OppError.js';
 import { AtomicFile } from '../io/AtomicFile.js';
-import { acquireProcessLock, releaseProcessLock } from '../io/process-lock.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import { oppPath } from '../util/opp-home.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
@@ -17,6 +15,8 @@ import type {
   DeploymentTarget,
   HealthReport,
 } from './deployment-target.js';
+import { withStateLock } from './internal/state-lock.js';
+import { serverEnvironment } from './local-server-env.js';
 
 /** What the local target needs to run a scoring server for a bundle. */
 export interface LocalServerSettings {
@@ -52,34 +52,8 @@ const StateSchema = z.strictObject({
 export type LocalEndpointState = z.output<typeof StateSchema>;
 type EndpointState = LocalEndpointState;
 
-/**
- * Environment variables a deployment's server gets from the process that starts it: what runs
- * Node and the `OPP_*` settings `opp serve` reads (home, tfjs backend and engine, scoring keys).
- * Nothing else: no `AZURE_*` credentials, storage connection strings or record API keys.
- */
-export const SERVER_ENV_ALLOW_LIST: readonly string[] = [
-  'PATH',
-  'HOME',
-  'TMPDIR',
-  'TZ',
-  'LANG',
-  'NODE_OPTIONS',
-  'NODE_EXTRA_CA_CERTS',
-  'OPP_HOME',
-  'OPP_BACKEND',
-  'OPP_TFJS_BACKEND',
-  'OPP_ENGINE',
-  'OPP_SCORING_KEYS',
-];
-
 /** Names of local endpoints and deployments: they become folder names under the endpoints root. */
 const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** How long a state change waits for another process's lock on the endpoint (changes take milliseconds). */
-const STATE_LOCK_TIMEOUT_MS = 30_000;
-const STATE_LOCK_POLL_MS = 20;
-/** State changes in this process, per state file: the process lock lets its owner in again. */
-const stateQueues = new Map<string, Promise<unknown>>();
-
 const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+)/;
 const READY_POLL_MS = 25;
 const PROBE_TIMEOUT_MS = 2_000;
@@ -257,32 +231,16 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   }
 
   /**
-   * Reads, changes and writes the endpoint's state as one step: under the endpoint's lock
-   * (`state.json.lock`, see {@link acquireProcessLock}) against other processes (two `opp deploy`
-   * runs), and in turn with this process's other changes. Waits for a lock another process holds.
+   * Reads, changes and writes the endpoint's state as one step, under the endpoint's lock
+   * (see {@link withStateLock}): two `opp deploy` runs on one endpoint lose no update.
    */
   private async updateState(endpoint: string, change: (state: EndpointState) => void): Promise<void> {
-    const file = this.stateFile(endpoint);
-    const previous = stateQueues.get(file) ?? Promise.resolve();
-    const run = previous
-      .catch(() => undefined)
-      .then(async () => {
-        await mkdir(join(this.root, endpoint), { recursive: true });
-        await lockState(file);
-        try {
-          const state = await this.readState(endpoint);
-          change(state);
-          await this.writeState(endpoint, state);
-        } finally {
-          releaseProcessLock(`${file}.lock`);
-        }
-      });
-    stateQueues.set(file, run);
-    try {
-      await run;
-    } finally {
-      if (stateQueues.get(file) === run) stateQueues.delete(file);
-    }
+    await mkdir(join(this.root, checkName(endpoint, 'endpoint')), { recursive: true });
+    await withStateLock(this.stateFile(endpoint), async () => {
+      const state = await this.readState(endpoint);
+      change(state);
+      await this.writeState(endpoint, state);
+    });
   }
 
   /** The endpoint's traffic split and deployments (empty when it does not exist). */
@@ -301,16 +259,6 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   }
 }
 
-/**
- * The environment of a deployment's server: only {@link SERVER_ENV_ALLOW_LIST} from `env`.
- * @param env - the starting process's environment. Default `process.env`.
- */
-export function serverEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const name of SERVER_ENV_ALLOW_LIST) if (env[name] !== undefined) out[name] = env[name];
-  return out;
-}
-
 /** `name` when it is safe as a folder name under the endpoints root. @throws ConfigError naming `what`. */
 function checkName(name: string, what: 'endpoint' | 'deployment'): string {
   if (!LOCAL_NAME.test(name))
@@ -318,30 +266,6 @@ function checkName(name: string, what: 'endpoint' | 'deployment'): string {
       `${what} name ${JSON.stringify(name.slice(0, 80))} is not allowed: use up to 64 letters, digits, '-', '_' or '.', starting with a letter or digit`,
     );
   return name;
-}
-
-/** Takes the lock of a state file, waiting while another running process holds it. */
-async function lockState(file: string): Promise<void> {
-  const lock = `${file}.lock`;
-  const deadline = Date.now() + STATE_LOCK_TIMEOUT_MS;
-  for (;;) {
-    let owner: number | undefined;
-    try {
-      acquireProcessLock(lock, (pid) => {
-        owner = pid;
-        return new Error(`locked by ${pid}`);
-      });
-      return;
-    } catch (error) {
-      if (owner === undefined) throw error;
-    }
-    if (Date.now() > deadline) {
-      throw new OppError(
-        `${file} is locked by process ${owner} (lock ${lock}) for over ${STATE_LOCK_TIMEOUT_MS / 1000} s: is another opp deploy stuck? Stop it, or remove the lock if no such process runs`,
-      );
-    }
-    await sleep(STATE_LOCK_POLL_MS);
-  }
 }
 
 function stopProcess(pid: number): void {

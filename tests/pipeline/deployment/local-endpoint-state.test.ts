@@ -4,10 +4,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  LocalDeploymentTarget,
-  serverEnvironment,
-} from '../../../pipeline/deployment/LocalDeploymentTarget.js';
+import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
+import { serverEnvironment } from '../../../pipeline/deployment/local-server-env.js';
 import { isConfigError } from '../../../pipeline/errors/ConfigError.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import type { ModelVersion } from '../../../pipeline/registry/model-registry.js';
