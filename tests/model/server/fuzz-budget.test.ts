@@ -1,6 +1,3 @@
-import { subscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage } from 'node:http';
-import { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScoringServer } from '../../../model/server/ScoringServer.js';
@@ -13,7 +10,8 @@ import { compileFeatureSpec } from '../../../pipeline/features/compile-spec.js';
 import { loadFeatureSpec } from '../../../pipeline/features/feature-spec.js';
 import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
 import { linearModelSet } from '../../support/linear-scoring-model.js';
-import { type RawAnswer, rawExchange, rawJson } from '../../support/raw-http.js';
+import { rawExchange, rawJson } from '../../support/raw-http.js';
+import { type AttackResult, attack, median, quantile, type TimedCase } from '../../support/request-budget.js';
 
 /** The issue's budgets: server time per hostile request ≤ 1 MiB, and /health/live under attack. */
 const REQUEST_BUDGET_MS = 100;
@@ -47,13 +45,9 @@ const nested = (open: string, close: string, middle = '') => {
 const fill = (head: string, item: string, tail: string) =>
   `${head}${Array.from({ length: Math.floor((MiB - head.length - tail.length) / (item.length + 1)) }, () => item).join(',')}${tail}`;
 
-interface Case {
-  name: string;
-  payload: Buffer;
+interface Case extends TimedCase {
   /** Accepted statuses (default: any 4xx). */
   status?: number[];
-  /** Measured and reported, not held to the budget (see {@link measuredOnly}). */
-  reportOnly?: boolean;
 }
 
 /**
@@ -161,87 +155,7 @@ function hostileCases(): Case[] {
   ];
 }
 
-/**
- * Server time of each request, keyed by the client's port: from Node's `http.server.request.start`
- * (headers parsed) to `http.server.response.finish` (last byte handed to the socket), taken inside
- * the server process, so a busy client or scheduler does not count. Requests the HTTP parser
- * refuses never start; their round trip (an upper bound) stands in.
- */
-const serverTimes = new Map<number, number>();
-const startedAt = new WeakMap<IncomingMessage, number>();
-subscribe('http.server.request.start', (message) => {
-  startedAt.set((message as { request: IncomingMessage }).request, performance.now());
-});
-subscribe('http.server.response.finish', (message) => {
-  const { request } = message as { request: IncomingMessage };
-  const started = startedAt.get(request);
-  const port = request.socket?.remotePort;
-  if (started !== undefined && port !== undefined && !serverTimes.has(port))
-    serverTimes.set(port, performance.now() - started);
-});
-
-/** Probes `/health/live` every 5 ms from a worker thread (its own event loop), until told to stop. */
-function startLiveProbes(url: string): { stop(): Promise<number[]> } {
-  const worker = new Worker(
-    `const { parentPort, workerData } = require('node:worker_threads');
-     const http = require('node:http');
-     const agent = new http.Agent({ keepAlive: true });
-     const latencies = [];
-     const timer = setInterval(() => {
-       const t = performance.now();
-       http.get(workerData.url + '/health/live', { agent }, (res) => {
-         res.resume();
-         res.on('end', () => latencies.push(performance.now() - t));
-       }).on('error', () => latencies.push(Infinity));
-     }, 5);
-     parentPort.on('message', () => {
-       clearInterval(timer);
-       setTimeout(() => { parentPort.postMessage(latencies); agent.destroy(); }, 200);
-     });`,
-    { eval: true, workerData: { url } },
-  );
-  return {
-    stop: () =>
-      new Promise((resolve) => {
-        worker.once('message', (latencies: number[]) => {
-          void worker.terminate();
-          resolve(latencies);
-        });
-        worker.postMessage('stop');
-      }),
-  };
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const quantile = (values: number[], q: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))]!;
-
-/** Sends every case RUNS times, one after another, while probing /health/live. */
-async function attack(url: string, cases: Case[]) {
-  // The wide objects run after the probe window: they are over budget for now (see measuredOnly).
-  const probed = cases.filter((c) => !c.reportOnly);
-  const probes = startLiveProbes(url);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const times = new Map<string, number[]>();
-  const answers = new Map<string, RawAnswer>();
-  const queue = probed.flatMap((c) => Array.from({ length: RUNS }, () => c));
-  const worker = async () => {
-    for (let c = queue.shift(); c; c = queue.shift()) {
-      const answer = await rawExchange(url, c.payload);
-      const ms = serverTimes.get(answer.port) ?? answer.ms;
-      serverTimes.delete(answer.port);
-      times.set(c.name, [...(times.get(c.name) ?? []), ms]);
-      answers.set(c.name, answer);
-    }
-  };
-  await worker();
-  const live = await probes.stop();
-  queue.push(...cases.filter((c) => c.reportOnly).flatMap((c) => Array.from({ length: RUNS }, () => c)));
-  await worker();
-  return { times, answers, live };
-}
-
-function report(label: string, result: Awaited<ReturnType<typeof attack>>) {
+function report(label: string, result: AttackResult) {
   const rows = [...result.times].map(([name, ms]) => `  ${median(ms).toFixed(1).padStart(7)} ms  ${name}`);
   const { live } = result;
   console.info(
@@ -250,7 +164,7 @@ function report(label: string, result: Awaited<ReturnType<typeof attack>>) {
   );
 }
 
-function expectWithinBudget(result: Awaited<ReturnType<typeof attack>>, cases: Case[]) {
+function expectWithinBudget(result: AttackResult, cases: Case[]) {
   for (const c of cases) {
     if (c.reportOnly) continue;
     const answer = result.answers.get(c.name)!;
@@ -295,7 +209,7 @@ afterAll(async () => {
 describe('time budget under hostile requests', () => {
   it(`the scoring server answers each hostile request ≤ 1 MiB within ${REQUEST_BUDGET_MS} ms, and /health/live within ${LIVE_BUDGET_MS} ms meanwhile`, async () => {
     const cases = [...hostileCases(), ...measuredOnly()];
-    const result = await attack(server.url, cases);
+    const result = await attack(server.url, cases, RUNS);
     report('scoring server', result);
     expectWithinBudget(result, cases);
     expect(rawJson(result.answers.get('nested arrays, 1 MiB')!)).toMatchObject({
@@ -329,7 +243,7 @@ describe('time budget under hostile requests', () => {
         status: [400],
       },
     ];
-    const result = await attack(router.url, cases);
+    const result = await attack(router.url, cases, RUNS);
     report('router', result);
     expectWithinBudget(result, cases);
     expect(rawJson(result.answers.get('absolute-form http://a:b:c/')!)).toEqual({
