@@ -58,7 +58,10 @@ const ROUTES: Record<string, string> = {
   '/metrics': 'GET',
 };
 const METRICS_HEADERS = ['Content-Type', 'text/plain; version=0.0.4; charset=utf-8'];
-const JSON_TYPE = /^application\/json\b/i;
+/** `application/json`, with parameters only after a `;` (not `application/json-seq`). */
+const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
+/** A `charset` parameter of a content type (the body must be UTF-8). */
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
 
 /** A route's metric series, looked up once: counting a request is then two field updates. */
 class RouteMetrics {
@@ -146,6 +149,17 @@ export class ScoringServer {
     const instances = new Counter('opp_instances_scored_total', 'Instances scored, by division model');
     const loaded = prepareModels(options.models, options.divisions, instances);
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket));
+    // Node answers an Expect other than 100-continue with an empty 417 unless told otherwise.
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+      const expect = String(req.headers.expect).slice(0, 100);
+      const error = new HttpError(
+        417,
+        'expectation_failed',
+        `the Expect header is not supported (got ${JSON.stringify(expect)}; only 100-continue is)`,
+      );
+      res.shouldKeepAlive = false;
+      sendJson(res, 417, errorJson(error));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -226,7 +240,25 @@ export class ScoringServer {
       throw new HttpError(
         415,
         'unsupported_media_type',
-        `send Content-Type: application/json (got ${type || 'none'})`,
+        `send Content-Type: application/json (got ${type.slice(0, 100) || 'none'})`,
+      );
+    }
+    const charset = CHARSET.exec(type)?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `send the body as UTF-8 (Content-Type charset=${charset.slice(0, 40)} is not supported)`,
+      );
+    }
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `send the body uncompressed (Content-Encoding: ${encoding.slice(0, 40)} is not supported)`,
+        undefined,
+        { 'Accept-Encoding': 'identity' },
       );
     }
     readBody(req, this.maxBodyBytes, (error, body) => {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { AZUREML_ENDPOINT_NAME } from '../config/deployment-config.js';
 
 /** Parses a whole number ≥ `min` for a CLI option (accepts 50000, 50_000, 50,000 and 50k). */
 export function wholeNumber(min = 0): (value: string) => number {
@@ -31,4 +32,16 @@ export function isoDate(value: string): Date {
   if (Number.isNaN(date.getTime()))
     throw new InvalidArgumentError(`expected an ISO date or date-time, got "${value}"`);
   return date;
+}
+
+/**
+ * Parses an endpoint name as Azure ML takes it (3-32 letters, digits or '-', a letter first): the
+ * name also names folders under `$OPP_HOME`, so `../x` never gets that far.
+ */
+export function endpointName(value: string): string {
+  if (!AZUREML_ENDPOINT_NAME.test(value))
+    throw new InvalidArgumentError(
+      `expected an endpoint name of 3-32 letters, digits or "-", starting with a letter, got ${JSON.stringify(value.slice(0, 80))}`,
+    );
+  return value;
 }

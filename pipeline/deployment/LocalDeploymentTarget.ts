@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { ConfigError } from '../errors/ConfigError.js';
 import { DeploymentError } from '../errors/DeploymentError.js';
 import { AtomicFile } from '../io/AtomicFile.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
@@ -14,6 +15,8 @@ import type {
   DeploymentTarget,
   HealthReport,
 } from './deployment-target.js';
+import { withStateLock } from './internal/state-lock.js';
+import { serverEnvironment } from './local-server-env.js';
 
 /** What the local target needs to run a scoring server for a bundle. */
 export interface LocalServerSettings {
@@ -49,6 +52,8 @@ const StateSchema = z.strictObject({
 export type LocalEndpointState = z.output<typeof StateSchema>;
 type EndpointState = LocalEndpointState;
 
+/** Names of local endpoints and deployments: they become folder names under the endpoints root. */
+const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+)/;
 const READY_POLL_MS = 25;
 const PROBE_TIMEOUT_MS = 2_000;
@@ -70,8 +75,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   ) {}
 
   async ensureEndpoint(endpoint: string): Promise<void> {
-    const state = await this.readState(endpoint);
-    await this.writeState(endpoint, state);
+    await this.updateState(endpoint, () => undefined);
   }
 
   async getTraffic(endpoint: string): Promise<Record<string, number>> {
@@ -80,12 +84,13 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   }
 
   async setTraffic(endpoint: string, traffic: Record<string, number>): Promise<void> {
-    const state = await this.readState(endpoint);
-    for (const d of Object.keys(traffic)) {
-      if ((traffic[d] ?? 0) > 0 && !state.deployments[d])
-        throw new Error(`no deployment ${d} on ${endpoint}`);
-    }
-    await this.writeState(endpoint, { ...state, traffic: { ...traffic } });
+    await this.updateState(endpoint, (state) => {
+      for (const d of Object.keys(traffic)) {
+        if ((traffic[d] ?? 0) > 0 && !Object.hasOwn(state.deployments, d))
+          throw new Error(`no deployment ${d} on ${endpoint}`);
+      }
+      state.traffic = { ...traffic };
+    });
   }
 
   async listDeployments(endpoint: string): Promise<DeployedModel[]> {
@@ -121,7 +126,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
       detached: true,
       stdio: ['ignore', log.fd, log.fd],
       env: {
-        ...process.env,
+        ...serverEnvironment(),
         OPP_MODEL: request.model.name,
         OPP_MODEL_VERSION: request.model.version,
         ...(request.division !== undefined ? { OPP_DIVISION: String(request.division) } : {}),
@@ -131,16 +136,16 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     await log.close();
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const url = await this.waitForUrl(endpoint, request.name, exited);
-    const state = await this.readState(endpoint);
-    state.deployments[request.name] = {
-      model: request.model.name,
-      version: request.model.version,
-      ...(request.division !== undefined ? { division: request.division } : {}),
-      pid: child.pid!,
-      url,
-      createdAt: new Date().toISOString(),
-    };
-    await this.writeState(endpoint, state);
+    await this.updateState(endpoint, (state) => {
+      state.deployments[request.name] = {
+        model: request.model.name,
+        version: request.model.version,
+        ...(request.division !== undefined ? { division: request.division } : {}),
+        pid: child.pid!,
+        url,
+        createdAt: new Date().toISOString(),
+      };
+    });
   }
 
   async checkHealth(endpoint: string, deployment: string): Promise<HealthReport> {
@@ -174,13 +179,14 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   }
 
   async deleteDeployment(endpoint: string, deployment: string): Promise<void> {
-    const state = await this.readState(endpoint);
-    if ((state.traffic[deployment] ?? 0) > 0) throw new Error(`deployment ${deployment} still takes traffic`);
-    const d = state.deployments[deployment];
-    if (d) stopProcess(d.pid);
-    delete state.deployments[deployment];
-    delete state.traffic[deployment];
-    await this.writeState(endpoint, state);
+    await this.updateState(endpoint, (state) => {
+      if ((state.traffic[deployment] ?? 0) > 0)
+        throw new Error(`deployment ${deployment} still takes traffic`);
+      const d = Object.hasOwn(state.deployments, deployment) ? state.deployments[deployment] : undefined;
+      if (d) stopProcess(d.pid);
+      delete state.deployments[deployment];
+      delete state.traffic[deployment];
+    });
     await rm(this.deploymentDir(endpoint, deployment), { recursive: true, force: true });
   }
 
@@ -188,7 +194,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   async removeEndpoint(endpoint: string): Promise<void> {
     const state = await this.readState(endpoint);
     for (const d of Object.values(state.deployments)) stopProcess(d.pid);
-    await rm(join(this.root, endpoint), { recursive: true, force: true });
+    await rm(join(this.root, checkName(endpoint, 'endpoint')), { recursive: true, force: true });
   }
 
   private async waitForUrl(endpoint: string, name: string, exited: Promise<number | null>): Promise<string> {
@@ -211,12 +217,30 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   }
 
   private deploymentDir(endpoint: string, deployment: string): string {
-    return join(this.root, endpoint, 'deployments', deployment);
+    return join(
+      this.root,
+      checkName(endpoint, 'endpoint'),
+      'deployments',
+      checkName(deployment, 'deployment'),
+    );
   }
 
   /** The endpoint's state file (what a local router reads). */
   stateFile(endpoint: string): string {
-    return join(this.root, endpoint, 'state.json');
+    return join(this.root, checkName(endpoint, 'endpoint'), 'state.json');
+  }
+
+  /**
+   * Reads, changes and writes the endpoint's state as one step, under the endpoint's lock
+   * (see {@link withStateLock}): two `opp deploy` runs on one endpoint lose no update.
+   */
+  private async updateState(endpoint: string, change: (state: EndpointState) => void): Promise<void> {
+    await mkdir(join(this.root, checkName(endpoint, 'endpoint')), { recursive: true });
+    await withStateLock(this.stateFile(endpoint), async () => {
+      const state = await this.readState(endpoint);
+      change(state);
+      await this.writeState(endpoint, state);
+    });
   }
 
   /** The endpoint's traffic split and deployments (empty when it does not exist). */
@@ -225,14 +249,23 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   }
 
   private async readState(endpoint: string): Promise<EndpointState> {
-    const text = await readFile(join(this.root, endpoint, 'state.json'), 'utf8').catch(() => undefined);
+    const text = await readFile(this.stateFile(endpoint), 'utf8').catch(() => undefined);
     return text ? StateSchema.parse(JSON.parse(text)) : { traffic: {}, deployments: {} };
   }
 
   private async writeState(endpoint: string, state: EndpointState): Promise<void> {
     await mkdir(join(this.root, endpoint), { recursive: true });
-    await AtomicFile.write(join(this.root, endpoint, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+    await AtomicFile.write(this.stateFile(endpoint), `${JSON.stringify(state, null, 2)}\n`);
   }
+}
+
+/** `name` when it is safe as a folder name under the endpoints root. @throws ConfigError naming `what`. */
+function checkName(name: string, what: 'endpoint' | 'deployment'): string {
+  if (!LOCAL_NAME.test(name))
+    throw new ConfigError(
+      `${what} name ${JSON.stringify(name.slice(0, 80))} is not allowed: use up to 64 letters, digits, '-', '_' or '.', starting with a letter or digit`,
+    );
+  return name;
 }
 
 function stopProcess(pid: number): void {

@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { LocalEndpointState } from './LocalDeploymentTarget.js';
 
 /** Header that pins a request to one deployment, as on Azure ML managed online endpoints. */
 export const DEPLOYMENT_HEADER = 'azureml-model-deployment';
 /** How often the router re-reads the endpoint state (traffic changes apply within this time). */
 const RELOAD_MS = 250;
+/** A request must arrive whole within this time (slow clients are cut off). */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * Smooth weighted round-robin (as in nginx): deterministic, and spreads each deployment's
@@ -41,10 +44,29 @@ export interface LocalEndpointRouter {
   close(): Promise<void>;
 }
 
+/** Errors Node's HTTP parser raises before a request reaches the router, answered as JSON. */
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request did not arrive in time'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'request headers are too large'],
+};
+
+/** An answer the router gives itself (not a deployment's). */
+class RouterError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Serves a local endpoint on one port: splits requests across the deployments' servers by
  * the endpoint's traffic (re-read from `readState`), or sends them to the deployment named in
- * the `azureml-model-deployment` header. Answers 503 when no deployment takes traffic.
+ * the `azureml-model-deployment` header. Answers 503 when no deployment takes traffic, 404 for
+ * a pinned deployment the endpoint lacks, 400 for a request target that is not a path
+ * (absolute-form, `*`): the upstream URL is the deployment's origin plus the request's path, so
+ * no request reaches another host. Any failure is answered with a JSON 500; the router stays up.
  */
 export async function startLocalEndpointRouter(
   readState: () => Promise<LocalEndpointState>,
@@ -52,23 +74,78 @@ export async function startLocalEndpointRouter(
 ): Promise<LocalEndpointRouter> {
   let state: LocalEndpointState = await readState();
   let loadedAt = Date.now();
-  const picker = new WeightedRoundRobin();
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      if (Date.now() - loadedAt > RELOAD_MS) {
-        state = await readState().catch(() => state);
+  let reloading: Promise<void> | undefined;
+  const reload = (): Promise<void> => {
+    reloading ??= readState()
+      .then(
+        (next) => {
+          state = next;
+        },
+        () => undefined,
+      )
+      .finally(() => {
         loadedAt = Date.now();
-      }
-      const pinned = req.headers[DEPLOYMENT_HEADER];
-      const name = typeof pinned === 'string' ? pinned : picker.next(state.traffic);
-      const target = name ? state.deployments[name] : undefined;
-      if (!target) {
-        res.writeHead(typeof pinned === 'string' ? 404 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: name ? `no deployment ${name}` : 'no deployment takes traffic' }));
-        return;
-      }
-      proxy(req, res, target.url, name!);
-    })();
+        reloading = undefined;
+      });
+    return reloading;
+  };
+  const picker = new WeightedRoundRobin();
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (Date.now() - loadedAt > RELOAD_MS) await reload();
+    const path = req.url ?? '';
+    if (!path.startsWith('/'))
+      throw new RouterError(
+        400,
+        `the request target must be a path starting with "/", got ${JSON.stringify(path.slice(0, 100))}`,
+      );
+    const pinned = req.headers[DEPLOYMENT_HEADER];
+    if (pinned !== undefined && typeof pinned !== 'string')
+      throw new RouterError(400, `send one ${DEPLOYMENT_HEADER} header`);
+    const name = pinned ?? picker.next(state.traffic);
+    if (name === undefined) throw new RouterError(503, 'no deployment takes traffic');
+    // Own properties only: `__proto__` or `constructor` must not read Object.prototype.
+    const target = Object.hasOwn(state.deployments, name) ? state.deployments[name] : undefined;
+    if (!target)
+      throw new RouterError(pinned === undefined ? 503 : 404, `no deployment ${JSON.stringify(name)}`);
+    proxy(req, res, target.url, name, path);
+  };
+  const server: Server = createServer(
+    {
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      headersTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => {
+      route(req, res).catch((error: unknown) => {
+        const status = error instanceof RouterError ? error.status : 500;
+        const message =
+          error instanceof RouterError ? error.message : `router failed: ${(error as Error).message}`;
+        answer(res, status, message);
+        // Unread request bytes would otherwise be parsed as the next request on this connection.
+        if (!req.complete) res.once('finish', () => req.socket.destroy());
+      });
+    },
+  );
+  // Node answers an Expect other than 100-continue with an empty 417 unless told otherwise.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const expect = JSON.stringify(String(req.headers.expect).slice(0, 100));
+    res.shouldKeepAlive = false;
+    answer(res, 417, `the Expect header is not supported (got ${expect}; only 100-continue is)`);
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+      400,
+      'Bad Request',
+      'malformed HTTP request',
+    ];
+    const body = JSON.stringify({ error: `${message} (${error.code ?? error.message})` });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
@@ -84,19 +161,41 @@ export async function startLocalEndpointRouter(
   };
 }
 
-function proxy(req: IncomingMessage, res: ServerResponse, base: string, deployment: string): void {
-  const url = new URL(req.url ?? '/', base);
+function answer(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: message });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Sends the request to `base`'s host and port with `path` as its target: never to another host. */
+function proxy(
+  req: IncomingMessage,
+  res: ServerResponse,
+  base: string,
+  deployment: string,
+  path: string,
+): void {
+  const origin = new URL(base);
   const upstream = request(
-    url,
-    { method: req.method, headers: { ...req.headers, host: url.host } },
-    (answer) => {
-      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, [DEPLOYMENT_HEADER]: deployment });
-      answer.pipe(res);
+    {
+      protocol: origin.protocol,
+      hostname: origin.hostname,
+      port: origin.port,
+      path,
+      method: req.method,
+      headers: { ...req.headers, host: origin.host },
+    },
+    (reply) => {
+      res.writeHead(reply.statusCode ?? 502, { ...reply.headers, [DEPLOYMENT_HEADER]: deployment });
+      reply.pipe(res);
+      reply.on('error', () => res.destroy());
     },
   );
-  upstream.on('error', (error) => {
-    if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: `deployment ${deployment}: ${error.message}` }));
-  });
+  upstream.on('error', (error) => answer(res, 502, `deployment ${deployment}: ${error.message}`));
+  req.on('error', () => upstream.destroy());
   req.pipe(upstream);
 }

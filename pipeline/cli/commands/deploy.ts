@@ -17,7 +17,7 @@ import { createRegistry, type RegistryKind } from '../../registry/create-registr
 import type { ModelVersion } from '../../registry/model-registry.js';
 import { oppPath } from '../../util/opp-home.js';
 import { defaultConfigPath } from '../../util/package-root.js';
-import { wholeNumber } from '../options.js';
+import { endpointName, wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
 
 interface DeployOptions {
@@ -87,7 +87,7 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
     .addOption(
       new Option('--registry <kind>', 'registry (default: from the config)').choices(['local', 'azureml']),
     )
-    .option('--endpoint <name>', 'endpoint name (default: from the config)')
+    .option('--endpoint <name>', 'endpoint name (default: from the config)', endpointName)
     .option('--config <file>', 'deployment config', defaultConfigPath('deployment.json'))
     .option('--divisions-config <file>', 'divisions (per-division mode)', defaultConfigPath('divisions.json'))
     .option('--division <id>', "only this division's endpoint (per-division mode)", wholeNumber(0))

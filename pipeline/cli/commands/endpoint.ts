@@ -4,7 +4,7 @@ import { LocalDeploymentTarget } from '../../deployment/LocalDeploymentTarget.js
 import { startLocalEndpointRouter } from '../../deployment/LocalEndpointRouter.js';
 import { LocalModelRegistry } from '../../registry/LocalModelRegistry.js';
 import { defaultConfigPath } from '../../util/package-root.js';
-import { wholeNumber } from '../options.js';
+import { endpointName, wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
 
 /** `opp endpoint serve`: the local twin of a managed online endpoint's traffic split. */
@@ -15,7 +15,7 @@ export function registerEndpoint(program: Command): void {
   endpoint
     .command('serve')
     .description('Serve a local endpoint: route requests across its deployments by traffic (until Ctrl-C)')
-    .option('--endpoint <name>', 'endpoint name (default: from the config)')
+    .option('--endpoint <name>', 'endpoint name (default: from the config)', endpointName)
     .option('--config <file>', 'deployment config', defaultConfigPath('deployment.json'))
     .option('--port <n>', 'port (0: a free one)', wholeNumber(0), 0)
     .option('--json', 'print one JSON result ({endpoint, url}) on stdout once listening')
