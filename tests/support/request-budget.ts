@@ -58,12 +58,10 @@ export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Ma
 export const quantile = (values: number[], q: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))]!;
 
-/** A request to time: raw bytes, and whether it runs after the /health/live probe window. */
+/** A request to time, as raw bytes. */
 export interface TimedCase {
   name: string;
   payload: Buffer;
-  /** Sent after the probe window: measured and reported, but kept out of the probes' figures. */
-  reportOnly?: boolean;
 }
 
 /** Server times (ms) of each case, its last answer, and the /health/live probe latencies. */
@@ -75,15 +73,14 @@ export interface AttackResult {
 
 /**
  * Sends every case `runs` times, one after another, while a worker thread probes `url`'s
- * /health/live every 5 ms; then the `reportOnly` cases, unprobed.
+ * /health/live every 5 ms.
  */
 export async function attack(url: string, cases: TimedCase[], runs: number): Promise<AttackResult> {
-  const probed = cases.filter((c) => !c.reportOnly);
   const probes = startLiveProbes(url);
   await new Promise((resolve) => setTimeout(resolve, 100));
   const times = new Map<string, number[]>();
   const answers = new Map<string, RawAnswer>();
-  const queue = probed.flatMap((c) => Array.from({ length: runs }, () => c));
+  const queue = cases.flatMap((c) => Array.from({ length: runs }, () => c));
   const worker = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
       const answer = await rawExchange(url, c.payload);
@@ -95,7 +92,5 @@ export async function attack(url: string, cases: TimedCase[], runs: number): Pro
   };
   await worker();
   const live = await probes.stop();
-  queue.push(...cases.filter((c) => c.reportOnly).flatMap((c) => Array.from({ length: runs }, () => c)));
-  await worker();
   return { times, answers, live };
 }

@@ -2,7 +2,7 @@ import type { Counter, CounterSeries } from '../prometheus.js';
 import { type ModelSet, routeDivision, type ScoringModel } from '../scoring-model.js';
 import { createInstanceValidator, type FieldError, type ValidInstance } from '../validate-instance.js';
 import { HttpError } from './http.js';
-import { findDeepNesting, MAX_JSON_DEPTH } from './json-depth.js';
+import { findJsonShapeBreach, MAX_JSON_DEPTH, MAX_JSON_OBJECT_KEYS } from './json-shape.js';
 
 const MAX_LISTED_ERRORS = 100;
 
@@ -49,15 +49,22 @@ export function prepareModels(set: ModelSet, divisions: readonly number[], score
 /**
  * Scores a `/score` request body: one instance, or `{"instances": [...]}`. Returns the answer as
  * JSON text, written directly (the same text `JSON.stringify` gives for these objects).
- * @throws HttpError 400 for invalid JSON, nesting deeper than {@link MAX_JSON_DEPTH} or invalid instances, 413 for too many, 503 without a model.
+ * @throws HttpError 400 for invalid JSON, nesting deeper than {@link MAX_JSON_DEPTH}, an object of more than {@link MAX_JSON_OBJECT_KEYS} keys or invalid instances, 413 for too many, 503 without a model.
  */
 export function scoreBody(prepared: PreparedModels, body: string, maxInstances: number): string {
-  const deep = findDeepNesting(body);
-  if (deep !== -1) {
+  const breach = findJsonShapeBreach(body);
+  if (breach?.limit === 'depth') {
     throw new HttpError(
       400,
       'nesting_too_deep',
-      `request body nests arrays and objects deeper than the limit of ${MAX_JSON_DEPTH} levels (at character ${deep})`,
+      `request body nests arrays and objects deeper than the limit of ${MAX_JSON_DEPTH} levels (at character ${breach.at})`,
+    );
+  }
+  if (breach?.limit === 'keys') {
+    throw new HttpError(
+      400,
+      'too_many_fields',
+      `an object in the request body has more than ${MAX_JSON_OBJECT_KEYS} fields (at character ${breach.at})`,
     );
   }
   let parsed: unknown;
