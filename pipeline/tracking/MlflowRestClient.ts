@@ -25,6 +25,7 @@ import {
   sendRequest,
 } from './internal/send-request.js';
 import { toExperiment, toRun, type WireRun, wireMetric } from './internal/wire-format.js';
+import { splitUserinfo } from './redact-uri.js';
 import type { ExperimentRecord, MetricPoint, RunRecord } from './run-record.js';
 import type { RunStatus } from './tracker.js';
 
@@ -52,9 +53,17 @@ export class MlflowRestClient {
   readonly baseUrl: string;
   private readonly options: MlflowRestClientOptions;
 
+  /**
+   * @param baseUrl - the tracking URI. A `user:password@` in it is taken out (so `baseUrl`, and
+   *   every message that quotes it, holds none) and sent as HTTP Basic authentication instead,
+   *   unless `options.tokenProvider` gives a bearer token.
+   */
   constructor(baseUrl: string, options: MlflowRestClientOptions = {}) {
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    const { uri, username, password } = splitUserinfo(baseUrl);
+    this.baseUrl = uri.replace(/\/+$/, '');
     this.options = { ...options };
+    if (username !== undefined && !this.options.basicAuth)
+      this.options.basicAuth = { username, password: password ?? '' };
   }
 
   /** The experiment's record, or undefined when no active experiment has that name. */
