@@ -6,10 +6,10 @@ import { MedianPruner, NopPruner, type Pruner } from '../../../model/hpo/pruner.
 import { RandomSampler, type Sampler } from '../../../model/hpo/random-sampler.js';
 import { runStudy } from '../../../model/hpo/run-study.js';
 import { TpeSampler } from '../../../model/hpo/sampler.js';
-import { loadTrainingSearchSpace } from '../../../model/hpo/training-search-space.js';
 import { formatStudyReport, summarizeStudy } from '../../../model/hpo/study-report.js';
 import { trainingObjectiveModule } from '../../../model/hpo/training-objective.js';
 import { applyTrainingParams } from '../../../model/hpo/training-params.js';
+import { loadTrainingSearchSpace } from '../../../model/hpo/training-search-space.js';
 import type { TrialRecord } from '../../../model/hpo/trial.js';
 import { requestedBackend, useBackend } from '../../../model/tf/backend.js';
 import { loadTrainingConfig } from '../../../model/training-config.js';
