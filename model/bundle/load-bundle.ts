@@ -8,6 +8,7 @@ import { FeatureSpecSchema } from '../../pipeline/features/feature-spec.js';
 import { MetricsReportSchema } from '../metrics-report.js';
 import type { Activation, DenseLayer, MlpWeights } from '../network/mlp-weights.js';
 import { TrainingConfigSchema } from '../training-config.js';
+import { assertFiniteModel } from './assert-finite-model.js';
 import { BundleFiles, BundleManifestSchema, PercentilesSchema } from './bundle-manifest.js';
 import { preprocessorFromManifest } from './preprocessor-manifest.js';
 import type { BundleContents } from './save-bundle.js';
@@ -39,8 +40,11 @@ const ModelJsonSchema = z.object({
  * Reads a bundle folder written by `saveBundle`, checking it is whole and consistent: the
  * feature spec's hash equals the manifest's, the weight shapes chain from the feature count to
  * one output. The weights are read straight from tfjs's format into Float32Arrays (no tfjs needed).
+ * A model with a non-finite weight, or one that scores a probe batch to NaN, is refused
+ * (`assertFiniteModel`): so the scoring server never loads one, nor keeps one on reload.
  *
  * @throws InputError naming the bundle and what is wrong.
+ * @throws NonFiniteModelError naming the bundle, division and tensor of a NaN or ±Infinity.
  */
 export async function loadBundle(dir: string): Promise<BundleContents> {
   const read = async (name: string): Promise<unknown> => {
@@ -115,7 +119,16 @@ export async function loadBundle(dir: string): Promise<BundleContents> {
       throw new InputError(`${dir}: ${error.message}`, dir, undefined, { cause: error });
     throw error;
   }
-  return { manifest, weights, percentiles: Float64Array.from(quantiles), featureSpec, config, metrics };
+  const contents = {
+    manifest,
+    weights,
+    percentiles: Float64Array.from(quantiles),
+    featureSpec,
+    config,
+    metrics,
+  };
+  assertFiniteModel(contents, dir);
+  return contents;
 }
 
 function toMlpWeights(

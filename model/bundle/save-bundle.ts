@@ -6,6 +6,7 @@ import type { FeatureSpec } from '../../pipeline/features/feature-spec.js';
 import type { MetricsReport } from '../metrics-report.js';
 import type { MlpWeights } from '../network/mlp-weights.js';
 import type { TrainingConfig } from '../training-config.js';
+import { assertFiniteModel } from './assert-finite-model.js';
 import { BundleFiles, type BundleManifest } from './bundle-manifest.js';
 
 /** Everything a bundle holds. */
@@ -22,8 +23,12 @@ export interface BundleContents {
 /**
  * Writes a model bundle folder (DESIGN.md "Model bundle"). It is written beside `dir` and
  * renamed into place, so a reader never sees half a bundle; an existing bundle is replaced.
+ * A model with a non-finite weight or probe output is refused before anything is written.
+ *
+ * @throws NonFiniteModelError naming the division and tensor (`assertFiniteModel`).
  */
 export async function saveBundle(dir: string, contents: BundleContents): Promise<void> {
+  assertFiniteModel(contents, dir);
   const temp = `${dir}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   await mkdir(dirname(dir), { recursive: true });
   await mkdir(temp);

@@ -7,6 +7,7 @@ import { AtomicFile } from '../../pipeline/io/AtomicFile.js';
 import { type MetricsReport, MetricsReportSchema } from '../metrics-report.js';
 import { Predictor } from '../Predictor.js';
 import type { TrainDivisionsResult } from '../training/train-divisions.js';
+import { assertFiniteModel } from './assert-finite-model.js';
 import { HOLDOUT_FILE } from './holdout.js';
 import { saveBundle } from './save-bundle.js';
 
@@ -25,8 +26,13 @@ export function bundleDir(out: string, division: number): string {
   return join(out, String(division));
 }
 
-/** Writes every bundle, then the report (last, so a report always describes bundles that exist). */
+/**
+ * Writes every bundle, then the report (last, so a report always describes bundles that exist).
+ * Every model is checked first, so a broken one leaves nothing written.
+ * @throws NonFiniteModelError for a model with a non-finite weight or probe output.
+ */
 export async function writeTrainingOutput(out: string, result: TrainDivisionsResult): Promise<void> {
+  for (const [division, contents] of result.bundles) assertFiniteModel(contents, bundleDir(out, division));
   for (const [division, contents] of result.bundles) await saveBundle(bundleDir(out, division), contents);
   if (result.holdout)
     await AtomicFile.write(join(out, HOLDOUT_FILE), `${JSON.stringify(result.holdout, null, 2)}\n`);

@@ -45,7 +45,11 @@ export const SearchSpaceSchema = z
   .strictObject({
     $schema: z.string().optional(),
     description: z.string().optional(),
-    parameters: z.record(z.string().regex(/^[A-Za-z_][\w.-]*$/, 'a parameter name'), ParamSchema),
+    parameters: z
+      .record(z.string().regex(/^[A-Za-z_][\w.-]*$/, 'a parameter name'), ParamSchema)
+      .refine((parameters) => Object.keys(parameters).length > 0, {
+        message: 'no parameters: the study would search nothing',
+      }),
   })
   .superRefine((space, ctx) => {
     for (const [name, param] of Object.entries(space.parameters)) {

@@ -85,9 +85,15 @@ export class Study {
   /**
    * Opens (or creates) a study in `options.storage`.
    *
-   * @throws StudyError when the stored study was made with another search space or direction.
+   * @throws StudyError when the search space has no parameters, or the stored study was made
+   *   with another search space or direction.
    */
   static async open(options: OpenStudyOptions): Promise<Study> {
+    if (options.space.params.length === 0)
+      throw new StudyError(
+        `study "${options.name}": the search space has no parameters, so the study would search nothing`,
+        options.name,
+      );
     const direction = options.direction ?? 'minimize';
     const storage = options.storage ?? new MemoryStudyStorage();
     const finished = await storage.open({

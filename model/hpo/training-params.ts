@@ -3,7 +3,7 @@ import { type TrainingConfig, TrainingConfigSchema } from '../training-config.js
 import type { Params } from './distributions.js';
 
 /** Most hidden layers the seed search space (`configs/search-space.json`) describes. */
-const MAX_SEARCHED_LAYERS = 3;
+export const MAX_SEARCHED_LAYERS = 3;
 
 /**
  * A training config with a trial's parameters from the seed search space applied: the network

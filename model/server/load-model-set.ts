@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../pipeline/errors/InputError.js';
 import { BundleFiles } from '../bundle/bundle-manifest.js';
-import { hashJson } from '../bundle/provenance.js';
+import { modelDigest } from '../bundle/model-digest.js';
 import { loadDivisionPredictors, REPORT_FILE } from '../bundle/training-output.js';
 import { Predictor } from '../Predictor.js';
 import type { ModelSet, ScoringModel } from './scoring-model.js';
@@ -25,13 +25,15 @@ export function predictorModel(predictor: Predictor, version: string): ScoringMo
  * mounts a registered model a few folders down (`<name>/<version>/`), so a chain of single
  * folders is followed.
  *
- * @param version - the registry version; defaults to a hash of each bundle's manifest.
+ * @param version - the registry version; defaults to the first 12 hex digits of each bundle's
+ *   `modelDigest` (manifest, weight bytes and percentiles: changed weights give a new version).
  * @throws InputError when the folder holds no models.
+ * @throws NonFiniteModelError when a bundle has a non-finite weight or probe output (`loadBundle`).
  */
 export async function loadModelSet(dir: string, version?: string): Promise<ModelSet> {
   const root = findModelRoot(dir);
   const models = new Map<number, ScoringModel>();
-  const versionOf = (predictor: Predictor) => version ?? hashJson(predictor.manifest).slice(0, 12);
+  const versionOf = (predictor: Predictor) => version ?? modelDigest(predictor.bundle).slice(0, 12);
   if (existsSync(join(root, REPORT_FILE)) && !existsSync(join(root, BundleFiles.manifest))) {
     const shared = new Map<Predictor, ScoringModel>();
     for (const [division, predictor] of await loadDivisionPredictors(root)) {

@@ -6,6 +6,7 @@ export { GitHubApiError, isGitHubApiError } from './GitHubApiError.js';
 export { InputError, isInputError } from './InputError.js';
 export { isLeaseHeldError, LeaseHeldError } from './LeaseHeldError.js';
 export { isMetricsGateError, MetricsGateError } from './MetricsGateError.js';
+export { isNonFiniteModelError, NonFiniteModelError } from './NonFiniteModelError.js';
 export { isOppError, OppError } from './OppError.js';
 export { isRecordLayoutError, RecordLayoutError } from './RecordLayoutError.js';
 export { isRegistryError, RegistryError } from './RegistryError.js';

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { assertFiniteModelsIn } from '../../model/bundle/assert-finite-models-in.js';
 import {
   type AzureMlClient,
   type BlobDatastore,
@@ -86,6 +87,7 @@ export class AzureMlModelRegistry implements ModelRegistry {
     if (reserved.length > 0)
       throw new RegistryError(`tags ${reserved.join(', ')}: the opp. prefix is reserved`, name);
     const files = await listBundleFiles(bundleDir);
+    await assertFiniteModelsIn(bundleDir);
     const { datastore, client } = await this.getContainer();
     const folder = `${this.options.blobPrefix ?? 'opp-models'}/${name}/${randomUUID()}/`;
     for (const file of files) {

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { assertFiniteModelsIn } from '../../model/bundle/assert-finite-models-in.js';
 import { RegistryError } from '../errors/RegistryError.js';
 import { AtomicFile } from '../io/AtomicFile.js';
 import { oppPath } from '../util/opp-home.js';
@@ -60,6 +61,7 @@ export class LocalModelRegistry implements ModelRegistry {
   ): Promise<ModelVersion> {
     checkName(name);
     const files = await listBundleFiles(bundleDir);
+    await assertFiniteModelsIn(bundleDir);
     for (const file of files) await this.storeBlob(join(bundleDir, ...file.path.split('/')), file.sha256);
     options.abortSignal?.throwIfAborted();
     const version = await this.reserveVersion(name);

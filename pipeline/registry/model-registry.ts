@@ -76,6 +76,8 @@ export interface ModelRegistry {
    * @param bundleDir - a bundle folder; must contain `metrics.json`.
    * @returns the new version (numbers never collide, also under concurrent registrations).
    * @throws RegistryError when the folder is missing or has no `metrics.json`.
+   * @throws NonFiniteModelError when a bundle in it has a NaN or ±Infinity weight or scores a
+   *   probe batch to one (`assertFiniteModelsIn`); nothing is stored then.
    */
   registerVersion(
     name: string,

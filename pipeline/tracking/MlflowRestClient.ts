@@ -26,6 +26,7 @@ import {
   sendRequest,
 } from './internal/send-request.js';
 import { toExperiment, toRun, type WireRun, wireMetric } from './internal/wire-format.js';
+import { splitUserinfo } from './redact-uri.js';
 import type { ExperimentRecord, MetricPoint, RunRecord } from './run-record.js';
 import type { RunStatus } from './tracker.js';
 
@@ -53,9 +54,17 @@ export class MlflowRestClient {
   readonly baseUrl: string;
   private readonly options: MlflowRestClientOptions;
 
+  /**
+   * @param baseUrl - the tracking URI. A `user:password@` in it is taken out (so `baseUrl`, and
+   *   every message that quotes it, holds none) and sent as HTTP Basic authentication instead,
+   *   unless `options.tokenProvider` gives a bearer token.
+   */
   constructor(baseUrl: string, options: MlflowRestClientOptions = {}) {
-    this.baseUrl = trimTrailingSlashes(baseUrl);
+    const { uri, username, password } = splitUserinfo(baseUrl);
+    this.baseUrl = trimTrailingSlashes(uri);
     this.options = { ...options };
+    if (username !== undefined && !this.options.basicAuth)
+      this.options.basicAuth = { username, password: password ?? '' };
   }
 
   /** The experiment's record, or undefined when no active experiment has that name. */

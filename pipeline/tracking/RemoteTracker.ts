@@ -5,6 +5,7 @@ import { checkKey, currentUser, defaultRunName, newRunId, paramText } from './in
 import type { RetryOptions } from './internal/retry.js';
 import type { MlflowRestClient } from './MlflowRestClient.js';
 import { Outbox } from './Outbox.js';
+import { redactUri } from './redact-uri.js';
 import {
   type LogArtifactOptions,
   type LogMetricsOptions,
@@ -67,7 +68,7 @@ export class RemoteTracker implements Tracker {
     private readonly client: MlflowRestClient,
     private readonly options: RemoteTrackerOptions,
   ) {
-    this.destination = client.baseUrl;
+    this.destination = redactUri(client.baseUrl);
     this.outbox = new Outbox(options.outboxDir);
   }
 

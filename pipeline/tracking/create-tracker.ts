@@ -6,6 +6,7 @@ import { FileStoreTracker } from './FileStoreTracker.js';
 import type { RetryOptions } from './internal/retry.js';
 import { MlflowRestClient, type TokenProvider } from './MlflowRestClient.js';
 import { RemoteTracker } from './RemoteTracker.js';
+import { redactUri } from './redact-uri.js';
 import { SafeTracker, warnOnStderr } from './SafeTracker.js';
 
 /** Environment variables `createTracker` reads (MLflow's own names where MLflow has one). */
@@ -82,7 +83,7 @@ export function resolveTrackingTarget(env: Record<string, string | undefined> = 
       outboxDir,
     };
   throw new ConfigError(
-    `${TRACKING_ENV.uri}=${uri}: opp tracks to http(s)://, azureml:// or file: URIs (or a folder); unset it to use ${join(home, 'mlruns')}`,
+    `${TRACKING_ENV.uri}=${redactUri(uri)}: opp tracks to http(s)://, azureml:// or file: URIs (or a folder); unset it to use ${join(home, 'mlruns')}`,
   );
 }
 

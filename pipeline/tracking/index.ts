@@ -19,6 +19,7 @@ export {
   listFileStoreRuns,
   readFileStoreRun,
 } from './read-file-store.js';
+export { REDACTED_USERINFO, redactUri } from './redact-uri.js';
 export type { ExperimentRecord, MetricPoint, RunRecord } from './run-record.js';
 export { createRunSource, type RunSource } from './run-source.js';
 export { SafeTracker } from './SafeTracker.js';

@@ -7,6 +7,7 @@ import {
 } from './create-tracker.js';
 import { MlflowRestClient } from './MlflowRestClient.js';
 import { findFileStoreRun, listFileStoreRuns } from './read-file-store.js';
+import { redactUri } from './redact-uri.js';
 import type { RunRecord } from './run-record.js';
 
 /** Reads runs back from wherever {@link resolveTrackingTarget} says they go. */
@@ -38,7 +39,7 @@ export function createRunSource(env: Record<string, string | undefined> = proces
     tokenProvider: token ? async () => token : target.azure ? azureTokenProvider() : undefined,
   });
   return {
-    destination: target.url,
+    destination: redactUri(client.baseUrl),
     async listRuns(experiment, limit) {
       const found = await client.getExperimentByName(experiment);
       if (!found) return [];

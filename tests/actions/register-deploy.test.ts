@@ -9,6 +9,7 @@ import { LocalModelRegistry } from '../../pipeline/registry/LocalModelRegistry.j
 import { defaultConfigPath } from '../../pipeline/util/package-root.js';
 import { createActionHarness } from '../support/action-run.js';
 import { makeBundle } from '../support/bundle-fixture.js';
+import { poisonWeights, registerUnchecked, writeTinyOutput } from '../support/tiny-bundle.js';
 
 const harness = createActionHarness();
 const home = mkdtempSync(join(tmpdir(), 'opp-action-deploy-'));
@@ -136,6 +137,20 @@ describe('register and deploy actions (local registry and target)', () => {
     expect(result.errors.at(-1)).toMatch(/^metrics gate failed for 1 division:\n.*auc/);
     expect(result.outputs).toEqual({ 'gate-passed': 'false' });
     expect(result.stdout).not.toMatch(/deploying weak:1/);
+  });
+
+  it('refuses a model with NaN weights: register stores nothing, deploy creates no deployment', async () => {
+    const out = await writeTinyOutput();
+    poisonWeights(join(out, '0'), 0);
+    const registered = await harness.run(register, { bundle: out, name: 'nan', config }, env);
+    expect(registered.failed).toBe(true);
+    expect(registered.errors.at(-1)).toMatch(/\(division 0\): layer 1 weights holds NaN at index 0/);
+    // One registered before the registry checked (or by another tool) is refused at deploy.
+    const version = await registerUnchecked(join(home, 'registry'), 'nan', out);
+    const result = await harness.run(deploy, { model: `nan:${version}`, config }, env);
+    expect(result.failed).toBe(true);
+    expect(result.errors.at(-1)).toMatch(/\(division 0\): layer 1 weights holds NaN at index 0/);
+    expect(result.stdout).not.toMatch(/deploying nan:/);
   });
 
   it('refuses malformed model and traffic inputs, naming them', async () => {

@@ -62,6 +62,8 @@ export interface FakeMlflow {
   down: boolean;
   /** When set, requests must carry `Authorization: Bearer <token>`. */
   requiredToken?: string;
+  /** When set (`user:password`), requests must carry it as `Authorization: Basic …`. */
+  requiredBasic?: string;
   /** Runs once before the next request to an endpoint (e.g. a racing create). */
   before: Map<string, () => void>;
   /** Page size cap the server applies to searches and histories. */
@@ -269,6 +271,11 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     if (fake.down) return answer(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'down' });
     if (fake.requiredToken && req.headers.authorization !== `Bearer ${fake.requiredToken}`)
       return answer(res, 401, { error_code: 'UNAUTHENTICATED', message: 'bad token' });
+    if (
+      fake.requiredBasic &&
+      req.headers.authorization !== `Basic ${Buffer.from(fake.requiredBasic).toString('base64')}`
+    )
+      return answer(res, 401, { error_code: 'UNAUTHENTICATED', message: 'bad credentials' });
     const hook = fake.before.get(endpoint);
     if (hook) {
       fake.before.delete(endpoint);

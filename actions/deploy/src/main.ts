@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { connectAzureMl } from '../../../pipeline/azureml/create-client.js';
 import { loadDeploymentConfig } from '../../../pipeline/config/deployment-config.js';
+import { assertFiniteModelVersion } from '../../../pipeline/deployment/assert-finite-model-version.js';
 import { type DeployResult, deployModelVersion } from '../../../pipeline/deployment/blue-green.js';
 import { createDeploymentTarget } from '../../../pipeline/deployment/create-target.js';
 import {
@@ -28,6 +29,7 @@ export async function run(): Promise<void> {
     };
     const registry = await createRegistry(inputs.registry ?? config.registry, connect);
     const model = await resolveModelVersion(registry, inputs.model);
+    await assertFiniteModelVersion(registry, model);
     if (inputs.gate) await recheckGate(registry, model, inputs.gate);
     else core.warning(`skip-gate: deploying ${model.name}:${model.version} without re-checking the gate`);
     const target = await createDeploymentTarget(inputs.target ?? config.target, config, registry, connect);

@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type AzureConnectionOverrides, connectAzureMl } from '../../azureml/create-client.js';
 import { loadDeploymentConfig } from '../../config/deployment-config.js';
+import { assertFiniteModelVersion } from '../../deployment/assert-finite-model-version.js';
 import { beginDeploy, type DeployResult } from '../../deployment/blue-green.js';
 import { createDeploymentTarget } from '../../deployment/create-target.js';
 import { DeployPoller } from '../../deployment/DeployPoller.js';
@@ -106,6 +107,7 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
       };
       const registry = await createRegistry(opts.registry ?? config.registry, connect);
       const model = await resolveModelVersion(registry, opts.model);
+      await assertFiniteModelVersion(registry, model);
       const target = await createDeploymentTarget(opts.target ?? config.target, config, registry, connect);
       const overrides: RolloutOverrides = {
         endpoint: opts.endpoint,

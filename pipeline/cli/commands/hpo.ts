@@ -6,10 +6,10 @@ import { MedianPruner, NopPruner, type Pruner } from '../../../model/hpo/pruner.
 import { RandomSampler, type Sampler } from '../../../model/hpo/random-sampler.js';
 import { runStudy } from '../../../model/hpo/run-study.js';
 import { TpeSampler } from '../../../model/hpo/sampler.js';
-import { loadSearchSpace } from '../../../model/hpo/search-space.js';
 import { formatStudyReport, summarizeStudy } from '../../../model/hpo/study-report.js';
 import { trainingObjectiveModule } from '../../../model/hpo/training-objective.js';
 import { applyTrainingParams } from '../../../model/hpo/training-params.js';
+import { loadTrainingSearchSpace } from '../../../model/hpo/training-search-space.js';
 import type { TrialRecord } from '../../../model/hpo/trial.js';
 import { requestedBackend, useBackend } from '../../../model/tf/backend.js';
 import { loadTrainingConfig } from '../../../model/training-config.js';
@@ -105,7 +105,7 @@ export function registerHpo(program: Command): void {
       const output = createOutput(Boolean(opts.json));
       const started = performance.now();
       // Everything is checked before the study opens: a bad file fails before any trial.
-      const space = loadSearchSpace(opts.space);
+      const space = loadTrainingSearchSpace(opts.space);
       if (!existsSync(opts.data)) throw new InputError(`${opts.data}: no such file (--data)`, opts.data);
       const config = loadTrainingConfig(opts.config);
       const seed = opts.seed ?? config.training.seed;

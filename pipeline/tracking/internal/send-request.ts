@@ -14,6 +14,11 @@ export type RetryPolicy =
 
 export interface SendOptions {
   tokenProvider?: TokenProvider;
+  /**
+   * HTTP Basic credentials (from a tracking URI's `user:password@`), sent when the token
+   * provider gives no bearer token. @default none
+   */
+  basicAuth?: { username: string; password: string };
   retry?: RetryOptions;
   /** Per-request timeout. @default 30000 */
   timeoutMs?: number;
@@ -76,6 +81,10 @@ async function sendOnce({ method, url, body, label }: Request, options: SendOpti
   else if (body) headers['content-type'] = 'application/octet-stream';
   const token = await options.tokenProvider?.();
   if (token) headers.authorization = `Bearer ${token}`;
+  else if (options.basicAuth) {
+    const { username, password } = options.basicAuth;
+    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  }
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(url, {

@@ -11,6 +11,7 @@ import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistr
 import { generateSampleRecords } from '../../../pipeline/sources/sample-records.js';
 import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
 import { jsonOf } from '../../support/http.js';
+import { poisonWeights, registerUnchecked } from '../../support/tiny-bundle.js';
 import { trainSmallOutput } from '../../support/trained-output.js';
 
 /** The shipped deployment config: its local server command is `opp serve` (built). */
@@ -59,12 +60,29 @@ describe('local deployment with the real scoring server', () => {
     const broken = await mkdtemp(join(tmpdir(), 'opp-broken-'));
     cpSync(trained, broken, { recursive: true });
     writeFileSync(join(broken, '0', 'bundle.json'), '{"version": 1');
-    const v2 = await registry.registerVersion('opp', broken, {});
+    // The registry refuses a bundle it cannot load; one registered before it checked (or by
+    // another tool) still reaches a deployment, whose server must fail to start: rolled back.
+    await expect(registry.registerVersion('opp', broken, {})).rejects.toThrow(/bundle\.json/);
+    const v2 = await registry.getVersion('opp', await registerUnchecked(registry.root, 'opp', broken));
     const error = await deployModelVersion(target, 'serve-twin', v2, fast).catch((e: unknown) => e);
     expect(isDeploymentError(error)).toBe(true);
     if (!isDeploymentError(error)) return;
     expect(error.details).toMatchObject({ rolledBack: true, traffic: { 'opp-v1': 100 } });
     expect(error.message).toMatch(/bundle\.json/);
     expect(await target.getTraffic('serve-twin')).toEqual({ 'opp-v1': 100 });
+  }, 120_000);
+
+  it('rolls back a version with NaN weights before it takes traffic: its server refuses to start', async () => {
+    const poisoned = await mkdtemp(join(tmpdir(), 'opp-nan-'));
+    cpSync(trained, poisoned, { recursive: true });
+    poisonWeights(join(poisoned, '0'), 0);
+    const version = await registry.getVersion('opp', await registerUnchecked(registry.root, 'opp', poisoned));
+    const before = await target.getTraffic('serve-twin');
+    const error = await deployModelVersion(target, 'serve-twin', version, fast).catch((e: unknown) => e);
+    expect(isDeploymentError(error)).toBe(true);
+    if (!isDeploymentError(error)) return;
+    expect(error.details).toMatchObject({ rolledBack: true, traffic: before });
+    expect(error.details.logs).toMatch(/\(division 0\): layer 1 weights holds NaN at index 0/);
+    expect(await target.getTraffic('serve-twin')).toEqual(before);
   }, 120_000);
 });

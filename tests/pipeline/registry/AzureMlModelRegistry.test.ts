@@ -9,6 +9,7 @@ import { azuriteContainers, clientFor } from '../../support/azureml-fixture.js';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite-blob.js';
 import { makeBundle } from '../../support/bundle-fixture.js';
 import { FAKE_API_VERSION, type FakeAzureMl, startFakeAzureMl } from '../../support/fake-azureml.js';
+import { poisonWeights, writeTinyOutput } from '../../support/tiny-bundle.js';
 
 let azurite: AzuriteBlob;
 let fake: FakeAzureMl;
@@ -31,6 +32,19 @@ afterAll(async () => {
 });
 
 describe('AzureMlModelRegistry (real SDK against the fake ARM server, bundles in Azurite)', () => {
+  it('refuses a training output whose model has NaN weights before uploading anything', async () => {
+    const out = await writeTinyOutput();
+    poisonWeights(join(out, '0'), 0);
+    const before = fake.calls('PUT', /.*/).length;
+    await expect(registry.registerVersion('opp-nan', out, lineage)).rejects.toMatchObject({
+      name: 'NonFiniteModelError',
+      division: 0,
+      tensor: 'layer 1 weights',
+    });
+    expect(fake.calls('PUT', /.*/).length).toBe(before);
+    expect(await collect(registry.listVersions('opp-nan'))).toEqual([]);
+  });
+
   it('uploads the bundle to the default datastore and creates a tagged model version', async () => {
     const bundle = await makeBundle();
     const v = await registry.registerVersion('opp-aml', bundle, lineage, { tags: { team: 'bids' } });

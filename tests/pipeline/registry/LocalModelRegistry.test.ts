@@ -6,6 +6,7 @@ import { isRegistryError } from '../../../pipeline/errors/RegistryError.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { collect } from '../../../pipeline/registry/paging.js';
 import { makeBundle } from '../../support/bundle-fixture.js';
+import { poisonWeights, writeTinyOutput } from '../../support/tiny-bundle.js';
 
 async function newRegistry(): Promise<LocalModelRegistry> {
   return new LocalModelRegistry(await mkdtemp(join(tmpdir(), 'opp-registry-')));
@@ -41,6 +42,20 @@ describe('LocalModelRegistry', () => {
     await registry.registerVersion('opp', bundle, lineage);
     const shards = await readdir(join(registry.root, 'blobs', 'sha256'), { recursive: true });
     expect(shards.filter((p) => p.includes('/')).length).toBe(3);
+  });
+
+  it('refuses a training output whose model has NaN weights, and registers nothing', async () => {
+    const registry = await newRegistry();
+    const out = await writeTinyOutput();
+    expect((await registry.registerVersion('opp', out, lineage)).version).toBe('1');
+    poisonWeights(join(out, '0'), 2);
+    await expect(registry.registerVersion('opp', out, lineage)).rejects.toMatchObject({
+      name: 'NonFiniteModelError',
+      bundle: join(out, '0'),
+      division: 0,
+      tensor: 'layer 1 weights',
+    });
+    expect((await collect(registry.listVersions('opp'))).map((v) => v.version)).toEqual(['1']);
   });
 
   it('refuses a folder without metrics.json', async () => {
