@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { oppHome } from '../util/opp-home.js';
-import { type AzuriteInstance, startAzurite } from './azurite.js';
+import type { AzuriteInstance } from './azurite.js';
 import { checkConnectionString } from './connection-string.js';
+import { openLocalAzurite } from './local-azurite.js';
 
 /** Env var holding an Azure Storage connection string; when unset, opp starts Azurite. */
 export const STORAGE_CONNECTION_ENV = 'OPP_STORAGE_CONNECTION_STRING';
@@ -25,7 +25,8 @@ export interface ResolveStorageOptions {
 
 /**
  * The storage to use: `connectionString` if given, else `$OPP_STORAGE_CONNECTION_STRING`,
- * else a fresh Azurite with data under `$OPP_HOME/azurite`.
+ * else the local Azurite with data under `$OPP_HOME/azurite` (one per folder: see
+ * {@link openLocalAzurite}).
  *
  * @throws ConfigError when the connection string is malformed (naming the setting and the part).
  */
@@ -39,6 +40,6 @@ export async function resolveStorage(options: ResolveStorageOptions = {}): Promi
     );
     return { connectionString: configured, close: async () => undefined };
   }
-  const azurite = await startAzurite({ location: join(oppHome(env), 'azurite') });
-  return { connectionString: azurite.connectionString, azurite, close: () => azurite.stop() };
+  const local = await openLocalAzurite(oppHome(env));
+  return { connectionString: local.azurite.connectionString, azurite: local.azurite, close: local.close };
 }
