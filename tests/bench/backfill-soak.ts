@@ -131,9 +131,12 @@ for (let i = 0; i < KILLS && performance.now() - begun < MAX_MS; i++) {
 await server.stop();
 await rm(home, { recursive: true, force: true });
 
-const shares = kills.map((k) => k.share).sort((a, b) => a - b);
-const median =
-  shares.length === 0 ? Number.NaN : (shares[(shares.length - 1) >> 1]! + shares[shares.length >> 1]!) / 2;
+/** The median of `values` (NaN when empty). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
+}
 const meanKillAt = kills.reduce((a, k) => a + k.killAtSeconds, 0) / Math.max(kills.length, 1);
 console.log(
   JSON.stringify(
@@ -149,7 +152,10 @@ console.log(
       },
       kills,
       meanKillAtSeconds: Math.round(meanKillAt * 10) / 10,
-      medianShareKept: Math.round(median * 1000) / 1000,
+      medianShareKept: Math.round(median(kills.map((k) => k.share)) * 1000) / 1000,
+      // Only the runs the kill stopped: a run may finish before its kill moment when it runs faster than the first.
+      medianShareKeptMidRun:
+        Math.round(median(kills.filter((k) => !k.finished).map((k) => k.share)) * 1000) / 1000,
     },
     null,
     2,
