@@ -15,6 +15,8 @@ export const DEFAULT_BACKFILL_WINDOW_MS = 7 * 86_400_000;
  * costs batch fill; a longer one loses more to a kill.
  */
 export const DEFAULT_BACKFILL_CHECKPOINT_MS = 10_000;
+/** The next checkpoint starts no sooner than this many times the last one's duration after it ended. */
+const CHECKPOINT_SPACING = 2;
 /** Name of the backfill lease. */
 export const BACKFILL_STATE_NAME = 'backfill';
 
@@ -28,7 +30,9 @@ export interface RunBackfillOptions {
   /**
    * Time between checkpoints, ms: while a window that finished reading waits for rows still in
    * half-full buffers, the writers are flushed this often, so that window is stored and marked
-   * done and a killed run keeps it. Default {@link DEFAULT_BACKFILL_CHECKPOINT_MS} (10 s).
+   * done and a killed run keeps it. When storage is slow the pause after a checkpoint grows to
+   * twice its duration, so checkpoints take at most about a third of the run.
+   * Default {@link DEFAULT_BACKFILL_CHECKPOINT_MS} (10 s).
    */
   checkpointMs?: number;
   /** Called when a window finishes. */
@@ -93,7 +97,7 @@ export async function runBackfill(
     durationMs: options.leaseMs,
     waitMs: options.leaseWaitMs,
   });
-  let timer: ReturnType<typeof setInterval> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const windows = splitWindows(from, to, options.windowMs ?? DEFAULT_BACKFILL_WINDOW_MS);
     const done = await listDoneWindows(context.storage.state);
@@ -112,15 +116,24 @@ export async function runBackfill(
     let waiting = 0;
     let checkpoint: Promise<unknown> | undefined;
     const flushWriters = () => Promise.all([writers.records.flush(), writers.quarantine.flush()]);
-    timer = setInterval(() => {
-      if (waiting === 0 || checkpoint) return;
+    const intervalMs = options.checkpointMs ?? DEFAULT_BACKFILL_CHECKPOINT_MS;
+    const schedule = (ms: number) => {
+      timer = setTimeout(tick, ms);
+    };
+    const tick = () => {
+      if (waiting === 0) return schedule(intervalMs);
+      const started = performance.now();
       // A failed write also fails its windows' groups and the final flush: nothing to do here.
       checkpoint = flushWriters()
         .catch(() => undefined)
         .finally(() => {
           checkpoint = undefined;
+          if (timer === undefined) return;
+          // A slow checkpoint (storage busy) spaces the next out, so they take ≤ 1/3 of the time.
+          schedule(Math.max(intervalMs, CHECKPOINT_SPACING * (performance.now() - started)));
         });
-    }, options.checkpointMs ?? DEFAULT_BACKFILL_CHECKPOINT_MS);
+    };
+    schedule(intervalMs);
     const complete = async (window: TimeWindow, group: WriteGroup, windowStats: IngestStats) => {
       waiting += 1;
       await group.close().finally(() => {
@@ -154,7 +167,8 @@ export async function runBackfill(
         }),
       ),
     );
-    clearInterval(timer);
+    clearTimeout(timer);
+    timer = undefined;
     await checkpoint;
     await flushWriters();
     await Promise.all(completions);
@@ -171,7 +185,8 @@ export async function runBackfill(
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
-    clearInterval(timer);
+    clearTimeout(timer);
+    timer = undefined;
     await lease.release().catch(() => undefined);
   }
 }
