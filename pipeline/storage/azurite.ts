@@ -18,8 +18,9 @@ const STOP_TIMEOUT_MS = 15_000;
  * from the process that started it, which the kernel closes when that process dies, even by
  * SIGKILL. Then Azurite stops itself with SIGTERM, its own clean shutdown that saves its data, so
  * no orphan outlives its parent to save stale data over a later Azurite's. A SIGTERM also closes
- * stdin (so Azurite's shutdown can end the process), and later ones are ignored rather than
- * killing Azurite in the middle of that save. Output errors (the parent is gone) are ignored.
+ * stdin (so Azurite's shutdown can end the process); one that comes before Azurite listens for it
+ * (still starting: nothing to save) exits at once, and later ones are ignored rather than killing
+ * Azurite in the middle of its save. Output errors (the parent is gone) are ignored.
  */
 const PARENT_WATCH = `
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
@@ -27,9 +28,15 @@ const stopSelf = () => process.kill(process.pid, 'SIGTERM');
 process.stdin.on('end', stopSelf);
 process.stdin.on('error', stopSelf);
 process.stdin.resume();
-const closeStdin = () => process.stdin.destroy();
-process.on('SIGTERM', closeStdin);
-process.on('SIGINT', closeStdin);
+let stopping = false;
+const onSignal = (name) => {
+  process.stdin.destroy();
+  if (stopping) return;
+  if (process.listenerCount(name) < 2) process.exit(0);
+  stopping = true;
+};
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+process.on('SIGINT', () => onSignal('SIGINT'));
 `;
 const LISTENING = /Azurite (Blob|Table) service is successfully listening at (http:\/\/[^\s]+)/;
 
