@@ -1,4 +1,5 @@
 import { BatchWriter } from '../storage/BatchWriter.js';
+import { RECORD_PARTITIONS } from '../storage/record-rows.js';
 import { listDoneWindows, markWindowDone, type TimeWindow, windowKey } from '../storage/run-state.js';
 import { ensureStorage } from '../storage/storage-clients.js';
 import { TableLease } from '../storage/TableLease.js';
@@ -17,6 +18,14 @@ export const DEFAULT_BACKFILL_WINDOW_MS = 7 * 86_400_000;
 export const DEFAULT_BACKFILL_CHECKPOINT_MS = 10_000;
 /** The next checkpoint starts no sooner than this many times the last one's duration after it ended. */
 const CHECKPOINT_SPACING = 2;
+/**
+ * Record rows buffered that bring a checkpoint forward (~20 a partition, so its transactions are
+ * not tiny): reading outruns storage, and full partitions are rare early on, so without it
+ * storage idles until the first checkpoint, which then has most of the run to store.
+ */
+export const CHECKPOINT_ROWS = 20 * RECORD_PARTITIONS;
+/** How often the checkpoint conditions are looked at. */
+const CHECKPOINT_POLL_MS = 250;
 /** Name of the backfill lease. */
 export const BACKFILL_STATE_NAME = 'backfill';
 
@@ -30,8 +39,9 @@ export interface RunBackfillOptions {
   /**
    * Time between checkpoints, ms: while a window that finished reading waits for rows still in
    * half-full buffers, the writers are flushed this often, so that window is stored and marked
-   * done and a killed run keeps it. When storage is slow the pause after a checkpoint grows to
-   * twice its duration, so checkpoints take at most about a third of the run.
+   * done and a killed run keeps it; sooner once {@link CHECKPOINT_ROWS} rows wait. After a slow
+   * checkpoint (storage busy) the next waits twice its duration, so checkpoints take at most
+   * about a third of the run.
    * Default {@link DEFAULT_BACKFILL_CHECKPOINT_MS} (10 s).
    */
   checkpointMs?: number;
@@ -97,7 +107,7 @@ export async function runBackfill(
     durationMs: options.leaseMs,
     waitMs: options.leaseWaitMs,
   });
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
   try {
     const windows = splitWindows(from, to, options.windowMs ?? DEFAULT_BACKFILL_WINDOW_MS);
     const done = await listDoneWindows(context.storage.state);
@@ -117,23 +127,29 @@ export async function runBackfill(
     let checkpoint: Promise<unknown> | undefined;
     const flushWriters = () => Promise.all([writers.records.flush(), writers.quarantine.flush()]);
     const intervalMs = options.checkpointMs ?? DEFAULT_BACKFILL_CHECKPOINT_MS;
-    const schedule = (ms: number) => {
-      timer = setTimeout(tick, ms);
-    };
-    const tick = () => {
-      if (waiting === 0) return schedule(intervalMs);
-      const started = performance.now();
-      // A failed write also fails its windows' groups and the final flush: nothing to do here.
-      checkpoint = flushWriters()
-        .catch(() => undefined)
-        .finally(() => {
-          checkpoint = undefined;
-          if (timer === undefined) return;
-          // A slow checkpoint (storage busy) spaces the next out, so they take ≤ 1/3 of the time.
-          schedule(Math.max(intervalMs, CHECKPOINT_SPACING * (performance.now() - started)));
-        });
-    };
-    schedule(intervalMs);
+    // When the last checkpoint ended, and the least time before the next (see CHECKPOINT_SPACING).
+    let lastEnded = performance.now();
+    let minGap = 0;
+    timer = setInterval(
+      () => {
+        if (waiting === 0 || checkpoint) return;
+        const since = performance.now() - lastEnded;
+        const due =
+          since >= Math.max(intervalMs, minGap) ||
+          (since >= minGap && writers.records.buffered >= CHECKPOINT_ROWS);
+        if (!due) return;
+        const started = performance.now();
+        // A failed write also fails its windows' groups and the final flush: nothing to do here.
+        checkpoint = flushWriters()
+          .catch(() => undefined)
+          .finally(() => {
+            checkpoint = undefined;
+            lastEnded = performance.now();
+            minGap = CHECKPOINT_SPACING * (lastEnded - started);
+          });
+      },
+      Math.min(intervalMs, CHECKPOINT_POLL_MS),
+    );
     const complete = async (window: TimeWindow, group: WriteGroup, windowStats: IngestStats) => {
       waiting += 1;
       await group.close().finally(() => {
@@ -167,8 +183,7 @@ export async function runBackfill(
         }),
       ),
     );
-    clearTimeout(timer);
-    timer = undefined;
+    clearInterval(timer);
     await checkpoint;
     await flushWriters();
     await Promise.all(completions);
@@ -185,8 +200,7 @@ export async function runBackfill(
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
-    clearTimeout(timer);
-    timer = undefined;
+    clearInterval(timer);
     await lease.release().catch(() => undefined);
   }
 }
