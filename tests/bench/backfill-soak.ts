@@ -9,7 +9,8 @@
  * Options: --records N (default 100,000), --kills N (default 9), --seed N (default 1),
  * --window DURATION (default 30d: 62 windows over 2021-01-01 … 2026-02-01), --max-minutes N
  * (default 12: stops drawing kills after that), plus any `-- --extra-flag value` passed to the
- * backfill through --backfill-args "…". Prints one JSON document on stdout, progress on stderr.
+ * backfill through --backfill-args "…"; --cli FILE runs that `opp` bundle instead of bundling the
+ * source (e.g. one built from another commit, to compare). Prints one JSON document on stdout, progress on stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '30d' },
     'max-minutes': { type: 'string', default: '12' },
     'backfill-args': { type: 'string', default: '' },
+    cli: { type: 'string' },
   },
 });
 const RECORDS = Number(values.records);
@@ -42,17 +44,18 @@ const FROM = '2021-01-01';
 const TO = '2026-02-01';
 const note = (line: string) => process.stderr.write(`${line}\n`);
 
-const cli = join(PACKAGE_ROOT, 'build', 'bench', 'opp-soak.mjs');
-await build({
-  entryPoints: [join(PACKAGE_ROOT, 'pipeline', 'cli', 'opp.ts')],
-  outfile: cli,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'error',
-});
+const cli = values.cli ?? join(PACKAGE_ROOT, 'build', 'bench', 'opp-soak.mjs');
+if (values.cli === undefined)
+  await build({
+    entryPoints: [join(PACKAGE_ROOT, 'pipeline', 'cli', 'opp.ts')],
+    outfile: cli,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
 
 note(`generating ${RECORDS} sample records…`);
 const server = await startSampleSourceServer(SampleSource.fromSample({ n: RECORDS, seed: 1 }));
