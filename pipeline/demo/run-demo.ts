@@ -31,7 +31,7 @@ import { IndexClient } from '../sources/IndexClient.js';
 import { RecordApiClient } from '../sources/RecordApiClient.js';
 import { SampleSource } from '../sources/SampleSource.js';
 import { startSampleSourceServer } from '../sources/sample-source-server.js';
-import { startAzurite } from '../storage/azurite.js';
+import { openLocalAzurite } from '../storage/local-azurite.js';
 import { createStorageClients } from '../storage/storage-clients.js';
 import { createTracker } from '../tracking/create-tracker.js';
 import { collectEpochs, type EpochLogs, recordTraining } from '../tracking/record-training.js';
@@ -140,8 +140,8 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
     SampleSource.fromSample({ n: options.records, seed: options.seed }),
   );
   stops.push(() => source.stop());
-  const azurite = await startAzurite({ location: oppPath('azurite') });
-  stops.push(() => azurite.stop());
+  const { azurite, close: stopAzurite } = await openLocalAzurite(oppHome());
+  stops.push(stopAzurite);
   const storage = createStorageClients(azurite.connectionString, { prefix: 'demo' });
   const context = {
     index: new IndexClient({ endpoint: source.url, indexName: 'records', apiKey: source.apiKey }),

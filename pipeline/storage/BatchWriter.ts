@@ -48,6 +48,8 @@ export class BatchWriter {
   private readonly maxBuffered: number;
   private bufferedCount = 0;
   private draining = false;
+  /** Settles once the flush in progress has handed all it took to storage (adds wait for it). */
+  private flushing: Promise<void> | undefined;
   /** Entities written so far (acknowledged by storage). */
   written = 0;
   /** Transactions acknowledged so far (`written / transactions` is the mean batch fill). */
@@ -70,11 +72,14 @@ export class BatchWriter {
   }
 
   /**
-   * Buffers one entity; may wait for room when `concurrency` transactions are in flight.
+   * Buffers one entity; may wait for room when `concurrency` transactions are in flight, or
+   * until a flush in progress is done (a checkpoint goes first instead of sharing the
+   * transaction slots with every producer, which would delay it until they stop).
    * `group`, if given, is held until storage acknowledged the entity (or a later one that
    * replaced it in the buffer).
    */
   async add(entity: Entity, group?: WriteGroup): Promise<void> {
+    while (this.flushing) await this.flushing;
     this.throwIfFailed();
     let buffer = this.buffers.get(entity.partitionKey);
     if (!buffer) {
@@ -116,12 +121,27 @@ export class BatchWriter {
     }
   }
 
-  /** Sends everything buffered and waits until storage acknowledged all of it. */
+  /**
+   * Sends everything buffered and waits until storage acknowledged all of it. Adds wait until
+   * this flush's transactions are under way.
+   */
   async flush(): Promise<void> {
     const pending = [...this.buffers.values()];
     this.buffers.clear();
     this.bufferedCount = 0;
-    for (const buffer of pending) await this.send([...buffer.values()]);
+    const sending = (async () => {
+      for (const buffer of pending) await this.send([...buffer.values()]);
+    })();
+    const sent = sending.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.flushing = sent;
+    try {
+      await sending;
+    } finally {
+      if (this.flushing === sent) this.flushing = undefined;
+    }
     await Promise.allSettled([...this.inFlight]);
     this.throwIfFailed();
   }

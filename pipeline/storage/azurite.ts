@@ -13,6 +13,31 @@ export const DEV_KEY =
 const READY_TIMEOUT_MS = 30_000;
 /** How long a SIGTERM may take (Azurite flushes its data to disk) before SIGKILL. */
 const STOP_TIMEOUT_MS = 15_000;
+/**
+ * Loaded into Azurite's process before Azurite itself (`node --import`): Azurite's stdin is a pipe
+ * from the process that started it, which the kernel closes when that process dies, even by
+ * SIGKILL. Then Azurite stops itself with SIGTERM, its own clean shutdown that saves its data, so
+ * no orphan outlives its parent to save stale data over a later Azurite's. A SIGTERM also closes
+ * stdin (so Azurite's shutdown can end the process); one that comes before Azurite listens for it
+ * (still starting: nothing to save) exits at once, and later ones are ignored rather than killing
+ * Azurite in the middle of its save. Output errors (the parent is gone) are ignored.
+ */
+const PARENT_WATCH = `
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+const stopSelf = () => process.kill(process.pid, 'SIGTERM');
+process.stdin.on('end', stopSelf);
+process.stdin.on('error', stopSelf);
+process.stdin.resume();
+let stopping = false;
+const onSignal = (name) => {
+  process.stdin.destroy();
+  if (stopping) return;
+  if (process.listenerCount(name) < 2) process.exit(0);
+  stopping = true;
+};
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+process.on('SIGINT', () => onSignal('SIGINT'));
+`;
 const LISTENING = /Azurite (Blob|Table) service is successfully listening at (http:\/\/[^\s]+)/;
 
 export interface StartAzuriteOptions {
@@ -50,7 +75,9 @@ export function azuriteConnectionString(endpoints: { table: string; blob: string
 
 /**
  * Starts Azurite (table + blob services) as a child process on 127.0.0.1 with ports chosen by
- * the OS, and resolves once both services listen.
+ * the OS, and resolves once both services listen. Azurite stops itself (SIGTERM, saving its data)
+ * when this process dies, however it dies. One Azurite per data folder: opp's own folder goes
+ * through `openLocalAzurite` (local-azurite.ts), which makes sure of it.
  *
  * @throws StorageError when Azurite exits or does not listen within 30 s.
  */
@@ -60,6 +87,8 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
   const main = join(dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
   const args = [
     ...(options.nodeArgs ?? []),
+    '--import',
+    `data:text/javascript,${encodeURIComponent(PARENT_WATCH)}`,
     main,
     // Azurite refuses --location together with in-memory persistence.
     ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', options.location]),
@@ -80,7 +109,8 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
     '--silent',
     ...(options.loose ? ['--loose'] : []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin: the pipe Azurite watches to learn that this process died (see PARENT_WATCH).
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const endpoints = await waitUntilListening(child);
   return {
     connectionString: azuriteConnectionString(endpoints),

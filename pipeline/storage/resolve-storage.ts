@@ -1,6 +1,7 @@
-import { join } from 'node:path';
 import { oppHome } from '../util/opp-home.js';
-import { type AzuriteInstance, startAzurite } from './azurite.js';
+import type { AzuriteInstance } from './azurite.js';
+import { checkConnectionString } from './connection-string.js';
+import { openLocalAzurite } from './local-azurite.js';
 
 /** Env var holding an Azure Storage connection string; when unset, opp starts Azurite. */
 export const STORAGE_CONNECTION_ENV = 'OPP_STORAGE_CONNECTION_STRING';
@@ -13,16 +14,32 @@ export interface StorageTarget {
   close(): Promise<void>;
 }
 
+export interface ResolveStorageOptions {
+  /** A connection string to use instead of the env var. Default none. */
+  connectionString?: string;
+  /** How errors name `connectionString` (e.g. a CLI flag or action input). Default 'connectionString'. */
+  setting?: string;
+  /** Environment to read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * The storage to use: `connectionString` if given, else `$OPP_STORAGE_CONNECTION_STRING`,
- * else a fresh Azurite with data under `$OPP_HOME/azurite`.
+ * else the local Azurite with data under `$OPP_HOME/azurite` (one per folder: see
+ * {@link openLocalAzurite}).
+ *
+ * @throws ConfigError when the connection string is malformed (naming the setting and the part).
  */
-export async function resolveStorage(
-  options: { connectionString?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<StorageTarget> {
+export async function resolveStorage(options: ResolveStorageOptions = {}): Promise<StorageTarget> {
   const env = options.env ?? process.env;
   const configured = options.connectionString || env[STORAGE_CONNECTION_ENV];
-  if (configured) return { connectionString: configured, close: async () => undefined };
-  const azurite = await startAzurite({ location: join(oppHome(env), 'azurite') });
-  return { connectionString: azurite.connectionString, azurite, close: () => azurite.stop() };
+  if (configured) {
+    checkConnectionString(
+      configured,
+      options.connectionString ? (options.setting ?? 'connectionString') : STORAGE_CONNECTION_ENV,
+    );
+    return { connectionString: configured, close: async () => undefined };
+  }
+  const local = await openLocalAzurite(oppHome(env));
+  return { connectionString: local.azurite.connectionString, azurite: local.azurite, close: local.close };
 }

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { DEFAULT_BACKFILL_WINDOW_MS, runBackfill } from '../../ingestion/run-backfill.js';
+import {
+  DEFAULT_BACKFILL_CHECKPOINT_MS,
+  DEFAULT_BACKFILL_WINDOW_MS,
+  runBackfill,
+} from '../../ingestion/run-backfill.js';
 import { addSourceOptions, openIngestContext, type SourceCliOptions } from '../ingest-setup.js';
 import { duration, isoDate, wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
@@ -12,6 +16,7 @@ interface BackfillCliOptions extends SourceCliOptions {
   concurrency: number;
   window: number;
   leaseWait: number;
+  checkpointInterval: number;
 }
 
 export function registerBackfill(program: Command): void {
@@ -22,7 +27,13 @@ export function registerBackfill(program: Command): void {
     .requiredOption('--to <date>', 'end of the range (exclusive)', isoDate)
     .option('--concurrency <n>', 'windows in flight at once', wholeNumber(1), 4)
     .option('--window <duration>', 'size of each window', duration, DEFAULT_BACKFILL_WINDOW_MS)
-    .option('--lease-wait <duration>', 'wait this long for a backfill that holds the lease', duration, 0);
+    .option('--lease-wait <duration>', 'wait this long for a backfill that holds the lease', duration, 0)
+    .option(
+      '--checkpoint-interval <duration>',
+      'store windows read and mark them done at least this often (a kill loses about this much work; shorter sends more half-full transactions)',
+      duration,
+      DEFAULT_BACKFILL_CHECKPOINT_MS,
+    );
   addSourceOptions(command).action(async (opts: BackfillCliOptions) => {
     const output = createOutput(Boolean(opts.json));
     const { context, close } = await openIngestContext(opts, output);
@@ -32,6 +43,7 @@ export function registerBackfill(program: Command): void {
         windowMs: opts.window,
         concurrency: opts.concurrency,
         leaseWaitMs: opts.leaseWait,
+        checkpointMs: opts.checkpointInterval,
         onWindow: (done, total) => {
           progress ??= createProgress('backfill', total, 'windows');
           progress.update(done);
