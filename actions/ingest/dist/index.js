@@ -1316,13 +1316,13 @@ var require_util = __commonJS({
     function isFormDataLike(object2) {
       return object2 && typeof object2 === "object" && typeof object2.append === "function" && typeof object2.delete === "function" && typeof object2.get === "function" && typeof object2.getAll === "function" && typeof object2.has === "function" && typeof object2.set === "function" && object2[Symbol.toStringTag] === "FormData";
     }
-    function addAbortListener(signal, listener) {
-      if ("addEventListener" in signal) {
-        signal.addEventListener("abort", listener, { once: true });
-        return () => signal.removeEventListener("abort", listener);
+    function addAbortListener(signal2, listener) {
+      if ("addEventListener" in signal2) {
+        signal2.addEventListener("abort", listener, { once: true });
+        return () => signal2.removeEventListener("abort", listener);
       }
-      signal.addListener("abort", listener);
-      return () => signal.removeListener("abort", listener);
+      signal2.addListener("abort", listener);
+      return () => signal2.removeListener("abort", listener);
     }
     var hasToWellFormed = typeof String.prototype.toWellFormed === "function";
     var hasIsWellFormed = typeof String.prototype.isWellFormed === "function";
@@ -1371,9 +1371,9 @@ var require_util = __commonJS({
     function isValidHeaderValue(characters) {
       return !headerCharRegex.test(characters);
     }
-    function parseRangeHeader(range2) {
-      if (range2 == null || range2 === "") return { start: 0, end: null, size: null };
-      const m = range2 ? range2.match(/^bytes (\d+)-(\d+)\/(\d+)?$/) : null;
+    function parseRangeHeader(range3) {
+      if (range3 == null || range3 === "") return { start: 0, end: null, size: null };
+      const m = range3 ? range3.match(/^bytes (\d+)-(\d+)\/(\d+)?$/) : null;
       return m ? {
         start: parseInt(m[1]),
         end: m[2] ? parseInt(m[2]) : null,
@@ -7075,7 +7075,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request;
       let { body: body2 } = request;
       if (upgrade) {
         util3.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7130,7 +7130,7 @@ var require_client_h2 = __commonJS({
       }
       if (method === "CONNECT") {
         session.ref();
-        stream = session.request(headers, { endStream: false, signal });
+        stream = session.request(headers, { endStream: false, signal: signal2 });
         let upgradeResponseFinished = false;
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
@@ -7207,12 +7207,12 @@ var require_client_h2 = __commonJS({
       const shouldEndStream = method === "GET" || method === "HEAD" || body2 === null;
       if (expectContinue) {
         headers[HTTP2_HEADER_EXPECT] = "100-continue";
-        stream = session.request(headers, { endStream: shouldEndStream, signal });
+        stream = session.request(headers, { endStream: shouldEndStream, signal: signal2 });
         stream.once("continue", writeBodyH2);
       } else {
         stream = session.request(headers, {
           endStream: shouldEndStream,
-          signal
+          signal: signal2
         });
         writeBodyH2();
       }
@@ -8292,8 +8292,8 @@ var require_pool_base = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (const { [kRunning]: running } of this[kClients]) {
-          ret += running;
+        for (const { [kRunning]: running2 } of this[kClients]) {
+          ret += running2;
         }
         return ret;
       }
@@ -9082,16 +9082,16 @@ var require_retry_handler = __commonJS({
       const current = Date.now();
       return new Date(retryAfter).getTime() - current;
     }
-    function validatePartialResponseContentLength(headers, range2, statusCode, retryCount) {
+    function validatePartialResponseContentLength(headers, range3, statusCode, retryCount) {
       const contentLength2 = headers["content-length"];
       if (contentLength2 == null) {
         return null;
       }
-      if (!Number.isFinite(range2.start) || !Number.isFinite(range2.end)) {
+      if (!Number.isFinite(range3.start) || !Number.isFinite(range3.end)) {
         return null;
       }
       const length = Number(contentLength2);
-      const expectedLength = range2.end - range2.start + 1;
+      const expectedLength = range3.end - range3.start + 1;
       if (!Number.isFinite(length) || length !== expectedLength) {
         return new RequestRetryError("Content-Length mismatch", statusCode, {
           headers,
@@ -9306,8 +9306,8 @@ var require_retry_handler = __commonJS({
         }
         if (this.end == null) {
           if (statusCode === 206) {
-            const range2 = parseRangeHeader(headers["content-range"]);
-            if (range2 == null) {
+            const range3 = parseRangeHeader(headers["content-range"]);
+            if (range3 == null) {
               this.headersSent = true;
               return this.handler.onHeaders(
                 statusCode,
@@ -9316,12 +9316,12 @@ var require_retry_handler = __commonJS({
                 statusMessage
               );
             }
-            const contentLengthError = validatePartialResponseContentLength(headers, range2, statusCode, this.retryCount);
+            const contentLengthError = validatePartialResponseContentLength(headers, range3, statusCode, this.retryCount);
             if (contentLengthError != null) {
               this.abort(contentLengthError);
               return false;
             }
-            const { start, size, end = size - 1 } = range2;
+            const { start, size, end = size - 1 } = range3;
             assert2(
               start != null && Number.isFinite(start),
               "content-range mismatch"
@@ -9573,11 +9573,11 @@ var require_readable = __commonJS({
       }
       async dump(opts) {
         let limit = Number.isFinite(opts?.limit) ? opts.limit : 128 * 1024;
-        const signal = opts?.signal;
-        if (signal != null && (typeof signal !== "object" || !("aborted" in signal))) {
+        const signal2 = opts?.signal;
+        if (signal2 != null && (typeof signal2 !== "object" || !("aborted" in signal2))) {
           throw new InvalidArgumentError2("signal must be an AbortSignal");
         }
-        signal?.throwIfAborted();
+        signal2?.throwIfAborted();
         if (this._readableState.closeEmitted) {
           return null;
         }
@@ -9586,13 +9586,13 @@ var require_readable = __commonJS({
             this.destroy(new AbortError5());
           }
           const onAbort = () => {
-            this.destroy(signal.reason ?? new AbortError5());
+            this.destroy(signal2.reason ?? new AbortError5());
           };
-          signal?.addEventListener("abort", onAbort);
+          signal2?.addEventListener("abort", onAbort);
           this.on("close", function() {
-            signal?.removeEventListener("abort", onAbort);
-            if (signal?.aborted) {
-              reject2(signal.reason ?? new AbortError5());
+            signal2?.removeEventListener("abort", onAbort);
+            if (signal2?.aborted) {
+              reject2(signal2.reason ?? new AbortError5());
             } else {
               resolve2(null);
             }
@@ -9818,7 +9818,7 @@ var require_api_request = __commonJS({
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError2("invalid opts");
         }
-        const { signal, method, opaque, body: body2, onInfo, responseHeaders, throwOnError, highWaterMark } = opts;
+        const { signal: signal2, method, opaque, body: body2, onInfo, responseHeaders, throwOnError, highWaterMark } = opts;
         try {
           if (typeof callback !== "function") {
             throw new InvalidArgumentError2("invalid callback");
@@ -9826,7 +9826,7 @@ var require_api_request = __commonJS({
           if (highWaterMark && (typeof highWaterMark !== "number" || highWaterMark < 0)) {
             throw new InvalidArgumentError2("invalid highWaterMark");
           }
-          if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+          if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
             throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
           }
           if (method === "CONNECT") {
@@ -9854,7 +9854,7 @@ var require_api_request = __commonJS({
         this.onInfo = onInfo || null;
         this.throwOnError = throwOnError;
         this.highWaterMark = highWaterMark;
-        this.signal = signal;
+        this.signal = signal2;
         this.reason = null;
         this.removeAbortListener = null;
         if (util3.isStream(body2)) {
@@ -10004,18 +10004,18 @@ var require_abort_signal = __commonJS({
       }
       removeSignal(self);
     }
-    function addSignal(self, signal) {
+    function addSignal(self, signal2) {
       self.reason = null;
       self[kSignal] = null;
       self[kListener] = null;
-      if (!signal) {
+      if (!signal2) {
         return;
       }
-      if (signal.aborted) {
+      if (signal2.aborted) {
         abort(self);
         return;
       }
-      self[kSignal] = signal;
+      self[kSignal] = signal2;
       self[kListener] = () => {
         abort(self);
       };
@@ -10056,7 +10056,7 @@ var require_api_stream = __commonJS({
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError2("invalid opts");
         }
-        const { signal, method, opaque, body: body2, onInfo, responseHeaders, throwOnError } = opts;
+        const { signal: signal2, method, opaque, body: body2, onInfo, responseHeaders, throwOnError } = opts;
         try {
           if (typeof callback !== "function") {
             throw new InvalidArgumentError2("invalid callback");
@@ -10064,7 +10064,7 @@ var require_api_stream = __commonJS({
           if (typeof factory !== "function") {
             throw new InvalidArgumentError2("invalid factory");
           }
-          if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+          if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
             throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
           }
           if (method === "CONNECT") {
@@ -10096,7 +10096,7 @@ var require_api_stream = __commonJS({
             this.onError(err);
           });
         }
-        addSignal(this, signal);
+        addSignal(this, signal2);
       }
       onConnect(abort, context3) {
         if (this.reason) {
@@ -10272,8 +10272,8 @@ var require_api_pipeline = __commonJS({
         if (typeof handler !== "function") {
           throw new InvalidArgumentError2("invalid handler");
         }
-        const { signal, method, opaque, onInfo, responseHeaders } = opts;
-        if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+        const { signal: signal2, method, opaque, onInfo, responseHeaders } = opts;
+        if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
           throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
         }
         if (method === "CONNECT") {
@@ -10326,7 +10326,7 @@ var require_api_pipeline = __commonJS({
           req.push(null);
         });
         this.res = null;
-        addSignal(this, signal);
+        addSignal(this, signal2);
       }
       onConnect(abort, context3) {
         const { ret, res } = this;
@@ -10430,8 +10430,8 @@ var require_api_upgrade = __commonJS({
         if (typeof callback !== "function") {
           throw new InvalidArgumentError2("invalid callback");
         }
-        const { signal, opaque, responseHeaders } = opts;
-        if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+        const { signal: signal2, opaque, responseHeaders } = opts;
+        if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
           throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
         }
         super("UNDICI_UPGRADE");
@@ -10440,7 +10440,7 @@ var require_api_upgrade = __commonJS({
         this.callback = callback;
         this.abort = null;
         this.context = null;
-        addSignal(this, signal);
+        addSignal(this, signal2);
       }
       onConnect(abort, context3) {
         if (this.reason) {
@@ -10522,8 +10522,8 @@ var require_api_connect = __commonJS({
         if (typeof callback !== "function") {
           throw new InvalidArgumentError2("invalid callback");
         }
-        const { signal, opaque, responseHeaders } = opts;
-        if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+        const { signal: signal2, opaque, responseHeaders } = opts;
+        if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
           throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
         }
         super("UNDICI_CONNECT");
@@ -10531,7 +10531,7 @@ var require_api_connect = __commonJS({
         this.responseHeaders = responseHeaders || null;
         this.callback = callback;
         this.abort = null;
-        addSignal(this, signal);
+        addSignal(this, signal2);
       }
       onConnect(abort, context3) {
         if (this.reason) {
@@ -12851,8 +12851,8 @@ var require_request2 = __commonJS({
     var assert2 = __require("node:assert");
     var { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __require("node:events");
     var kAbortController = /* @__PURE__ */ Symbol("abortController");
-    var requestFinalizer = new FinalizationRegistry2(({ signal, abort }) => {
-      signal.removeEventListener("abort", abort);
+    var requestFinalizer = new FinalizationRegistry2(({ signal: signal2, abort }) => {
+      signal2.removeEventListener("abort", abort);
     });
     var dependentControllerMap = /* @__PURE__ */ new WeakMap();
     function buildAbort(acRef) {
@@ -12894,7 +12894,7 @@ var require_request2 = __commonJS({
         let request = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
-        let signal = null;
+        let signal2 = null;
         if (typeof input2 === "string") {
           this[kDispatcher] = init.dispatcher;
           let parsedURL;
@@ -12914,7 +12914,7 @@ var require_request2 = __commonJS({
           this[kDispatcher] = init.dispatcher || input2[kDispatcher];
           assert2(input2 instanceof _Request);
           request = input2[kState];
-          signal = input2[kSignal];
+          signal2 = input2[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
@@ -13063,33 +13063,33 @@ var require_request2 = __commonJS({
           }
         }
         if (init.signal !== void 0) {
-          signal = init.signal;
+          signal2 = init.signal;
         }
         this[kState] = request;
         const ac = new AbortController();
         this[kSignal] = ac.signal;
-        if (signal != null) {
-          if (!signal || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function") {
+        if (signal2 != null) {
+          if (!signal2 || typeof signal2.aborted !== "boolean" || typeof signal2.addEventListener !== "function") {
             throw new TypeError(
               "Failed to construct 'Request': member signal is not of type AbortSignal."
             );
           }
-          if (signal.aborted) {
-            ac.abort(signal.reason);
+          if (signal2.aborted) {
+            ac.abort(signal2.reason);
           } else {
             this[kAbortController] = ac;
             const acRef = new WeakRef(ac);
             const abort = buildAbort(acRef);
             try {
-              if (typeof getMaxListeners === "function" && getMaxListeners(signal) === defaultMaxListeners) {
-                setMaxListeners(1500, signal);
-              } else if (getEventListeners(signal, "abort").length >= defaultMaxListeners) {
-                setMaxListeners(1500, signal);
+              if (typeof getMaxListeners === "function" && getMaxListeners(signal2) === defaultMaxListeners) {
+                setMaxListeners(1500, signal2);
+              } else if (getEventListeners(signal2, "abort").length >= defaultMaxListeners) {
+                setMaxListeners(1500, signal2);
               }
             } catch {
             }
-            util3.addAbortListener(signal, abort);
-            requestFinalizer.register(ac, { signal, abort }, abort);
+            util3.addAbortListener(signal2, abort);
+            requestFinalizer.register(ac, { signal: signal2, abort }, abort);
           }
         }
         this[kHeaders] = new Headers2(kConstruct);
@@ -13377,10 +13377,10 @@ var require_request2 = __commonJS({
       }
       return newRequest;
     }
-    function fromInnerRequest(innerRequest, signal, guard) {
+    function fromInnerRequest(innerRequest, signal2, guard) {
       const request = new Request(kConstruct);
       request[kState] = innerRequest;
-      request[kSignal] = signal;
+      request[kSignal] = signal2;
       request[kHeaders] = new Headers2(kConstruct);
       setHeadersList(request[kHeaders], innerRequest.headersList);
       setHeadersGuard(request[kHeaders], guard);
@@ -13487,8 +13487,8 @@ var require_request2 = __commonJS({
       {
         key: "signal",
         converter: webidl.nullableConverter(
-          (signal) => webidl.converters.AbortSignal(
-            signal,
+          (signal2) => webidl.converters.AbortSignal(
+            signal2,
             "RequestInit",
             "signal",
             { strict: false }
@@ -23434,10 +23434,10 @@ Expecting one of '${allowedValues.join("', '")}'`);
         }
         if (!proc.killed) {
           const signals = ["SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT", "SIGHUP"];
-          signals.forEach((signal) => {
-            process5.on(signal, () => {
+          signals.forEach((signal2) => {
+            process5.on(signal2, () => {
               if (proc.killed === false && proc.exitCode === null) {
-                proc.kill(signal);
+                proc.kill(signal2);
               }
             });
           });
@@ -44932,6 +44932,223 @@ function hashJson(value) {
   return createHash("sha256").update(canonicalJson(value)).digest("hex");
 }
 
+// pipeline/config/load-config.ts
+import { readFileSync } from "node:fs";
+function loadConfig(file2, schema) {
+  let text;
+  try {
+    text = readFileSync(file2, "utf8");
+  } catch (error63) {
+    throw new ConfigError(`${file2}: cannot read config file (${error63.message})`, file2, {
+      cause: error63
+    });
+  }
+  return parseConfig(text, schema, file2);
+}
+function parseConfig(text, schema, source) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error63) {
+    throw new ConfigError(`${source}: invalid JSON: ${describeJsonSyntaxError(text, error63)}`, source, {
+      cause: error63
+    });
+  }
+  return validateConfig(value, schema, source);
+}
+function validateConfig(value, schema, source) {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue3) => `  ${formatIssue(issue3, value)}`);
+  throw new ConfigError(`${source}: does not match its schema:
+${lines.join("\n")}`, source);
+}
+function formatIssue(issue3, root) {
+  const path = jsonPath(issue3.path);
+  if (issue3.code === "unrecognized_keys") {
+    return `${path}: unknown key${issue3.keys.length > 1 ? "s" : ""} ${issue3.keys.map((k) => `"${k}"`).join(", ")}`;
+  }
+  const actual = valueAt(root, issue3.path);
+  const got = actual.found ? ` (got ${preview(actual.value)})` : " (missing)";
+  return `${path}: ${issue3.message}${got}`;
+}
+function jsonPath(path) {
+  let out = "$";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+function valueAt(root, path) {
+  let current = root;
+  for (const key of path) {
+    if (current === null || typeof current !== "object" || !(key in current)) return { found: false };
+    current = current[key];
+  }
+  return { found: true, value: current };
+}
+function preview(value) {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+function describeJsonSyntaxError(text, error63) {
+  const message = error63.message;
+  const match = /position (\d+)/.exec(message);
+  if (!match) return message;
+  const position = Number(match[1]);
+  const before = text.slice(0, position);
+  const line = before.split("\n").length;
+  const column = position - before.lastIndexOf("\n");
+  const where2 = /\(line \d+ column \d+\)/.exec(message);
+  const bare = where2 ? message.slice(0, where2.index).trimEnd() + message.slice(where2.index + where2[0].length) : message;
+  return `${bare} (line ${line}, column ${column})`;
+}
+
+// pipeline/features/feature-spec.ts
+var fieldName = external_exports.string().min(1, "must be a non-empty field name");
+var featureName = external_exports.string().regex(/^[a-z][a-z0-9_]*$/, "must be snake_case (a-z, 0-9, _), starting with a letter");
+var common = {
+  name: featureName,
+  field: fieldName,
+  /** Value used when the field is absent, null or blank; without it such a record is invalid. */
+  missing: external_exports.number().optional(),
+  description: external_exports.string().optional()
+};
+var isoDate = external_exports.iso.date("must be an ISO date such as 2020-01-01");
+var range = {
+  /** Smallest value accepted (a finite number; zod refuses Infinity and NaN). */
+  min: external_exports.number().optional(),
+  /** Largest value accepted. */
+  max: external_exports.number().optional()
+};
+var DEFAULT_NUMBER_RANGE = { min: -1e9, max: 1e9 };
+var minBelowMax = (rule) => (rule.min ?? DEFAULT_NUMBER_RANGE.min) < (rule.max ?? DEFAULT_NUMBER_RANGE.max);
+var MIN_BELOW_MAX = {
+  message: `min must be below max (${DEFAULT_NUMBER_RANGE.min} and ${DEFAULT_NUMBER_RANGE.max} when left out)`,
+  path: ["max"]
+};
+var DEFAULT_DATE_RANGE = { earliest: "1900-01-01", latest: "2200-12-31" };
+var DaysSince = external_exports.strictObject({
+  ...common,
+  type: external_exports.literal("days-since"),
+  /** ISO date (UTC) that is day 0. */
+  reference: isoDate,
+  /** How to read dd/dd/yyyy dates. */
+  slashOrder: external_exports.enum(["month-first", "day-first"]).default("month-first"),
+  /** Earliest date accepted (UTC); default {@link DEFAULT_DATE_RANGE}. */
+  earliest: isoDate.optional(),
+  /** Latest date accepted (UTC, the whole day); default {@link DEFAULT_DATE_RANGE}. */
+  latest: isoDate.optional()
+}).refine(
+  (rule) => (rule.earliest ?? DEFAULT_DATE_RANGE.earliest) < (rule.latest ?? DEFAULT_DATE_RANGE.latest),
+  { message: "earliest must be before latest", path: ["latest"] }
+);
+var NumberFeature = external_exports.strictObject({
+  ...common,
+  type: external_exports.literal("number"),
+  /** Unit suffixes accepted in text values and the factor that converts each to the feature's unit. */
+  units: external_exports.record(external_exports.string().min(1), external_exports.number().positive()).default({}),
+  ...range,
+  integer: external_exports.boolean().default(false)
+}).refine(minBelowMax, MIN_BELOW_MAX);
+var Flag = external_exports.strictObject({ ...common, type: external_exports.literal("flag") });
+var jsonKey = {
+  key: external_exports.string().min(1),
+  /** What to do when the field holds text that is not a JSON object. */
+  malformed: external_exports.enum(["invalid", "missing"]).default("invalid")
+};
+var JsonFlag = external_exports.strictObject({ ...common, ...jsonKey, type: external_exports.literal("json-flag") });
+var JsonNumber = external_exports.strictObject({
+  ...common,
+  ...jsonKey,
+  type: external_exports.literal("json-number"),
+  ...range,
+  integer: external_exports.boolean().default(false)
+}).refine(minBelowMax, MIN_BELOW_MAX);
+var Category = external_exports.union([
+  external_exports.strictObject({ name: featureName, values: external_exports.array(external_exports.string().min(1)).min(1) }),
+  external_exports.strictObject({ name: featureName, unknown: external_exports.literal(true) })
+]);
+var OneHot = external_exports.strictObject({
+  type: external_exports.literal("one-hot"),
+  field: fieldName,
+  description: external_exports.string().optional(),
+  /** Output columns in order; one may be the `unknown` bucket for blank or unlisted values. */
+  categories: external_exports.array(Category).min(1)
+}).refine((f) => f.categories.filter((c) => "unknown" in c).length <= 1, {
+  message: "at most one category may be the unknown bucket",
+  path: ["categories"]
+});
+var FeatureRuleSchema = external_exports.discriminatedUnion("type", [
+  DaysSince,
+  NumberFeature,
+  Flag,
+  JsonFlag,
+  JsonNumber,
+  OneHot
+]);
+var FeatureSpecSchema = external_exports.strictObject({
+  $schema: external_exports.string().optional(),
+  description: external_exports.string().optional(),
+  /**
+   * `record`: records from the record API, whose field aliases are resolved first
+   * (pipeline/records/raw-record.ts). `table`: flat rows (CSV or JSON) read by column name.
+   */
+  source: external_exports.enum(["record", "table"]),
+  id: external_exports.strictObject({ field: fieldName }),
+  label: external_exports.strictObject({
+    field: fieldName,
+    positive: external_exports.array(external_exports.string().min(1)).min(1),
+    negative: external_exports.array(external_exports.string().min(1)).min(1),
+    /** Values whose records are left out on purpose (not an error). */
+    exclude: external_exports.array(external_exports.string().min(1)).default([])
+  }),
+  /** Fields that must be non-blank for a record to be a training example, and why. */
+  require: external_exports.array(external_exports.strictObject({ field: fieldName, reason: external_exports.string().min(1) })).default([]),
+  division: external_exports.strictObject({
+    field: fieldName.optional(),
+    /** Division of records whose division field is absent or blank. */
+    default: external_exports.number().int().min(0),
+    /** Division ids a record may have (configs/divisions.json). */
+    allowed: external_exports.array(external_exports.number().int().min(0)).min(1),
+    /** Text values mapped to division ids, for sources that name divisions. */
+    map: external_exports.record(external_exports.string(), external_exports.number().int().min(0)).optional()
+  }),
+  features: external_exports.array(FeatureRuleSchema).min(1)
+}).superRefine((spec, ctx) => {
+  const seen = /* @__PURE__ */ new Set();
+  spec.features.forEach((rule, i) => {
+    const names = rule.type === "one-hot" ? rule.categories.map((c) => c.name) : [rule.name];
+    for (const name of names) {
+      if (seen.has(name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["features", i],
+          message: `duplicate feature name "${name}"`
+        });
+      seen.add(name);
+    }
+  });
+  const labelValues = [...spec.label.positive, ...spec.label.negative, ...spec.label.exclude].map(
+    (v) => v.toLowerCase()
+  );
+  const repeated = labelValues.find((v, i) => labelValues.indexOf(v) !== i);
+  if (repeated)
+    ctx.addIssue({ code: "custom", path: ["label"], message: `value "${repeated}" is listed twice` });
+  if (!spec.division.allowed.includes(spec.division.default)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["division", "default"],
+      message: "must be one of division.allowed"
+    });
+  }
+});
+function loadFeatureSpec(file2) {
+  return loadConfig(file2, FeatureSpecSchema);
+}
+
 // pipeline/features/parse-value.ts
 var ValueError = class {
   constructor(reason) {
@@ -44940,6 +45157,11 @@ var ValueError = class {
   reason;
 };
 var MS_PER_DAY = 864e5;
+var MAX_DATE_MS = 864e13;
+var MAX_SCALAR_CHARS = 100;
+function tooLong(text, expected) {
+  return text.length > MAX_SCALAR_CHARS ? new ValueError(`expected ${expected} of at most ${MAX_SCALAR_CHARS} characters, got ${text.length}`) : void 0;
+}
 function isBlank(value) {
   return value === void 0 || value === null || typeof value === "string" && value.trim() === "";
 }
@@ -44954,20 +45176,22 @@ var FALSE_WORDS = /* @__PURE__ */ new Set(["0", "false", "no", "n", "f"]);
 function parseFlag(value) {
   if (typeof value === "boolean") return value ? 1 : 0;
   if (value === 0 || value === 1) return value;
-  if (typeof value === "string") {
+  if (typeof value === "string" && value.length <= MAX_SCALAR_CHARS) {
     const word = value.trim().toLowerCase();
     if (TRUE_WORDS.has(word)) return 1;
     if (FALSE_WORDS.has(word)) return 0;
   }
   return new ValueError(`expected a flag (true/false, 1/0, yes/no), got ${describeValue(value)}`);
 }
-var PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-var GROUPED_NUMBER = /^[+-]?\d{1,3}([, _]\d{3})+(\.\d+)?$/;
+var PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+var GROUPED_NUMBER = /^[+-]?\d{1,3}(?:[, _]\d{3})+(?:\.\d+)?$/;
 function parseNumber(value, units = []) {
   if (typeof value === "number") {
     return Number.isFinite(value) ? value : new ValueError(`expected a finite number, got ${value}`);
   }
   if (typeof value !== "string") return new ValueError(`expected a number, got ${describeValue(value)}`);
+  const long = tooLong(value, "a number");
+  if (long) return long;
   let text = value.trim().toLowerCase();
   let factor = 1;
   for (const [unit, unitFactor] of units) {
@@ -44982,7 +45206,8 @@ function parseNumber(value, units = []) {
     const accepted = units.length > 0 ? ` with an optional unit (${units.map(([u]) => u).join(", ")})` : "";
     return new ValueError(`expected a number${accepted}, got ${describeValue(value)}`);
   }
-  return Number(text) * factor;
+  const number4 = Number(text) * factor;
+  return Number.isFinite(number4) ? number4 : new ValueError(`expected a finite number, got ${describeValue(value)}`);
 }
 var ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 var SLASHED = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm)?)?$/i;
@@ -44993,6 +45218,8 @@ function parseDate(value, slashOrder = "month-first") {
     return Number.isFinite(value) ? value : new ValueError(`expected a date, got ${value}`);
   }
   if (typeof value !== "string") return new ValueError(`expected a date, got ${describeValue(value)}`);
+  const long = tooLong(value, "a date");
+  if (long) return long;
   const text = value.trim();
   let m = ISO.exec(text);
   if (m) {
@@ -45015,7 +45242,12 @@ function parseDate(value, slashOrder = "month-first") {
     return checked(text, +m[3], month, day, hour, +(m[5] ?? 0), +(m[6] ?? 0), 0, 0);
   }
   m = DOTNET.exec(text);
-  if (m) return Number(m[1]);
+  if (m) {
+    const ms = Number(m[1]);
+    if (!(Math.abs(ms) <= MAX_DATE_MS))
+      return new ValueError(`${describeValue(value)} is outside the dates JavaScript can hold`);
+    return ms;
+  }
   if (RFC_1123.test(text)) {
     const ms = Date.parse(text);
     if (Number.isFinite(ms)) return ms;
@@ -45041,7 +45273,76 @@ function checked(text, year, month, day, hour, minute, second, ms, offsetMinutes
   return utc - offsetMinutes * 6e4;
 }
 
+// pipeline/features/feature-ranges.ts
+function rangesOf(rule, offset = 0) {
+  switch (rule.type) {
+    case "one-hot":
+      return rule.categories.map((c) => ({ name: c.name, min: 0, max: 1, integer: true, group: offset }));
+    case "flag":
+    case "json-flag":
+      return [{ name: rule.name, min: 0, max: 1, integer: true }];
+    case "number":
+    case "json-number":
+      return [
+        {
+          name: rule.name,
+          min: rule.min ?? DEFAULT_NUMBER_RANGE.min,
+          max: rule.max ?? DEFAULT_NUMBER_RANGE.max,
+          integer: rule.integer
+        }
+      ];
+    case "days-since": {
+      const earliest = rule.earliest ?? DEFAULT_DATE_RANGE.earliest;
+      const latest = rule.latest ?? DEFAULT_DATE_RANGE.latest;
+      const reference = Date.parse(`${rule.reference}T00:00:00Z`);
+      return [
+        {
+          name: rule.name,
+          min: daysSince(Date.parse(`${earliest}T00:00:00Z`), reference),
+          max: daysSince(Date.parse(`${latest}T00:00:00Z`), reference),
+          integer: true,
+          dates: { earliest, latest }
+        }
+      ];
+    }
+  }
+}
+function checkFeatures(ranges, features) {
+  for (let i = 0; i < ranges.length; i++) {
+    const reason = rangeProblem(ranges[i], features[i]);
+    if (reason) return { index: i, name: ranges[i].name, reason };
+  }
+  for (let i = 0; i < ranges.length; ) {
+    const group = ranges[i].group;
+    if (group !== i) {
+      i++;
+      continue;
+    }
+    let end = i;
+    let set2 = 0;
+    while (end < ranges.length && ranges[end].group === group) set2 += features[end++];
+    if (set2 !== 1) {
+      const name = ranges.slice(i, end).map((r) => r.name).join("|");
+      return { index: i, name, reason: `exactly one of these must be 1, got ${set2}` };
+    }
+    i = end;
+  }
+  return void 0;
+}
+function rangeProblem(range3, value) {
+  if (!Number.isFinite(value)) return `must be a finite number, got ${value}`;
+  if (range3.min === 0 && range3.max === 1 && range3.integer && value !== 0 && value !== 1)
+    return `must be 0 or 1, got ${value}`;
+  if (range3.integer && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
+  const dates = range3.dates ? ` (${range3.dates.earliest})` : "";
+  if (value < range3.min) return `must be at least ${range3.min}${dates}, got ${value}`;
+  if (value > range3.max)
+    return `must be at most ${range3.max}${range3.dates ? ` (${range3.dates.latest})` : ""}, got ${value}`;
+  return void 0;
+}
+
 // pipeline/features/compile-spec.ts
+var MAX_FIELD_CHARS = 65536;
 function compileFeatureSpec(spec) {
   const featureNames = spec.features.flatMap(
     (rule) => rule.type === "one-hot" ? rule.categories.map((c) => c.name) : [rule.name]
@@ -45052,6 +45353,8 @@ function compileFeatureSpec(spec) {
     offset += rule.type === "one-hot" ? rule.categories.length : 1;
     return { writer, field: rule.field };
   });
+  const ranges = [];
+  for (const rule of spec.features) ranges.push(...rangesOf(rule, ranges.length));
   const fields = [
     .../* @__PURE__ */ new Set([
       spec.id.field,
@@ -45085,6 +45388,14 @@ function compileFeatureSpec(spec) {
     const out = new Float64Array(featureNames.length);
     const json2 = /* @__PURE__ */ new Map();
     for (const { writer, field } of writers) {
+      const value = row[field];
+      if (typeof value === "string" && value.length > MAX_FIELD_CHARS) {
+        return {
+          ok: false,
+          rule: field,
+          reason: `${field}: ${value.length} characters, more than the ${MAX_FIELD_CHARS} a field may hold`
+        };
+      }
       const error63 = writer(row, out, json2);
       if (error63) return { ok: false, rule: field, reason: `${field}: ${error63.reason}` };
     }
@@ -45112,6 +45423,14 @@ function compileFeatureSpec(spec) {
     featureNames,
     hash: hashSpec(spec),
     fields,
+    ranges,
+    checkFeatures: (features) => checkFeatures(ranges, features),
+    recordIdOf(record2) {
+      const converted = toRow(record2, false);
+      if (!converted.ok) return void 0;
+      const id = converted.row[spec.id.field];
+      return typeof id === "string" || typeof id === "number" ? String(id).trim() || void 0 : void 0;
+    },
     computeFeatures(record2) {
       const converted = toRow(record2, false);
       return converted.ok ? computeInto(converted.row) : converted;
@@ -45213,15 +45532,27 @@ function compileRule(rule, offset) {
   switch (rule.type) {
     case "days-since": {
       const reference = Date.parse(`${rule.reference}T00:00:00Z`);
+      const { min, max, dates } = rangesOf(rule)[0];
       parse4 = (value) => {
         const ms = parseDate(value, rule.slashOrder);
-        return ms instanceof ValueError ? ms : daysSince(ms, reference);
+        if (ms instanceof ValueError) return ms;
+        const days = daysSince(ms, reference);
+        if (days < min)
+          return new ValueError(
+            `${describeValue(value)} is before ${dates.earliest}, the earliest date accepted`
+          );
+        if (days > max)
+          return new ValueError(
+            `${describeValue(value)} is after ${dates.latest}, the latest date accepted`
+          );
+        return days;
       };
       break;
     }
     case "number": {
       const units = Object.entries(rule.units).map(([unit, factor]) => [unit.toLowerCase(), factor]).sort((a, b) => b[0].length - a[0].length);
-      parse4 = (value) => bounded(parseNumber(value, units), rule);
+      const bounds = rangesOf(rule)[0];
+      parse4 = (value) => bounded(parseNumber(value, units), bounds);
       break;
     }
     case "flag":
@@ -45229,7 +45560,8 @@ function compileRule(rule, offset) {
       break;
     case "json-flag":
     case "json-number": {
-      const read = rule.type === "json-flag" ? parseFlag : (v) => bounded(parseNumber(v), rule);
+      const bounds = rangesOf(rule)[0];
+      const read = rule.type === "json-flag" ? parseFlag : (v) => bounded(parseNumber(v), bounds);
       return (row, out, json2) => {
         const object2 = jsonObject(row[field], field, json2);
         if (object2 instanceof ValueError && rule.malformed === "invalid") return object2;
@@ -45259,14 +45591,12 @@ function compileRule(rule, offset) {
     return void 0;
   };
 }
-function bounded(value, rule) {
+function bounded(value, range3) {
   if (value instanceof ValueError) return value;
-  if (rule.integer && !Number.isInteger(value))
+  if (range3.integer && !Number.isInteger(value))
     return new ValueError(`expected a whole number, got ${value}`);
-  if (rule.min !== void 0 && value < rule.min)
-    return new ValueError(`${value} is below the minimum ${rule.min}`);
-  if (rule.max !== void 0 && value > rule.max)
-    return new ValueError(`${value} is above the maximum ${rule.max}`);
+  if (value < range3.min) return new ValueError(`${value} is below the minimum ${range3.min}`);
+  if (value > range3.max) return new ValueError(`${value} is above the maximum ${range3.max}`);
   return value;
 }
 function jsonObject(value, field, cache) {
@@ -45288,202 +45618,6 @@ function jsonObject(value, field, cache) {
   return result;
 }
 
-// pipeline/config/load-config.ts
-import { readFileSync } from "node:fs";
-function loadConfig(file2, schema) {
-  let text;
-  try {
-    text = readFileSync(file2, "utf8");
-  } catch (error63) {
-    throw new ConfigError(`${file2}: cannot read config file (${error63.message})`, file2, {
-      cause: error63
-    });
-  }
-  return parseConfig(text, schema, file2);
-}
-function parseConfig(text, schema, source) {
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error63) {
-    throw new ConfigError(`${source}: invalid JSON: ${describeJsonSyntaxError(text, error63)}`, source, {
-      cause: error63
-    });
-  }
-  return validateConfig(value, schema, source);
-}
-function validateConfig(value, schema, source) {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue3) => `  ${formatIssue(issue3, value)}`);
-  throw new ConfigError(`${source}: does not match its schema:
-${lines.join("\n")}`, source);
-}
-function formatIssue(issue3, root) {
-  const path = jsonPath(issue3.path);
-  if (issue3.code === "unrecognized_keys") {
-    return `${path}: unknown key${issue3.keys.length > 1 ? "s" : ""} ${issue3.keys.map((k) => `"${k}"`).join(", ")}`;
-  }
-  const actual = valueAt(root, issue3.path);
-  const got = actual.found ? ` (got ${preview(actual.value)})` : " (missing)";
-  return `${path}: ${issue3.message}${got}`;
-}
-function jsonPath(path) {
-  let out = "$";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out;
-}
-function valueAt(root, path) {
-  let current = root;
-  for (const key of path) {
-    if (current === null || typeof current !== "object" || !(key in current)) return { found: false };
-    current = current[key];
-  }
-  return { found: true, value: current };
-}
-function preview(value) {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-function describeJsonSyntaxError(text, error63) {
-  const message = error63.message;
-  const match = /position (\d+)/.exec(message);
-  if (!match) return message;
-  const position = Number(match[1]);
-  const before = text.slice(0, position);
-  const line = before.split("\n").length;
-  const column = position - before.lastIndexOf("\n");
-  return `${message.replace(/\s*\(line \d+ column \d+\)/, "")} (line ${line}, column ${column})`;
-}
-
-// pipeline/features/feature-spec.ts
-var fieldName = external_exports.string().min(1, "must be a non-empty field name");
-var featureName = external_exports.string().regex(/^[a-z][a-z0-9_]*$/, "must be snake_case (a-z, 0-9, _), starting with a letter");
-var common = {
-  name: featureName,
-  field: fieldName,
-  /** Value used when the field is absent, null or blank; without it such a record is invalid. */
-  missing: external_exports.number().optional(),
-  description: external_exports.string().optional()
-};
-var DaysSince = external_exports.strictObject({
-  ...common,
-  type: external_exports.literal("days-since"),
-  /** ISO date (UTC) that is day 0. */
-  reference: external_exports.iso.date("must be an ISO date such as 2020-01-01"),
-  /** How to read dd/dd/yyyy dates. */
-  slashOrder: external_exports.enum(["month-first", "day-first"]).default("month-first")
-});
-var NumberFeature = external_exports.strictObject({
-  ...common,
-  type: external_exports.literal("number"),
-  /** Unit suffixes accepted in text values and the factor that converts each to the feature's unit. */
-  units: external_exports.record(external_exports.string().min(1), external_exports.number().positive()).default({}),
-  min: external_exports.number().optional(),
-  max: external_exports.number().optional(),
-  integer: external_exports.boolean().default(false)
-});
-var Flag = external_exports.strictObject({ ...common, type: external_exports.literal("flag") });
-var jsonKey = {
-  key: external_exports.string().min(1),
-  /** What to do when the field holds text that is not a JSON object. */
-  malformed: external_exports.enum(["invalid", "missing"]).default("invalid")
-};
-var JsonFlag = external_exports.strictObject({ ...common, ...jsonKey, type: external_exports.literal("json-flag") });
-var JsonNumber = external_exports.strictObject({
-  ...common,
-  ...jsonKey,
-  type: external_exports.literal("json-number"),
-  min: external_exports.number().optional(),
-  max: external_exports.number().optional(),
-  integer: external_exports.boolean().default(false)
-});
-var Category = external_exports.union([
-  external_exports.strictObject({ name: featureName, values: external_exports.array(external_exports.string().min(1)).min(1) }),
-  external_exports.strictObject({ name: featureName, unknown: external_exports.literal(true) })
-]);
-var OneHot = external_exports.strictObject({
-  type: external_exports.literal("one-hot"),
-  field: fieldName,
-  description: external_exports.string().optional(),
-  /** Output columns in order; one may be the `unknown` bucket for blank or unlisted values. */
-  categories: external_exports.array(Category).min(1)
-}).refine((f) => f.categories.filter((c) => "unknown" in c).length <= 1, {
-  message: "at most one category may be the unknown bucket",
-  path: ["categories"]
-});
-var FeatureRuleSchema = external_exports.discriminatedUnion("type", [
-  DaysSince,
-  NumberFeature,
-  Flag,
-  JsonFlag,
-  JsonNumber,
-  OneHot
-]);
-var FeatureSpecSchema = external_exports.strictObject({
-  $schema: external_exports.string().optional(),
-  description: external_exports.string().optional(),
-  /**
-   * `record`: records from the record API, whose field aliases are resolved first
-   * (pipeline/records/raw-record.ts). `table`: flat rows (CSV or JSON) read by column name.
-   */
-  source: external_exports.enum(["record", "table"]),
-  id: external_exports.strictObject({ field: fieldName }),
-  label: external_exports.strictObject({
-    field: fieldName,
-    positive: external_exports.array(external_exports.string().min(1)).min(1),
-    negative: external_exports.array(external_exports.string().min(1)).min(1),
-    /** Values whose records are left out on purpose (not an error). */
-    exclude: external_exports.array(external_exports.string().min(1)).default([])
-  }),
-  /** Fields that must be non-blank for a record to be a training example, and why. */
-  require: external_exports.array(external_exports.strictObject({ field: fieldName, reason: external_exports.string().min(1) })).default([]),
-  division: external_exports.strictObject({
-    field: fieldName.optional(),
-    /** Division of records whose division field is absent or blank. */
-    default: external_exports.number().int().min(0),
-    /** Division ids a record may have (configs/divisions.json). */
-    allowed: external_exports.array(external_exports.number().int().min(0)).min(1),
-    /** Text values mapped to division ids, for sources that name divisions. */
-    map: external_exports.record(external_exports.string(), external_exports.number().int().min(0)).optional()
-  }),
-  features: external_exports.array(FeatureRuleSchema).min(1)
-}).superRefine((spec, ctx) => {
-  const seen = /* @__PURE__ */ new Set();
-  spec.features.forEach((rule, i) => {
-    const names = rule.type === "one-hot" ? rule.categories.map((c) => c.name) : [rule.name];
-    for (const name of names) {
-      if (seen.has(name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["features", i],
-          message: `duplicate feature name "${name}"`
-        });
-      seen.add(name);
-    }
-  });
-  const labelValues = [...spec.label.positive, ...spec.label.negative, ...spec.label.exclude].map(
-    (v) => v.toLowerCase()
-  );
-  const repeated = labelValues.find((v, i) => labelValues.indexOf(v) !== i);
-  if (repeated)
-    ctx.addIssue({ code: "custom", path: ["label"], message: `value "${repeated}" is listed twice` });
-  if (!spec.division.allowed.includes(spec.division.default)) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["division", "default"],
-      message: "must be one of division.allowed"
-    });
-  }
-});
-function loadFeatureSpec(file2) {
-  return loadConfig(file2, FeatureSpecSchema);
-}
-
 // pipeline/errors/SourceError.ts
 var SourceError = class extends OppError {
   constructor(message, statusCode, options) {
@@ -45493,6 +45627,13 @@ var SourceError = class extends OppError {
   statusCode;
   name = "SourceError";
 };
+
+// pipeline/util/trim-trailing-slashes.ts
+function trimTrailingSlashes(text) {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 47) end--;
+  return text.slice(0, end);
+}
 
 // pipeline/util/random.ts
 var Random = class {
@@ -45602,14 +45743,14 @@ async function postJsonWithRetry(url4, headers, body2, what, options = {}) {
   for (let attempt = 1; ; attempt++) {
     options.abortSignal?.throwIfAborted();
     const timeout2 = AbortSignal.timeout(timeoutMs);
-    const signal = options.abortSignal ? AbortSignal.any([timeout2, options.abortSignal]) : timeout2;
+    const signal2 = options.abortSignal ? AbortSignal.any([timeout2, options.abortSignal]) : timeout2;
     let retryAfterMs;
     try {
       const response = await fetch(url4, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json", ...headers },
         body: text,
-        signal
+        signal: signal2
       });
       lastStatus = response.status;
       const answer = await response.text();
@@ -45655,14 +45796,14 @@ function describe4(error63) {
   const cause = error63.cause;
   return cause?.code ?? (error63 instanceof Error ? error63.message : String(error63));
 }
-function sleep(ms, signal) {
+function sleep(ms, signal2) {
   return new Promise((resolve2, reject2) => {
     const timer = setTimeout(resolve2, ms);
-    signal?.addEventListener(
+    signal2?.addEventListener(
       "abort",
       () => {
         clearTimeout(timer);
-        reject2(signal.reason);
+        reject2(signal2.reason);
       },
       { once: true }
     );
@@ -45673,7 +45814,7 @@ function sleep(ms, signal) {
 var IndexClient = class {
   constructor(options) {
     this.options = options;
-    const base = options.endpoint.replace(/\/+$/, "");
+    const base = trimTrailingSlashes(options.endpoint);
     this.url = `${base}/indexes/${encodeURIComponent(options.indexName)}/docs/search?api-version=${options.apiVersion ?? "2024-07-01"}`;
     this.keyField = options.keyField ?? "id";
     this.modifiedField = options.modifiedField ?? "lastModified";
@@ -46140,7 +46281,7 @@ import { createServer } from "node:http";
 var CLAUSE = /^\s*([A-Za-z_][\w/]*)\s+(ge|gt|le|lt|eq)\s+('(?:[^']|'')*'|[0-9][0-9T:.+\-Z]*)\s*$/;
 function parseFilter(filter2) {
   if (filter2.trim() === "") return [];
-  return filter2.split(/\s+and\s+/i).map((part) => {
+  return filter2.split(/(?<!\s)\s+and\s+/i).map((part) => {
     const match = CLAUSE.exec(part);
     if (!match) throw new SyntaxError(`unsupported $filter clause "${part.trim()}"`);
     const [, field, op, literal2] = match;
@@ -46402,9 +46543,6 @@ function hash01(text) {
   return (h >>> 0) / 4294967296;
 }
 
-// pipeline/storage/resolve-storage.ts
-import { join as join3 } from "node:path";
-
 // pipeline/util/opp-home.ts
 import { join, resolve } from "node:path";
 var OPP_HOME_ENV = "OPP_HOME";
@@ -46412,11 +46550,68 @@ function oppHome(env = process.env) {
   return resolve(env[OPP_HOME_ENV] || ".opp");
 }
 
-// pipeline/storage/azurite.ts
-import { spawn } from "node:child_process";
-import { mkdir as mkdir2 } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join as join2 } from "node:path";
+// pipeline/storage/connection-string.ts
+var ENDPOINT_NAMES = ["BlobEndpoint", "TableEndpoint", "QueueEndpoint", "FileEndpoint"];
+var BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+function checkConnectionString(value, setting) {
+  const fail = (problem) => new ConfigError(
+    `${setting} is not a valid Azure Storage connection string: ${problem} (the value is not shown, as it holds a secret; copy the connection string again from the storage account's "Access keys" page)`
+  );
+  const parts = /* @__PURE__ */ new Map();
+  const segments = value.split(";").filter((s) => s.trim() !== "");
+  for (const [i, segment] of segments.entries()) {
+    const eq = segment.indexOf("=");
+    const name = eq > 0 ? segment.slice(0, eq).trim() : "";
+    if (!/^[A-Za-z]+$/.test(name)) throw fail(`part ${i + 1} of ${segments.length} is not Name=value`);
+    parts.set(name.toLowerCase(), segment.slice(eq + 1).trim());
+  }
+  const get = (name) => parts.get(name.toLowerCase());
+  if (get("UseDevelopmentStorage") !== void 0) {
+    if (get("UseDevelopmentStorage").toLowerCase() !== "true")
+      throw fail("UseDevelopmentStorage must be true");
+    return;
+  }
+  for (const name of ENDPOINT_NAMES) {
+    const endpoint = get(name);
+    if (endpoint !== void 0 && !isHttpUrl(endpoint)) throw fail(`${name} is not an http(s) URL`);
+  }
+  const protocol = get("DefaultEndpointsProtocol");
+  if (protocol !== void 0 && !/^https?$/i.test(protocol))
+    throw fail("DefaultEndpointsProtocol must be http or https");
+  if (get("EndpointSuffix") === "") throw fail("EndpointSuffix is empty");
+  const account = get("AccountName");
+  if (account === "") throw fail("AccountName is empty");
+  for (const name of ["TableEndpoint", "BlobEndpoint"]) {
+    if (get(name) === void 0 && account === void 0)
+      throw fail(`it has neither ${name} nor AccountName`);
+  }
+  const key = get("AccountKey");
+  const sas = get("SharedAccessSignature");
+  if (key !== void 0) {
+    if (!BASE64.test(key)) throw fail("AccountKey is not base64 (was it cut short or quoted?)");
+    if (account === void 0) throw fail("AccountKey needs AccountName");
+  } else if (sas !== void 0) {
+    if (sas === "") throw fail("SharedAccessSignature is empty");
+    if (get("TableEndpoint") === void 0 || get("BlobEndpoint") === void 0)
+      throw fail("a SharedAccessSignature needs TableEndpoint and BlobEndpoint");
+  } else {
+    throw fail("it has neither AccountKey nor SharedAccessSignature");
+  }
+}
+function isHttpUrl(value) {
+  try {
+    const url4 = new URL(value);
+    return url4.protocol === "http:" || url4.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+// pipeline/storage/local-azurite.ts
+import { readFileSync as readFileSync3, renameSync, unlinkSync as unlinkSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdir as mkdir3 } from "node:fs/promises";
+import { join as join3 } from "node:path";
+import { setTimeout as sleep2 } from "node:timers/promises";
 
 // pipeline/errors/StorageError.ts
 var StorageError = class extends OppError {
@@ -46428,11 +46623,77 @@ var StorageError = class extends OppError {
   name = "StorageError";
 };
 
+// pipeline/io/process-lock.ts
+import { readFileSync as readFileSync2, unlinkSync, writeFileSync } from "node:fs";
+function acquireProcessLock(lock, inUse) {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return;
+    } catch (error63) {
+      if (error63.code !== "EEXIST") {
+        throw new OppError(`${lock}: cannot create the lock: ${error63.message}`, { cause: error63 });
+      }
+    }
+    const owner = readOwner(lock);
+    if (owner === process.pid) return;
+    if (owner !== void 0 && isRunning(owner)) throw inUse(owner);
+    try {
+      unlinkSync(lock);
+    } catch {
+    }
+  }
+  throw new OppError(`${lock}: could not take the lock`);
+}
+function releaseProcessLock(lock) {
+  if (readOwner(lock) !== process.pid) return;
+  try {
+    unlinkSync(lock);
+  } catch {
+  }
+}
+function readOwner(lock) {
+  try {
+    const pid = Number(readFileSync2(lock, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error63) {
+    return error63.code === "EPERM";
+  }
+}
+
 // pipeline/storage/azurite.ts
+import { spawn } from "node:child_process";
+import { mkdir as mkdir2 } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join as join2 } from "node:path";
 var DEV_ACCOUNT = "devstoreaccount1";
 var DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 var READY_TIMEOUT_MS = 3e4;
 var STOP_TIMEOUT_MS = 15e3;
+var PARENT_WATCH = `
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+const stopSelf = () => process.kill(process.pid, 'SIGTERM');
+process.stdin.on('end', stopSelf);
+process.stdin.on('error', stopSelf);
+process.stdin.resume();
+let stopping = false;
+const onSignal = (name) => {
+  process.stdin.destroy();
+  if (stopping) return;
+  if (process.listenerCount(name) < 2) process.exit(0);
+  stopping = true;
+};
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+process.on('SIGINT', () => onSignal('SIGINT'));
+`;
 var LISTENING = /Azurite (Blob|Table) service is successfully listening at (http:\/\/[^\s]+)/;
 function azuriteConnectionString(endpoints) {
   return [
@@ -46449,6 +46710,8 @@ async function startAzurite(options) {
   const main = join2(dirname(require2.resolve("azurite/package.json")), "dist", "src", "azurite.js");
   const args = [
     ...options.nodeArgs ?? [],
+    "--import",
+    `data:text/javascript,${encodeURIComponent(PARENT_WATCH)}`,
     main,
     // Azurite refuses --location together with in-memory persistence.
     ...options.inMemory ? ["--inMemoryPersistence"] : ["--location", options.location],
@@ -46469,7 +46732,7 @@ async function startAzurite(options) {
     "--silent",
     ...options.loose ? ["--loose"] : []
   ];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
   const endpoints = await waitUntilListening(child);
   return {
     connectionString: azuriteConnectionString(endpoints),
@@ -46506,10 +46769,10 @@ ${output2}`));
     child.stderr?.on("data", (chunk) => {
       output2 += chunk.toString();
     });
-    child.once("exit", (code, signal) => {
+    child.once("exit", (code, signal2) => {
       clearTimeout(timer);
       reject2(
-        new StorageError(`Azurite exited before it was ready (code ${code}, signal ${signal}):
+        new StorageError(`Azurite exited before it was ready (code ${code}, signal ${signal2}):
 ${output2}`)
       );
     });
@@ -46524,14 +46787,137 @@ async function stopChild(child) {
   clearTimeout(timer);
 }
 
+// pipeline/storage/local-azurite.ts
+var LOCAL_AZURITE_DIR = "azurite";
+var LOCAL_AZURITE_LOCK = "azurite.lock";
+var LOCAL_AZURITE_STATE = "azurite.json";
+var LEFTOVER_STOP_MS = 15e3;
+var POLL_MS = 50;
+var running = /* @__PURE__ */ new Map();
+async function openLocalAzurite(home) {
+  let entry = running.get(home);
+  if (!entry) {
+    entry = { started: startOwned(home), users: 0 };
+    running.set(home, entry);
+    entry.started.catch(() => running.delete(home));
+  }
+  entry.users += 1;
+  const shared = entry;
+  const azurite = await shared.started;
+  let closed = false;
+  return {
+    azurite,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      shared.users -= 1;
+      if (shared.users > 0) return;
+      running.delete(home);
+      try {
+        await azurite.stop();
+      } finally {
+        removeFile(join3(home, LOCAL_AZURITE_STATE));
+        releaseProcessLock(join3(home, LOCAL_AZURITE_LOCK));
+      }
+    }
+  };
+}
+async function startOwned(home) {
+  await mkdir3(home, { recursive: true });
+  const location = join3(home, LOCAL_AZURITE_DIR);
+  const lock = join3(home, LOCAL_AZURITE_LOCK);
+  acquireProcessLock(
+    lock,
+    (owner) => new StorageError(
+      `the local Azurite on ${location} is in use by opp process ${owner}: wait for it to finish, or set OPP_STORAGE_CONNECTION_STRING, or give this run another OPP_HOME`
+    )
+  );
+  try {
+    const statePath = join3(home, LOCAL_AZURITE_STATE);
+    await stopLeftover(readState(statePath), location);
+    const azurite = await startAzurite({ location });
+    const state3 = {
+      azuritePid: azurite.pid,
+      ownerPid: process.pid,
+      location,
+      tableEndpoint: azurite.tableEndpoint,
+      blobEndpoint: azurite.blobEndpoint,
+      startedAt: (/* @__PURE__ */ new Date()).toISOString()
+    };
+    writeFileSync2(`${statePath}.tmp`, `${JSON.stringify(state3, null, 2)}
+`);
+    renameSync(`${statePath}.tmp`, statePath);
+    return azurite;
+  } catch (error63) {
+    releaseProcessLock(lock);
+    throw error63;
+  }
+}
+async function stopLeftover(state3, location) {
+  if (!state3 || state3.ownerPid === process.pid || !isAzuriteOn(state3.azuritePid, location)) return;
+  signal(state3.azuritePid, "SIGTERM");
+  const deadline = Date.now() + LEFTOVER_STOP_MS;
+  while (isAlive(state3.azuritePid)) {
+    if (Date.now() > deadline) {
+      signal(state3.azuritePid, "SIGKILL");
+      break;
+    }
+    await sleep2(POLL_MS);
+  }
+  while (isAlive(state3.azuritePid)) await sleep2(POLL_MS);
+}
+function readState(path) {
+  try {
+    const state3 = JSON.parse(readFileSync3(path, "utf8"));
+    return Number.isInteger(state3.azuritePid) && Number.isInteger(state3.ownerPid) ? state3 : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function isAzuriteOn(pid, location) {
+  if (!isAlive(pid)) return false;
+  try {
+    const command = readFileSync3(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return command.some((arg) => arg.includes("azurite")) && command.includes(location);
+  } catch {
+    return process.platform !== "linux";
+  }
+}
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error63) {
+    return error63.code === "EPERM";
+  }
+}
+function signal(pid, name) {
+  try {
+    process.kill(pid, name);
+  } catch {
+  }
+}
+function removeFile(path) {
+  try {
+    unlinkSync2(path);
+  } catch {
+  }
+}
+
 // pipeline/storage/resolve-storage.ts
 var STORAGE_CONNECTION_ENV = "OPP_STORAGE_CONNECTION_STRING";
 async function resolveStorage(options = {}) {
   const env = options.env ?? process.env;
   const configured = options.connectionString || env[STORAGE_CONNECTION_ENV];
-  if (configured) return { connectionString: configured, close: async () => void 0 };
-  const azurite = await startAzurite({ location: join3(oppHome(env), "azurite") });
-  return { connectionString: azurite.connectionString, azurite, close: () => azurite.stop() };
+  if (configured) {
+    checkConnectionString(
+      configured,
+      options.connectionString ? options.setting ?? "connectionString" : STORAGE_CONNECTION_ENV
+    );
+    return { connectionString: configured, close: async () => void 0 };
+  }
+  const local = await openLocalAzurite(oppHome(env));
+  return { connectionString: local.azurite.connectionString, azurite: local.azurite, close: local.close };
 }
 
 // node_modules/@azure/data-tables/dist/esm/generated/models/index.js
@@ -75272,7 +75658,7 @@ var versionId = {
     }
   }
 };
-var range = {
+var range2 = {
   parameterPath: ["options", "range"],
   mapper: {
     serializedName: "x-ms-range",
@@ -77647,7 +78033,7 @@ var downloadOperationSpec = {
     leaseId,
     ifModifiedSince,
     ifUnmodifiedSince,
-    range,
+    range2,
     rangeGetContentMD5,
     rangeGetContentCRC64,
     structuredBodyType,
@@ -78456,8 +78842,8 @@ var PageBlobImpl = class {
    *              aligned and range-end is required.
    * @param options The options parameters.
    */
-  uploadPagesFromURL(sourceUrl2, sourceRange2, contentLength2, range2, options) {
-    return this.client.sendOperationRequest({ sourceUrl: sourceUrl2, sourceRange: sourceRange2, contentLength: contentLength2, range: range2, options }, uploadPagesFromURLOperationSpec);
+  uploadPagesFromURL(sourceUrl2, sourceRange2, contentLength2, range3, options) {
+    return this.client.sendOperationRequest({ sourceUrl: sourceUrl2, sourceRange: sourceRange2, contentLength: contentLength2, range: range3, options }, uploadPagesFromURLOperationSpec);
   }
   /**
    * The Get Page Ranges operation returns the list of valid page ranges for a page blob or snapshot of a
@@ -78585,7 +78971,7 @@ var uploadPagesOperationSpec = {
     leaseId,
     ifModifiedSince,
     ifUnmodifiedSince,
-    range,
+    range2,
     structuredBodyType,
     encryptionKey,
     encryptionKeySha256,
@@ -78631,7 +79017,7 @@ var clearPagesOperationSpec = {
     leaseId,
     ifModifiedSince,
     ifUnmodifiedSince,
-    range,
+    range2,
     encryptionKey,
     encryptionKeySha256,
     encryptionAlgorithm,
@@ -78726,7 +79112,7 @@ var getPageRangesOperationSpec = {
     leaseId,
     ifModifiedSince,
     ifUnmodifiedSince,
-    range,
+    range2,
     ifMatch2,
     ifNoneMatch,
     ifTags
@@ -78763,7 +79149,7 @@ var getPageRangesDiffOperationSpec = {
     leaseId,
     ifModifiedSince,
     ifUnmodifiedSince,
-    range,
+    range2,
     ifMatch2,
     ifNoneMatch,
     ifTags,
@@ -89568,6 +89954,84 @@ var {
   Help
 } = import_index.default;
 
+// pipeline/config/deployment-config.ts
+var AZUREML_ENDPOINT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{2,31}$/;
+var percent = external_exports.number().int().min(1).max(100);
+var TrafficConfigSchema = external_exports.strictObject({
+  /** Percent of traffic on the new deployment after each step; ascending, ending at 100. */
+  steps: external_exports.array(percent).min(1).default([10, 100]),
+  /** How long each step runs before health and error rate are checked. */
+  stepWaitSeconds: external_exports.number().min(0).default(60),
+  /** Highest error rate (0-1) the new deployment may show at a step. */
+  maxErrorRate: external_exports.number().min(0).max(1).default(0.01),
+  /** How long a new deployment may take to become healthy. */
+  healthTimeoutSeconds: external_exports.number().min(0).default(900),
+  /** Pause between health polls while waiting for a new deployment. */
+  healthPollSeconds: external_exports.number().min(0).default(10)
+}).superRefine((t, ctx) => {
+  t.steps.forEach((s, i) => {
+    if (i > 0 && s <= t.steps[i - 1])
+      ctx.addIssue({ code: "custom", path: ["steps", i], message: "steps must increase" });
+  });
+  if (t.steps.at(-1) !== 100)
+    ctx.addIssue({ code: "custom", path: ["steps"], message: "the last step must be 100" });
+});
+var DeploymentConfigSchema = external_exports.strictObject({
+  $schema: external_exports.string().optional(),
+  description: external_exports.string().optional(),
+  /** Where `opp deploy` deploys by default (`--target` overrides). */
+  target: external_exports.enum(["local", "azureml"]).default("local"),
+  /** Which registry `opp register`/`opp deploy` use by default (`--registry` overrides). */
+  registry: external_exports.enum(["local", "azureml"]).default("local"),
+  /** Endpoint name (per-division mode appends `-d<division id>`). */
+  endpoint: external_exports.string().regex(AZUREML_ENDPOINT_NAME, 'expected 3-32 letters, digits or "-", starting with a letter'),
+  traffic: TrafficConfigSchema.prefault({}),
+  /** Deployments kept per endpoint after a successful deploy (the new one included); older idle ones are deleted. */
+  keepDeployments: external_exports.number().int().min(1).default(2),
+  /** Lines of container log put into a failed deployment's error. */
+  logTailLines: external_exports.number().int().min(1).default(200),
+  divisions: external_exports.strictObject({
+    /**
+     * `single-endpoint`: one endpoint, one deployment of the whole bundle (all division models),
+     * routing by division in the server. `per-division`: one endpoint per division, each
+     * deployment serving one division (`OPP_DIVISION`), each rolled out on its own.
+     */
+    mode: external_exports.enum(["single-endpoint", "per-division"]).default("single-endpoint")
+  }).prefault({}),
+  local: external_exports.strictObject({
+    /**
+     * Command that serves a bundle; tokens `{bundle}`, `{port}` (0: pick a free one),
+     * `{division}` and `{root}` (opp's package folder) are replaced. It must print its URL
+     * (`http://127.0.0.1:<port>`) on stdout once listening.
+     */
+    serverCommand: external_exports.array(external_exports.string().min(1)).min(1),
+    healthPath: external_exports.string().startsWith("/").default("/health/ready"),
+    readyTimeoutSeconds: external_exports.number().min(0).default(30),
+    /** Health probes per check; the error rate is the failing fraction. */
+    healthProbes: external_exports.number().int().min(1).default(5)
+  }).optional(),
+  azureml: external_exports.strictObject({
+    /** Azure region of the workspace, e.g. `westeurope`. */
+    location: external_exports.string().min(1),
+    /** ARM id (or `azureml:` reference) of the environment with the serving container. */
+    environmentId: external_exports.string().min(1),
+    instanceType: external_exports.string().default("Standard_DS3_v2"),
+    instanceCount: external_exports.number().int().min(1).default(1),
+    authMode: external_exports.enum(["Key", "AMLToken"]).default("Key"),
+    /** Polling interval of long-running Azure ML operations. */
+    pollSeconds: external_exports.number().min(0).default(10),
+    /**
+     * Error-rate probe: real scoring calls to the new deployment at each check. Absent: health
+     * is the provisioning state alone.
+     */
+    probe: external_exports.strictObject({
+      requests: external_exports.number().int().min(1).default(5),
+      /** A request body the scoring server accepts. */
+      body: external_exports.unknown()
+    }).optional()
+  }).optional()
+});
+
 // pipeline/cli/options.ts
 var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
 function duration4(value) {
@@ -89575,7 +90039,7 @@ function duration4(value) {
   if (!match) throw new InvalidArgumentError(`expected a duration such as 30s, 5m, 2h or 7d, got "${value}"`);
   return Math.round(Number(match[1]) * DURATION_UNITS[match[2].toLowerCase()]);
 }
-function isoDate(value) {
+function isoDate2(value) {
   const text = /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? `${value.trim()}T00:00:00Z` : value.trim();
   const date5 = new Date(text);
   if (Number.isNaN(date5.getTime()))
@@ -89701,6 +90165,8 @@ var BatchWriter = class {
   maxBuffered;
   bufferedCount = 0;
   draining = false;
+  /** Settles once the flush in progress has handed all it took to storage (adds wait for it). */
+  flushing;
   /** Entities written so far (acknowledged by storage). */
   written = 0;
   /** Transactions acknowledged so far (`written / transactions` is the mean batch fill). */
@@ -89710,11 +90176,14 @@ var BatchWriter = class {
     return this.bufferedCount;
   }
   /**
-   * Buffers one entity; may wait for room when `concurrency` transactions are in flight.
+   * Buffers one entity; may wait for room when `concurrency` transactions are in flight, or
+   * until a flush in progress is done (a checkpoint goes first instead of sharing the
+   * transaction slots with every producer, which would delay it until they stop).
    * `group`, if given, is held until storage acknowledged the entity (or a later one that
    * replaced it in the buffer).
    */
   async add(entity, group) {
+    while (this.flushing) await this.flushing;
     this.throwIfFailed();
     let buffer2 = this.buffers.get(entity.partitionKey);
     if (!buffer2) {
@@ -89753,12 +90222,27 @@ var BatchWriter = class {
       this.draining = false;
     }
   }
-  /** Sends everything buffered and waits until storage acknowledged all of it. */
+  /**
+   * Sends everything buffered and waits until storage acknowledged all of it. Adds wait until
+   * this flush's transactions are under way.
+   */
   async flush() {
     const pending = [...this.buffers.values()];
     this.buffers.clear();
     this.bufferedCount = 0;
-    for (const buffer2 of pending) await this.send([...buffer2.values()]);
+    const sending = (async () => {
+      for (const buffer2 of pending) await this.send([...buffer2.values()]);
+    })();
+    const sent = sending.then(
+      () => void 0,
+      () => void 0
+    );
+    this.flushing = sent;
+    try {
+      await sending;
+    } finally {
+      if (this.flushing === sent) this.flushing = void 0;
+    }
     await Promise.allSettled([...this.inFlight]);
     this.throwIfFailed();
   }
@@ -90229,6 +90713,10 @@ function idOf(payload) {
 
 // pipeline/ingestion/run-backfill.ts
 var DEFAULT_BACKFILL_WINDOW_MS = 7 * 864e5;
+var DEFAULT_BACKFILL_CHECKPOINT_MS = 1e4;
+var CHECKPOINT_SPACING = 2;
+var CHECKPOINT_ROWS = 20 * RECORD_PARTITIONS;
+var CHECKPOINT_POLL_MS = 250;
 var BACKFILL_STATE_NAME = "backfill";
 function splitWindows(from, to, windowMs) {
   if (!(windowMs > 0)) throw new RangeError(`window must be > 0 ms, but got ${windowMs}`);
@@ -90247,6 +90735,7 @@ async function runBackfill(context3, from, to, options = {}) {
     durationMs: options.leaseMs,
     waitMs: options.leaseWaitMs
   });
+  let timer;
   try {
     const windows = splitWindows(from, to, options.windowMs ?? DEFAULT_BACKFILL_WINDOW_MS);
     const done = await listDoneWindows(context3.storage.state);
@@ -90261,8 +90750,32 @@ async function runBackfill(context3, from, to, options = {}) {
     let finished2 = windows.length - todo.length;
     let listed = 0;
     const completions = [];
+    let waiting = 0;
+    let checkpoint;
+    const flushWriters = () => Promise.all([writers.records.flush(), writers.quarantine.flush()]);
+    const intervalMs = options.checkpointMs ?? DEFAULT_BACKFILL_CHECKPOINT_MS;
+    let lastEnded = performance.now();
+    let minGap = 0;
+    timer = setInterval(
+      () => {
+        if (waiting === 0 || checkpoint) return;
+        const since = performance.now() - lastEnded;
+        const due = since >= Math.max(intervalMs, minGap) || since >= minGap && writers.records.buffered >= CHECKPOINT_ROWS;
+        if (!due) return;
+        const started2 = performance.now();
+        checkpoint = flushWriters().catch(() => void 0).finally(() => {
+          checkpoint = void 0;
+          lastEnded = performance.now();
+          minGap = CHECKPOINT_SPACING * (lastEnded - started2);
+        });
+      },
+      Math.min(intervalMs, CHECKPOINT_POLL_MS)
+    );
     const complete = async (window2, group, windowStats) => {
-      await group.close();
+      waiting += 1;
+      await group.close().finally(() => {
+        waiting -= 1;
+      });
       lease.check();
       await markWindowDone(context3.storage.state, window2, { records: windowStats.listed });
       addStats(stats, windowStats);
@@ -90290,7 +90803,9 @@ async function runBackfill(context3, from, to, options = {}) {
         })
       )
     );
-    await Promise.all([writers.records.flush(), writers.quarantine.flush()]);
+    clearInterval(timer);
+    await checkpoint;
+    await flushWriters();
     await Promise.all(completions);
     return {
       from: from.toISOString(),
@@ -90305,6 +90820,7 @@ async function runBackfill(context3, from, to, options = {}) {
       seconds: (performance.now() - started) / 1e3
     };
   } finally {
+    clearInterval(timer);
     await lease.release().catch(() => void 0);
   }
 }
@@ -90355,6 +90871,19 @@ async function runIngest(context3, options = {}) {
   }
 }
 
+// pipeline/reports/markdown-escape.ts
+var ZWSP = "\u200B";
+var MARKDOWN_SPECIAL = /[\\`*_[\]()#|~!]/g;
+function escapeMarkdown(text) {
+  return breakAutolinks(oneLine(text)).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(MARKDOWN_SPECIAL, "\\$&");
+}
+function oneLine(text) {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, " ");
+}
+function breakAutolinks(text) {
+  return text.replace(/@/g, `@${ZWSP}`).replace(/#/g, `#${ZWSP}`).replace(/:\/\//g, `:${ZWSP}//`).replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}${ZWSP}.`);
+}
+
 // actions/shared/outcome.ts
 var SUMMARY_ENV = "GITHUB_STEP_SUMMARY";
 async function writeSummary(markdown) {
@@ -90372,7 +90901,7 @@ function failWith(error63) {
 }
 var MAX_CAUSES = 4;
 function cell(value) {
-  return String(value).replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return escapeMarkdown(String(value));
 }
 function keyValueTable(rows) {
   return ["| | |", "| --- | --- |", ...rows.map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`)].join("\n");
@@ -90422,7 +90951,7 @@ function getDateInput(name, options = {}) {
   const value = getInput(name, { required: options.required ?? false });
   if (value === "") return void 0;
   try {
-    return isoDate(value);
+    return isoDate2(value);
   } catch (error63) {
     throw new TypeError(`Input ${name}: ${error63.message}`, { cause: error63 });
   }
@@ -90534,7 +91063,7 @@ async function ingest(inputs, context3) {
     setOutput("skipped", "true");
     await writeSummary(`## opp ingest: skipped
 
-${error63.message} (holder ${error63.holder})
+${cell(error63.message)} (holder ${cell(error63.holder)})
 `);
   }
 }

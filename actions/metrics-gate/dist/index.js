@@ -5794,7 +5794,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5869,7 +5869,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert2(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5964,11 +5964,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5991,10 +5991,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6011,7 +6011,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert2(this.ptr != null);
@@ -6191,7 +6191,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6213,7 +6213,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6249,13 +6249,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert2(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -19932,7 +19932,7 @@ var require_lib = __commonJS({
 
 // actions/metrics-gate/src/main.ts
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -20411,6 +20411,17 @@ function getInput(name, options) {
   }
   return val.trim();
 }
+function getBooleanInput(name, options) {
+  const trueValue = ["true", "True", "TRUE"];
+  const falseValue = ["false", "False", "FALSE"];
+  const val = getInput(name, options);
+  if (trueValue.includes(val))
+    return true;
+  if (falseValue.includes(val))
+    return false;
+  throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}
+Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
 function setOutput(name, value) {
   const filePath = process.env["GITHUB_OUTPUT"] || "";
   if (filePath) {
@@ -20439,6 +20450,20 @@ function info(message) {
 // pipeline/errors/OppError.ts
 var OppError = class extends Error {
   name = "OppError";
+};
+
+// pipeline/errors/ArtifactError.ts
+var ArtifactError = class extends OppError {
+  /**
+   * @param message - what was wrong, already naming the file.
+   * @param file - the file's fixed name inside the artifact (e.g. `pr.json`).
+   */
+  constructor(message, file2, options) {
+    super(message, options);
+    this.file = file2;
+  }
+  file;
+  name = "ArtifactError";
 };
 
 // pipeline/errors/MetricsGateError.ts
@@ -40285,7 +40310,9 @@ function describeJsonSyntaxError(text, error63) {
   const before = text.slice(0, position);
   const line = before.split("\n").length;
   const column = position - before.lastIndexOf("\n");
-  return `${message.replace(/\s*\(line \d+ column \d+\)/, "")} (line ${line}, column ${column})`;
+  const where = /\(line \d+ column \d+\)/.exec(message);
+  const bare = where ? message.slice(0, where.index).trimEnd() + message.slice(where.index + where[0].length) : message;
+  return `${bare} (line ${line}, column ${column})`;
 }
 
 // pipeline/config/gate-config.ts
@@ -44630,6 +44657,26 @@ var GitHubApiError = class extends OppError {
   name = "GitHubApiError";
 };
 
+// pipeline/reports/markdown-escape.ts
+var ZWSP = "\u200B";
+var MARKDOWN_SPECIAL = /[\\`*_[\]()#|~!]/g;
+function escapeMarkdown(text) {
+  return breakAutolinks(oneLine(text)).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(MARKDOWN_SPECIAL, "\\$&");
+}
+function escapeHtml(text) {
+  return breakAutolinks(oneLine(text)).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;").replace(/\[/g, "&#91;").replace(/\]/g, "&#93;");
+}
+function oneLine(text) {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, " ");
+}
+function breakAutolinks(text) {
+  return text.replace(/@/g, `@${ZWSP}`).replace(/#/g, `#${ZWSP}`).replace(/:\/\//g, `:${ZWSP}//`).replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}${ZWSP}.`);
+}
+var CODE_SAFE = /^[\w.:/+=-]{1,200}$/;
+function inlineCode(text) {
+  return CODE_SAFE.test(text) ? `\`${text}\`` : escapeMarkdown(text);
+}
+
 // pipeline/reports/internal/format.ts
 function num(value, digits = 3) {
   return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
@@ -44643,10 +44690,10 @@ function percent(part, whole) {
   return whole === 0 ? "n/a" : `${(100 * part / whole).toFixed(1)}%`;
 }
 function short(hash2, length = 7) {
-  return hash2 ? `\`${hash2.slice(0, length)}\`` : "n/a";
+  return hash2 ? inlineCode(hash2.slice(0, length)) : "n/a";
 }
 function cell(text) {
-  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return escapeMarkdown(text);
 }
 function table(header, rows) {
   return [
@@ -44713,12 +44760,13 @@ function fmt(value) {
   return (Math.round(value * 1e3) / 1e3).toString();
 }
 function quote(text) {
-  return text.replace(/"/g, "'");
+  return text.replace(/"/g, "'").replace(/[^\p{L}\p{N} .,()'_-]/gu, "?");
 }
 
 // pipeline/reports/pr-comment.ts
 var METRICS_COMMENT_MARKER = "<!-- opp-metrics-report -->";
 var GITHUB_COMMENT_MAX_CHARS = 65536;
+var UNVERIFIED_NOTE = "> [!WARNING]\n> **Unverified metrics.** This pull request comes from a fork, and metrics from a fork's artifact are unverified: the pull request's own code trained the model and wrote this report, and nothing in this repository recomputed it.";
 var TABLE_METRICS = [
   { key: "accuracy", label: "accuracy" },
   { key: "precision", label: "precision" },
@@ -44770,7 +44818,7 @@ function resolveComparisonModel(input2) {
 function describeComparisonModel(model) {
   switch (model.source) {
     case "registry":
-      return `the **production model from the registry**${model.modelVersion ? ` (\`${model.modelVersion}\`)` : ""}`;
+      return `the **production model from the registry**${model.modelVersion ? ` (${inlineCode(model.modelVersion)})` : ""}`;
     case "base-commit":
       return `a **model trained from the base commit** ${short(model.gitSha)} on the same snapshot and seed (no registry reachable)`;
     case "none":
@@ -44787,6 +44835,7 @@ function renderHeader(input2) {
   return [
     `## opp metrics gate: ${status}`,
     "",
+    ...input2.unverified ? [UNVERIFIED_NOTE, ""] : [],
     `Candidate ${short(sha)}: ${trained} trained division${trained === 1 ? "" : "s"}, ${failing} failing. Compared with ${describeComparisonModel(comparisonModel)}${comparisonModel.source === "none" ? "" : ", scored on the same pinned hold-out rows"}.`
   ].join("\n");
 }
@@ -44835,10 +44884,9 @@ function aucCell(test, compared, production, interval) {
 function renderGateDetails(gate, kept) {
   const lines = [];
   for (const division of gate.divisions.filter((d) => kept.has(d.division))) {
-    for (const reason of division.reasons)
-      lines.push(`- \u274C division ${division.division} (${division.name}): ${reason}`);
-    for (const note of division.notes)
-      lines.push(`- \u2139\uFE0F division ${division.division} (${division.name}): ${note}`);
+    const where = `division ${division.division} (${escapeMarkdown(division.name)})`;
+    for (const reason of division.reasons) lines.push(`- \u274C ${where}: ${escapeMarkdown(reason)}`);
+    for (const note of division.notes) lines.push(`- \u2139\uFE0F ${where}: ${escapeMarkdown(note)}`);
   }
   return lines.length === 0 ? "" : `### Gate
 
@@ -44875,7 +44923,7 @@ function renderCharts(model, input2) {
   const title = `division ${model.division} (${model.name})`;
   return [
     [
-      `<details${model.division === 0 ? " open" : ""}><summary>Charts: ${cell(title)}</summary>`,
+      `<details${model.division === 0 ? " open" : ""}><summary>Charts: ${escapeHtml(title)}</summary>`,
       "",
       rocChart(`ROC, ${title}`, lines),
       "",
@@ -44901,9 +44949,9 @@ ${charts.join("\n\n")}${note}`;
 function renderProvenance(input2) {
   const { report } = input2;
   const lines = [
-    `- data snapshot: ${report.snapshotId ? `\`${report.snapshotId}\`` : "n/a"}`,
-    `- config hash: ${short(report.configHash, 12)}, feature spec hash: ${short(report.specHash, 12)}, seed ${report.seed}, backend ${report.backend}`,
-    `- commit: ${short(input2.gitSha ?? report.gitSha)}; report created ${report.createdAt}`
+    `- data snapshot: ${report.snapshotId ? inlineCode(report.snapshotId) : "n/a"}`,
+    `- config hash: ${short(report.configHash, 12)}, feature spec hash: ${short(report.specHash, 12)}, seed ${report.seed}, backend ${escapeMarkdown(report.backend)}`,
+    `- commit: ${short(input2.gitSha ?? report.gitSha)}; report created ${escapeMarkdown(report.createdAt)}`
   ];
   if (input2.artifactUrl) lines.push(`- full report: [artifact](${input2.artifactUrl})`);
   if (input2.runUrl) lines.push(`- workflow run: [logs](${input2.runUrl})`);
@@ -45075,6 +45123,8 @@ function renderMetricsSummary(input2) {
 // model/metrics-report.ts
 var METRICS_REPORT_VERSION = 1;
 var ratio = external_exports.number().min(0).max(1);
+var GitShaSchema = external_exports.string().regex(/^[0-9a-f]{40}$/, "expected a 40-digit lower-case hex commit SHA");
+var IdSchema = external_exports.string().regex(/^[\w.:+=-]{1,128}$/, "expected an id: 1 to 128 letters, digits and _ . : + = -");
 var ConfusionSchema = external_exports.strictObject({
   tp: external_exports.number().int().min(0),
   fp: external_exports.number().int().min(0),
@@ -45180,12 +45230,12 @@ var ModelReportSchema = external_exports.strictObject({
 var MetricsReportSchema = external_exports.strictObject({
   version: external_exports.literal(METRICS_REPORT_VERSION),
   createdAt: external_exports.iso.datetime(),
-  gitSha: external_exports.string().optional(),
-  snapshotId: external_exports.string().optional(),
-  specHash: external_exports.string(),
-  configHash: external_exports.string(),
+  gitSha: GitShaSchema.optional(),
+  snapshotId: IdSchema.optional(),
+  specHash: IdSchema,
+  configHash: IdSchema,
   seed: external_exports.number().int(),
-  backend: external_exports.string(),
+  backend: IdSchema,
   models: external_exports.array(ModelReportSchema).min(1)
 });
 
@@ -45217,16 +45267,16 @@ var DivisionComparisonSchema = external_exports.strictObject({
 var ComparisonReportSchema = external_exports.strictObject({
   version: external_exports.literal(COMPARISON_REPORT_VERSION),
   createdAt: external_exports.iso.datetime(),
-  snapshotId: external_exports.string().optional(),
+  snapshotId: IdSchema.optional(),
   /** Identifies the pinned hold-out rows both models were scored on (e.g. a hash of their ids). */
-  holdoutId: external_exports.string().optional(),
-  candidate: external_exports.strictObject({ gitSha: external_exports.string().optional(), configHash: external_exports.string().optional() }),
+  holdoutId: IdSchema.optional(),
+  candidate: external_exports.strictObject({ gitSha: GitShaSchema.optional(), configHash: IdSchema.optional() }),
   comparison: external_exports.strictObject({
     source: external_exports.enum(ComparisonSources),
-    /** Registry model name and version, when `source` is `registry`. */
-    modelVersion: external_exports.string().optional(),
+    /** Registry model name and version (`name:version`), when `source` is `registry`. */
+    modelVersion: external_exports.string().regex(/^[\w.:/+=-]{1,200}$/, "expected a model name and version, e.g. opp-general:12").optional(),
     /** The commit the comparison model was trained from, when `source` is `base-commit`. */
-    gitSha: external_exports.string().optional()
+    gitSha: GitShaSchema.optional()
   }),
   divisions: external_exports.array(DivisionComparisonSchema)
 });
@@ -45237,6 +45287,127 @@ function loadMetricsReport(file2) {
 }
 function loadComparisonReport(file2) {
   return loadConfig(file2, ComparisonReportSchema);
+}
+
+// pipeline/reports/read-pr-artifact.ts
+import { closeSync, constants as constants3, fstatSync, lstatSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
+var PR_ARTIFACT_FILES = {
+  pullRequest: "pr.json",
+  candidate: "candidate/metrics.json",
+  baseline: "baseline/metrics.json",
+  comparison: "comparison.json"
+};
+var MAX_PR_INFO_BYTES = 4 * 1024;
+var MAX_REPORT_BYTES = 8 * 1024 * 1024;
+var PullRequestInfoSchema = external_exports.strictObject({
+  /** The pull request's number. */
+  number: external_exports.number().int().min(1).max(2 ** 31 - 1),
+  /** The head commit the run built. */
+  headSha: GitShaSchema,
+  /** Where the run's training data came from (free text, never rendered). */
+  data: external_exports.string().max(500).optional()
+});
+function readPrArtifact(dir) {
+  const files = PR_ARTIFACT_FILES;
+  const pullRequest = readArtifactJson(dir, files.pullRequest, PullRequestInfoSchema, MAX_PR_INFO_BYTES);
+  const candidate = readArtifactJson(dir, files.candidate, MetricsReportSchema, MAX_REPORT_BYTES);
+  const baseline = readArtifactJson(dir, files.baseline, MetricsReportSchema, MAX_REPORT_BYTES, {
+    optional: true
+  });
+  const comparison = readArtifactJson(dir, files.comparison, ComparisonReportSchema, MAX_REPORT_BYTES, {
+    optional: true
+  });
+  return {
+    pullRequest,
+    candidate,
+    ...baseline ? { baseline } : {},
+    ...comparison ? { comparison } : {}
+  };
+}
+function readArtifactJson(dir, name, schema, maxBytes, options = {}) {
+  const parts = name.split("/");
+  if (parts.some((part) => part === "" || part === "." || part === ".."))
+    throw new TypeError(`artifact file name must be a plain relative path, but got "${name}"`);
+  const fail = (problem, cause) => new ArtifactError(`artifact file ${name}: ${problem}`, name, cause === void 0 ? {} : { cause });
+  if (!checkFolder(dir, "the artifact folder", fail)) throw fail(`the artifact folder ${dir} is missing`);
+  let path = dir;
+  for (const [i, part] of parts.slice(0, -1).entries()) {
+    path = join(path, part);
+    const exists2 = checkFolder(path, `folder ${parts.slice(0, i + 1).join("/")}`, fail);
+    if (!exists2) {
+      if (options.optional) return void 0;
+      throw fail(`folder ${parts.slice(0, i + 1).join("/")} is missing`);
+    }
+  }
+  const file2 = join(path, parts.at(-1));
+  const stats = lstatOrUndefined(file2, fail);
+  if (!stats) {
+    if (options.optional) return void 0;
+    throw fail("is missing");
+  }
+  checkRegularFile(stats, maxBytes, fail);
+  const text = readCapped(file2, maxBytes, fail);
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error63) {
+    throw fail(`is not valid JSON (${error63.message})`, error63);
+  }
+  try {
+    return validateConfig(value, schema, `artifact file ${name}`);
+  } catch (error63) {
+    throw new ArtifactError(error63.message, name, { cause: error63 });
+  }
+}
+function checkFolder(path, where, fail) {
+  const stats = lstatOrUndefined(path, fail);
+  if (!stats) return false;
+  if (stats.isSymbolicLink()) throw fail(`${where} is a symbolic link: refused`);
+  if (!stats.isDirectory()) throw fail(`${where} is not a folder: refused`);
+  return true;
+}
+function lstatOrUndefined(path, fail) {
+  try {
+    return lstatSync(path);
+  } catch (error63) {
+    if (error63.code === "ENOENT") return void 0;
+    throw fail(`cannot be examined (${error63.message})`, error63);
+  }
+}
+function checkRegularFile(stats, maxBytes, fail) {
+  if (stats.isSymbolicLink()) throw fail("is a symbolic link: refused");
+  if (stats.isDirectory()) throw fail("is a folder, not a file: refused");
+  if (!stats.isFile()) throw fail("is not a regular file: refused");
+  if (stats.size > maxBytes) throw fail(`is ${stats.size} bytes, over the ${maxBytes}-byte limit: refused`);
+}
+function readCapped(file2, maxBytes, fail) {
+  let fd;
+  try {
+    fd = openSync(file2, constants3.O_RDONLY | constants3.O_NOFOLLOW | constants3.O_NONBLOCK);
+  } catch (error63) {
+    const code = error63.code;
+    if (code === "ELOOP") throw fail("is a symbolic link: refused", error63);
+    throw fail(`cannot be opened (${error63.message})`, error63);
+  }
+  try {
+    checkRegularFile(fstatSync(fd), maxBytes, fail);
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (; ; ) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > maxBytes) throw fail(`grew over the ${maxBytes}-byte limit while read: refused`);
+    }
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length));
+    } catch (error63) {
+      throw fail("is not UTF-8 text", error63);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // actions/shared/github-env.ts
@@ -45263,7 +45434,7 @@ function runUrlFromEnv(env = process.env) {
 
 // actions/metrics-gate/src/inputs.ts
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join as join2 } from "node:path";
 
 // actions/shared/inputs.ts
 import { existsSync as existsSync4 } from "node:fs";
@@ -45309,6 +45480,9 @@ function getShaInput(name) {
     throw new TypeError(`Input ${name}: expected a 40-digit commit SHA, but got "${value}"`);
   return value.toLowerCase();
 }
+function getFlagInput(name) {
+  return getInput(name) === "" ? false : getBooleanInput(name);
+}
 
 // actions/metrics-gate/src/inputs.ts
 var MODES = ["gate", "report"];
@@ -45319,9 +45493,21 @@ function readInputs() {
   const base = loadGateConfig(gateConfigFile);
   const source = getInput("comparison-source");
   const token = getSecretInput("github-token", { required: mode === "report" });
+  const artifact = getInput("artifact") || void 0;
+  if (artifact) {
+    const replaced = ["report", "production", "comparison", "pull-request"].filter((n) => getInput(n));
+    if (replaced.length > 0)
+      throw new TypeError(`Input artifact: replaces ${replaced.join(", ")}; leave them empty`);
+    if (mode === "report" && !getInput("head-sha"))
+      throw new TypeError(
+        "Input head-sha: required with artifact in report mode (the artifact names the pull request, and its code wrote it)"
+      );
+  }
   return {
     mode,
-    report: getFileInput("report", { required: true }),
+    report: artifact ? void 0 : getFileInput("report", { required: true }),
+    artifact,
+    fromFork: getFlagInput("from-fork"),
     production: getFileInput("production"),
     comparison: getFileInput("comparison"),
     gateConfigFile,
@@ -45329,7 +45515,7 @@ function readInputs() {
     comparisonSource: source === "" ? void 0 : getChoiceInput("comparison-source", ComparisonSources, "none"),
     comparisonModel: getInput("comparison-model") || void 0,
     artifactUrl: getInput("artifact-url") || void 0,
-    outputDir: getInput("output-dir") || join(process.env.RUNNER_TEMP || tmpdir(), "opp-metrics-gate"),
+    outputDir: getInput("output-dir") || join2(process.env.RUNNER_TEMP || tmpdir(), "opp-metrics-gate"),
     token,
     pullRequest: getPositiveIntegerInput("pull-request"),
     commentAuthor: getInput("comment-author") || void 0,
@@ -45342,18 +45528,17 @@ var SUMMARY_ENV = "GITHUB_STEP_SUMMARY";
 async function run() {
   try {
     const inputs = readInputs();
-    const report = loadMetricsReport(inputs.report);
-    const production = inputs.production ? loadMetricsReport(inputs.production) : void 0;
-    const comparison = inputs.comparison ? loadComparisonReport(inputs.comparison) : void 0;
+    const { report, production, comparison, comparisonModel, pullRequest } = loadReports(inputs);
     const gate = evaluateGate(report, inputs.gate, { production, comparison });
     const view = {
       report,
       gate,
       production,
       comparison,
-      comparisonModel: inputs.comparisonSource ? { source: inputs.comparisonSource, modelVersion: inputs.comparisonModel } : void 0,
+      comparisonModel,
       artifactUrl: inputs.artifactUrl ?? runUrlFromEnv(),
-      runUrl: runUrlFromEnv()
+      runUrl: runUrlFromEnv(),
+      unverified: inputs.fromFork
     };
     const markdown = renderMetricsComment(view);
     const fullReport = renderMetricsSummary(view);
@@ -45370,11 +45555,38 @@ async function run() {
     annotate(gate);
     if (process.env[SUMMARY_ENV]) await summary.addRaw(fullReport).write();
     else info(`${SUMMARY_ENV} is not set (not on a runner?): job summary skipped`);
-    if (inputs.mode === "report") await postComment(inputs, markdown);
+    if (inputs.mode === "report") await postComment(inputs, markdown, pullRequest);
     assertGatePassed(gate);
   } catch (error63) {
     setFailed(error63 instanceof Error ? error63.message : String(error63));
   }
+}
+function loadReports(inputs) {
+  const given = inputs.comparisonSource ? { source: inputs.comparisonSource, modelVersion: inputs.comparisonModel } : void 0;
+  if (!inputs.artifact) {
+    return {
+      report: loadMetricsReport(inputs.report),
+      production: inputs.production ? loadMetricsReport(inputs.production) : void 0,
+      comparison: inputs.comparison ? loadComparisonReport(inputs.comparison) : void 0,
+      comparisonModel: given,
+      pullRequest: void 0
+    };
+  }
+  const artifact = readPrArtifact(inputs.artifact);
+  if (inputs.headSha && artifact.pullRequest.headSha !== inputs.headSha) {
+    throw new ArtifactError(
+      `artifact file pr.json: headSha ${artifact.pullRequest.headSha} is not the head-sha input ${inputs.headSha}: refused`,
+      "pr.json"
+    );
+  }
+  const fromArtifact = artifact.comparison ? void 0 : artifact.baseline ? { source: "base-commit", ...artifact.baseline.gitSha ? { gitSha: artifact.baseline.gitSha } : {} } : { source: "none" };
+  return {
+    report: artifact.candidate,
+    production: artifact.baseline,
+    comparison: artifact.comparison,
+    comparisonModel: given ?? fromArtifact,
+    pullRequest: artifact.pullRequest.number
+  };
 }
 function annotate(gate) {
   for (const division of gate.divisions) {
@@ -45389,9 +45601,9 @@ function annotate(gate) {
 function writeReportFiles(dir, comment, report, gate) {
   mkdirSync(dir, { recursive: true });
   const files = {
-    comment: join2(dir, "comment.md"),
-    report: join2(dir, "report.md"),
-    gateResult: join2(dir, "gate-result.json")
+    comment: join3(dir, "comment.md"),
+    report: join3(dir, "report.md"),
+    gateResult: join3(dir, "gate-result.json")
   };
   writeFileSync(files.comment, comment);
   writeFileSync(files.report, report);
@@ -45399,8 +45611,8 @@ function writeReportFiles(dir, comment, report, gate) {
 `);
   return files;
 }
-async function postComment(inputs, markdown) {
-  const issueNumber = inputs.pullRequest ?? pullRequestFromEvent();
+async function postComment(inputs, markdown, fromArtifact) {
+  const issueNumber = fromArtifact ?? inputs.pullRequest ?? pullRequestFromEvent();
   if (issueNumber === void 0) {
     warning("mode report: not a pull request event and no pull-request input: no comment posted");
     return;
