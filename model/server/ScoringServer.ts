@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { answerClientError, errorJson, HttpError, readBody, sendJson } from './internal/http.js';
+import { answerClientError } from '../../pipeline/util/answer-client-error.js';
+import { errorJson, HttpError, readBody, sendJson } from './internal/http.js';
 import { KeyCheck } from './internal/key-check.js';
 import { type PreparedModels, prepareModels, scoreBody } from './internal/score-body.js';
 import {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { answerClientError } from '../util/answer-client-error.js';
 import type { LocalEndpointState } from './LocalDeploymentTarget.js';
 
 /** Header that pins a request to one deployment, as on Azure ML managed online endpoints. */
@@ -45,10 +46,6 @@ export interface LocalEndpointRouter {
 }
 
 /** Errors Node's HTTP parser raises before a request reaches the router, answered as JSON. */
-const CLIENT_ERRORS: Record<string, [number, string, string]> = {
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request did not arrive in time'],
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'request headers are too large'],
-};
 
 /** An answer the router gives itself (not a deployment's). */
 class RouterError extends Error {
@@ -132,21 +129,9 @@ export async function startLocalEndpointRouter(
     res.shouldKeepAlive = false;
     answer(res, 417, `the Expect header is not supported (got ${expect}; only 100-continue is)`);
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable || error.code === 'ECONNRESET') {
-      socket.destroy();
-      return;
-    }
-    const [status, reason, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
-      400,
-      'Bad Request',
-      'malformed HTTP request',
-    ];
-    const body = JSON.stringify({ error: `${message} (${error.code ?? error.message})` });
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(error, socket, (_code, message) => ({ error: message })),
+  );
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
   );

@@ -9,8 +9,26 @@ export const REDACTED_USERINFO = '***';
  * @example redactUri('https://me:s3cret@mlflow.example.com/') // 'https://***@mlflow.example.com/'
  */
 export function redactUri(uri: string): string {
-  return uri.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, `$1${REDACTED_USERINFO}@`);
+  // A scan, not a global pattern: /scheme:\/\/[^@]*@/g backtracks quadratically on long text.
+  let out = '';
+  let from = 0;
+  for (let slashes = uri.indexOf('://'); slashes !== -1; slashes = uri.indexOf('://', from)) {
+    const start = slashes + 3;
+    let end = start;
+    while (end < uri.length && !AUTHORITY_END.has(uri[end]!) && !/\s/.test(uri[end]!)) end++;
+    if (uri[end] === '@' && end > start) {
+      out += `${uri.slice(from, start)}${REDACTED_USERINFO}`;
+      from = end;
+    } else {
+      out += uri.slice(from, end);
+      from = end;
+    }
+  }
+  return out + uri.slice(from);
 }
+
+/** Characters that end a URI's userinfo (the `@`) or show there is none. */
+const AUTHORITY_END = new Set(['/', '?', '#', '@']);
 
 /** A URI split into the URI without userinfo and the (percent-decoded) user name and password. */
 export interface SplitUserinfo {

@@ -1,5 +1,4 @@
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FieldError } from '../validate-instance.js';
 
 /** An answer other than 200: status, machine-readable code, message for people, and details. */
@@ -13,28 +12,6 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Errors Node's HTTP parser raises before a request reaches us, answered as JSON too. */
-const CLIENT_ERRORS: Record<string, [number, string, string]> = {
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'the request did not arrive in time'],
-  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'request headers are too large'],
-};
-
-export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable || error.code === 'ECONNRESET') {
-    socket.destroy();
-    return;
-  }
-  const [status, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
-    400,
-    'bad_request',
-    'malformed HTTP request',
-  ];
-  const body = JSON.stringify({ error: { code, message } });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
 
 /**
