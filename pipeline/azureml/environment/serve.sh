@@ -1,14 +1,12 @@
 #!/bin/sh
-# Entry point of the serving container on Azure ML managed online endpoints.
-# Azure ML mounts the registered model under $AZUREML_MODEL_DIR (the bundle folder may sit one
-# or two levels down, named after the uploaded folder): find the folder holding metrics.json.
-# OPP_DIVISION (per-division mode) is passed through the environment.
+# Entry point (CMD) of the opp image on an Azure ML managed online deployment (custom container).
+#
+# Azure ML mounts the registered model under $AZUREML_MODEL_DIR (the model's own folders sit
+# below it, e.g. <model-name>/<version>/); `opp serve` finds the training output
+# (metrics.json + a bundle per division) or a single bundle in that mount by itself.
+# The endpoint authenticates callers (key or Entra token) in front of the container, so the
+# server inside runs without keys of its own: --no-auth.
+# It listens on the port that serve-environment.yml's inference_config declares (5001, the
+# AZUREML_SERVING_PORT of pipeline/azureml/serving-contract.ts); $OPP_SERVE_PORT overrides it.
 set -eu
-root="${AZUREML_MODEL_DIR:-/opt/opp/bundle}"
-metrics="$(find "$root" -maxdepth 3 -name metrics.json | head -n 1)"
-if [ -z "$metrics" ]; then
-  echo "no metrics.json under $root: is AZUREML_MODEL_DIR a model bundle?" >&2
-  exit 1
-fi
-# `opp serve` comes with the scoring-server issue; its flags may still change.
-exec opp serve --bundle "$(dirname "$metrics")" --host 0.0.0.0 --port "${PORT:-8080}"
+exec opp serve --host 0.0.0.0 --port "${OPP_SERVE_PORT:-5001}" --no-auth
