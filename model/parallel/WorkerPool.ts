@@ -8,6 +8,7 @@ import type { EpochLog } from '../training/fit-network.js';
 import type { FitTask, FitTaskResult } from '../training/fit-task.js';
 import { createSerialRunner, type FitRunner } from './fit-runner.js';
 import type { WorkerReply } from './fit-worker.js';
+import { workerThreadsFor } from './worker-threads.js';
 
 /**
  * The worker script. Workers always run the compiled JavaScript under build/ (resolved from
@@ -109,7 +110,16 @@ export class WorkerPool implements FitRunner {
   }
 }
 
-/** The runner for `workers` threads: a pool of worker threads, or this thread alone for 1. */
-export function createFitRunner(workers: number, backend: BackendName): FitRunner {
+/**
+ * The runner for `workers` threads: a pool of worker threads, or this thread alone for 1 and
+ * for the native backends ({@link workerThreadsFor}; `announce` gets the line saying so).
+ */
+export function createFitRunner(
+  requested: number,
+  backend: BackendName,
+  announce?: (line: string) => void,
+): FitRunner {
+  const { workers, note } = workerThreadsFor(requested, backend);
+  if (note) announce?.(note);
   return workers > 1 ? new WorkerPool(workers, backend) : createSerialRunner();
 }

@@ -54,7 +54,7 @@ export async function trainFromFiles(options: TrainFromFilesOptions): Promise<Tr
   });
   const table = await loadTrainingData(options.data, spec);
   assertKnownDivisions(table, divisions, options.data);
-  const runner = createFitRunner(options.workers, backend);
+  const runner = createFitRunner(options.workers, backend, options.announce);
   options.onStart?.({
     table,
     fits: plannedFits({ table, config, divisions, which: options.which }),

@@ -11,6 +11,7 @@ import { trainingObjectiveModule } from '../../../model/hpo/training-objective.j
 import { applyTrainingParams } from '../../../model/hpo/training-params.js';
 import { loadTrainingSearchSpace } from '../../../model/hpo/training-search-space.js';
 import type { TrialRecord } from '../../../model/hpo/trial.js';
+import { workerThreadsFor } from '../../../model/parallel/worker-threads.js';
 import { requestedBackend, useBackend } from '../../../model/tf/backend.js';
 import { loadTrainingConfig } from '../../../model/training-config.js';
 import { InputError } from '../../errors/InputError.js';
@@ -116,6 +117,10 @@ export function registerHpo(program: Command): void {
       const backend = await useBackend(requestedBackend(opts.backend, config.training.backend), {
         announce: (line) => output.note(line),
       });
+      // Trials run in worker threads; the native backends run in one (workerThreadsFor).
+      const threads = workerThreadsFor(opts.workers, backend);
+      if (threads.note) output.note(threads.note);
+      const workers = threads.workers;
       const out = resolve(opts.out ?? oppPath('studies', `${opts.study}.production.json`));
       const sampler: Sampler =
         opts.sampler === 'random' ? new RandomSampler({ seed }) : new TpeSampler({ seed });
@@ -134,7 +139,7 @@ export function registerHpo(program: Command): void {
       }
       output.note(
         `study "${opts.study}" (${stored.location}): ${before} of ${opts.trials} trials stored; ` +
-          `${opts.workers} worker(s), ${opts.sampler} sampler, ${opts.pruner} pruner`,
+          `${workers} worker(s), ${opts.sampler} sampler, ${opts.pruner} pruner`,
       );
       const progress = createProgress('hpo', opts.trials, 'trials', { detail: true });
       progress.update(Math.min(before, opts.trials), { detail: 'loading data in the workers' });
@@ -163,7 +168,7 @@ export function registerHpo(program: Command): void {
           }),
           // Report only: a target of 0 finished trials runs none and returns what is stored.
           trials: opts.reportOnly ? 0 : opts.trials,
-          workers: opts.workers,
+          workers,
           signal: controller.signal,
           onProgress: (p) => {
             finishedHere.push(p.last);
@@ -222,7 +227,7 @@ export function registerHpo(program: Command): void {
           seconds,
           secondsPerTrial: result.ran > 0 ? seconds / result.ran : undefined,
           backend,
-          workers: opts.workers,
+          workers,
           ran: result.ran,
           best: { number: best.number, value: best.value, params: best.params },
           report,
@@ -230,7 +235,7 @@ export function registerHpo(program: Command): void {
         () =>
           [
             formatStudyReport(report),
-            `ran ${result.ran} trial(s) in ${seconds.toFixed(1)} s (${backend}, ${opts.workers} worker(s)); ` +
+            `ran ${result.ran} trial(s) in ${seconds.toFixed(1)} s (${backend}, ${workers} worker(s)); ` +
               `best: trial #${best.number}, validation AUC ${best.value!.toFixed(4)}`,
             `wrote the proposed config to ${out}`,
           ].join('\n'),
