@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../../pipeline/errors/ConfigError.js';
 
-/** Environment variable that picks the tfjs backend (overridden by an explicit option). */
-export const BACKEND_ENV = 'OPP_BACKEND';
+import { BACKEND_ENV } from './backend-env.js';
+
+export { BACKEND_ENV };
 
 /** Backends opp can train on. `auto`: node-gpu, then node, then wasm. */
 export const BackendNames = ['auto', 'wasm', 'cpu', 'node', 'node-gpu'] as const;

@@ -3,6 +3,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { type MetricsReport, MetricsReportSchema } from '../../model/metrics-report.js';
+import type { BackendName } from '../../model/tf/backend.js';
+import { BACKEND_ENV } from '../../model/tf/backend-env.js';
 import { AzureMlError } from '../errors/AzureMlError.js';
 import {
   type AzureMlClient,
@@ -14,6 +16,9 @@ import {
   workspaceResourceId,
 } from './azureml-client.js';
 import { JobPoller, type JobPollerOptions } from './job-poller.js';
+
+/** The backend a GPU training job asks for (`--gpu`): tfjs-node-gpu, no fallback. */
+export const GPU_BACKEND: BackendName = 'node-gpu';
 
 /** The job's output folder that receives the model bundle. */
 export const BUNDLE_OUTPUT = 'bundle';
@@ -36,7 +41,10 @@ export interface TrainJobOptions {
   jobName?: string;
   /** Experiment. Default `opp`. */
   experimentName?: string;
-  /** GPU variant: sets `OPP_TFJS_BACKEND=tensorflow` (tfjs-node-gpu in the GPU image). Default false. */
+  /**
+   * GPU variant: sets `$OPP_BACKEND` to `node-gpu`, so `opp train` loads tfjs-node-gpu (in the
+   * GPU image) and fails rather than fall back to WASM when it cannot. Default false.
+   */
   gpu?: boolean;
   /** Command override; `${{inputs.*}}`/`${{outputs.*}}` are Azure ML placeholders. Default {@link DEFAULT_TRAIN_COMMAND}. */
   command?: string;
@@ -70,7 +78,7 @@ export function buildTrainJobSpec(workspace: AzureMlWorkspace, options: TrainJob
     outputs: { [BUNDLE_OUTPUT]: { type: 'uri_folder', mode: 'ReadWriteMount' } },
     environmentVariables: {
       OPP_HOME: './.opp',
-      ...(options.gpu ? { OPP_TFJS_BACKEND: 'tensorflow' } : {}),
+      ...(options.gpu ? { [BACKEND_ENV]: GPU_BACKEND } : {}),
     },
     tags: { 'opp.kind': 'train', ...(options.gpu ? { 'opp.gpu': 'true' } : {}), ...options.tags },
     instanceCount: options.instanceCount ?? 1,

@@ -13,7 +13,6 @@ export const SERVER_ENV_ALLOW_LIST: readonly string[] = [
   'NODE_EXTRA_CA_CERTS',
   'OPP_HOME',
   'OPP_BACKEND',
-  'OPP_TFJS_BACKEND',
   'OPP_ENGINE',
   'OPP_SCORING_KEYS',
 ];

@@ -40,7 +40,10 @@ export function registerAml(program: Command, azure: AzureConnectionOverrides = 
     .requiredOption('--environment <env>', 'environment, name:version or ARM id (e.g. opp-train-gpu:1)')
     .requiredOption('--snapshot <uri>', 'data snapshot folder URI (azureml://… or https://…)')
     .option('--train-config <path>', 'training config path inside the image', 'configs/production.json')
-    .option('--gpu', 'GPU variant (tfjs-node-gpu backend)')
+    .option(
+      '--gpu',
+      'GPU variant: the job trains on tfjs-node-gpu ($OPP_BACKEND=node-gpu; use the GPU environment)',
+    )
     .option('--name <job>', 'job name (default: generated)')
     .option('--experiment <name>', 'experiment name', 'opp')
     .option('--command <cmd>', 'override the job command')

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKEND_ENV, requestedBackend } from '../../../model/tf/backend.js';
 import {
   beginTrain,
   beginTrainAndWait,
@@ -40,7 +41,26 @@ describe('Azure ML training job', () => {
     expect(spec.command).toContain('opp train');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML's own placeholder
     expect(spec.command).toContain('${{outputs.bundle}}');
-    expect(spec.environmentVariables.OPP_TFJS_BACKEND).toBe('tensorflow');
+  });
+
+  it('--gpu makes opp train in the job load tfjs-node-gpu: the job sets the variable the backend choice reads', () => {
+    const gpu = buildTrainJobSpec(fake.workspace, train).environmentVariables;
+    const cpu = buildTrainJobSpec(fake.workspace, { ...train, gpu: false }).environmentVariables;
+    const inJob = (env: Record<string, string>) => {
+      const saved = process.env[BACKEND_ENV];
+      delete process.env[BACKEND_ENV];
+      Object.assign(process.env, env);
+      try {
+        // What `opp train` in the job asks for, with the production config's own backend.
+        return requestedBackend(undefined, 'auto');
+      } finally {
+        for (const name of Object.keys(env)) delete process.env[name];
+        if (saved !== undefined) process.env[BACKEND_ENV] = saved;
+      }
+    };
+    expect(inJob(gpu)).toBe('node-gpu');
+    expect(inJob(cpu)).toBe('auto');
+    expect(Object.keys(gpu).filter((name) => /BACKEND/.test(name))).toEqual([BACKEND_ENV]);
   });
 
   it('submits with jobs.createOrUpdate and reports progress until Completed', async () => {
