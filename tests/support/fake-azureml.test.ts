@@ -71,12 +71,17 @@ describe('the fake Azure ML ARM server checks what it is sent against the 2024-0
           inputs: {
             snapshot: { jobInputType: 'uri_folder', uri: 'azureml://datastores/d/paths/p/' } as never,
           },
+          outputs: { bundle: { jobOutputType: 'uri_folder', mode: 'ReadWriteMount' } as never },
         },
       })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ statusCode: 400, code: 'UserError' });
-    const sent = fake.calls('PUT', /^\/jobs\/sdk-job$/)[0]!.body as { properties: { inputs: unknown } };
+    const sent = fake.calls('PUT', /^\/jobs\/sdk-job$/)[0]!.body as {
+      properties: { inputs: unknown; outputs: unknown };
+    };
     expect(sent.properties.inputs).toEqual({ snapshot: { jobInputType: 'uri_folder' } });
+    // Outputs lose theirs too (optional, so not refused: the mode silently falls back to the default).
+    expect(sent.properties.outputs).toEqual({ bundle: { jobOutputType: 'uri_folder' } });
     expect(fake.violations.pop()).toMatch(/body\.properties\.inputs\.snapshot\.uri: required/);
     expect(fake.jobs.has('sdk-job')).toBe(false);
   });
