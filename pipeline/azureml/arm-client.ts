@@ -9,24 +9,34 @@ import {
 import type { TokenCredential } from '@azure/identity';
 import { AzureMlError } from '../errors/AzureMlError.js';
 import { trimTrailingSlashes } from '../util/trim-trailing-slashes.js';
-import type {
-  AzureMlClient,
-  AzureMlWorkspace,
-  BlobDatastore,
-  DeploymentResource,
-  LroOptions,
+import {
+  type AzureMlClient,
+  type AzureMlWorkspace,
+  type BlobDatastore,
+  type DeploymentResource,
+  type LroOptions,
+  workspaceResourceId,
 } from './azureml-client.js';
-import { toCommandJob, toDeployment, toEndpoint, toJob, toModel } from './internal/arm-mappers.js';
+import { toDeployment, toEndpoint, toJob, toModel } from './internal/arm-mappers.js';
 import { useTokenPolicyForHttp } from './internal/http-token-policy.js';
+import { commandJobRequest, putJob } from './internal/job-request.js';
 
 /** Default ARM endpoint. */
 export const AZURE_ARM_ENDPOINT = 'https://management.azure.com';
+
+/**
+ * The Azure ML REST api-version opp sends. The SDK 2.1.1 defaults to 2022-10-01; opp sends
+ * 2024-04-01 instead: a stable (GA) version, the one whose published description
+ * (Azure/azure-rest-api-specs, mfe.json) tests/contracts/ vendors and the test fake validates
+ * every request and response against. The shapes opp sends exist unchanged in both versions.
+ */
+export const AZUREML_API_VERSION = '2024-04-01';
 
 /** Options of {@link createArmAzureMlClient}. */
 export interface ArmAzureMlClientOptions {
   /** ARM endpoint. Default https://management.azure.com; an `http://127.0.0.1` URL is allowed for a local fake. */
   endpoint?: string;
-  /** REST api-version. Default: the SDK's (2022-10-01). */
+  /** REST api-version. Default {@link AZUREML_API_VERSION}. */
   apiVersion?: string;
   /** Retry settings of the HTTP pipeline (429 with Retry-After, 5xx). Default: the SDK's. */
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
@@ -46,11 +56,12 @@ export function createArmAzureMlClient(
   const insecure = endpoint.startsWith('http://');
   // Tokens are for the ARM audience of the cloud in use; a local fake accepts the public cloud's.
   const scope = `${insecure ? AZURE_ARM_ENDPOINT : trimTrailingSlashes(endpoint)}/.default`;
+  const apiVersion = options.apiVersion ?? AZUREML_API_VERSION;
   const sdk = new AzureMachineLearningWorkspaces(credential, workspace.subscriptionId, {
     $host: endpoint,
     endpoint,
     credentialScopes: scope,
-    ...(options.apiVersion ? { apiVersion: options.apiVersion } : {}),
+    apiVersion,
     ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
     allowInsecureConnection: insecure,
   });
@@ -122,8 +133,10 @@ export function createArmAzureMlClient(
       });
     },
     async putCommandJob(name, spec) {
+      // Not sdk.jobs.createOrUpdate: its serializer drops the `uri` of uri_folder inputs (see job-request.ts).
+      const url = `${trimTrailingSlashes(endpoint)}${workspaceResourceId(workspace, `jobs/${encodeURIComponent(name)}`)}`;
       return call(`submit job ${name}`, async () =>
-        toJob(await sdk.jobs.createOrUpdate(rg, ws, name, { properties: toCommandJob(spec) })),
+        toJob(await putJob(sdk, url, apiVersion, commandJobRequest(spec))),
       );
     },
     async getJob(name) {

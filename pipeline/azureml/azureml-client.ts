@@ -1,3 +1,5 @@
+import { AzureMlError } from '../errors/AzureMlError.js';
+
 /**
  * Our own small view of the Azure ML workspace API: only the resources opp uses, in our own
  * types. The SDK (`@azure/arm-machinelearning`, only 1.0.0 and 2.1.1 exist on npm) stays behind
@@ -161,6 +163,25 @@ export function workspaceResourceId(workspace: AzureMlWorkspace, path: string): 
     `/subscriptions/${workspace.subscriptionId}/resourceGroups/${workspace.resourceGroup}` +
     `/providers/Microsoft.MachineLearningServices/workspaces/${workspace.workspaceName}/${path}`
   );
+}
+
+/**
+ * An environment reference → the id the REST API takes. `name:version` and the CLI's
+ * `azureml:name:version` shorthand become the ARM id of that environment version in the
+ * workspace (the REST API takes ids: the 2024-04-01 description calls the job's environmentId
+ * "the ARM resource ID of the Environment", the deployment's "ARM resource ID or AssetId"; the
+ * shorthand is resolved by the CLI before it calls REST). ARM ids and registry asset ids
+ * (`azureml://registries/…`) pass through.
+ */
+export function environmentResourceId(workspace: AzureMlWorkspace, environment: string): string {
+  if (environment.startsWith('/subscriptions/') || environment.startsWith('azureml://registries/'))
+    return environment;
+  const match = /^(?:azureml:)?([^:/]+):([^:/]+)$/.exec(environment);
+  if (!match)
+    throw new AzureMlError(
+      `environment "${environment}": expected name:version, azureml:name:version, an ARM id or azureml://registries/…`,
+    );
+  return workspaceResourceId(workspace, `environments/${match[1]}/versions/${match[2]}`);
 }
 
 /** `azureml://` URI of a path in a datastore (what model versions and job inputs point at). */

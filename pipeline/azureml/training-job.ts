@@ -11,6 +11,7 @@ import {
   type AzureMlWorkspace,
   type BlobDatastore,
   type CommandJobSpec,
+  environmentResourceId,
   type JobResource,
   parseDatastoreUri,
   workspaceResourceId,
@@ -69,7 +70,7 @@ export function buildTrainJobSpec(workspace: AzureMlWorkspace, options: TrainJob
     experimentName: options.experimentName ?? 'opp',
     description: 'Train the opp division models and write a model bundle',
     computeId: workspaceResourceId(workspace, `computes/${options.compute}`),
-    environmentId: environmentId(workspace, options.environment),
+    environmentId: environmentResourceId(workspace, options.environment),
     command: options.command ?? DEFAULT_TRAIN_COMMAND,
     inputs: {
       snapshot: { type: 'uri_folder', uri: options.snapshotUri },
@@ -84,14 +85,6 @@ export function buildTrainJobSpec(workspace: AzureMlWorkspace, options: TrainJob
     instanceCount: options.instanceCount ?? 1,
     timeout: options.timeout ?? 'PT4H',
   };
-}
-
-/** `name:version` or `azureml:name:version` → the environment version's ARM id; ARM ids pass through. */
-export function environmentId(workspace: AzureMlWorkspace, environment: string): string {
-  if (environment.startsWith('/subscriptions/')) return environment;
-  const match = /^(?:azureml:)?([^:/]+):([^:/]+)$/.exec(environment);
-  if (!match) throw new AzureMlError(`environment "${environment}": expected name:version or an ARM id`);
-  return workspaceResourceId(workspace, `environments/${match[1]}/versions/${match[2]}`);
 }
 
 /**

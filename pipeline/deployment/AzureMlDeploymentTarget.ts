@@ -1,4 +1,4 @@
-import { type AzureMlClient, workspaceResourceId } from '../azureml/azureml-client.js';
+import { type AzureMlClient, environmentResourceId, workspaceResourceId } from '../azureml/azureml-client.js';
 import type {
   CreateDeploymentRequest,
   DeployedModel,
@@ -9,7 +9,10 @@ import type {
 /** Settings of deployments on Azure ML managed online endpoints (`azureml` in configs/deployment.json). */
 export interface AzureMlDeploymentSettings {
   location: string;
-  /** Environment with the serving container (custom container running our server). */
+  /**
+   * Environment with the serving container (custom container running our server): an ARM id,
+   * `name:version` or `azureml:name:version` (turned into the ARM id), or `azureml://registries/…`.
+   */
   environmentId: string;
   instanceType: string;
   instanceCount: number;
@@ -86,7 +89,7 @@ export class AzureMlDeploymentTarget implements DeploymentTarget {
       {
         location: this.settings.location,
         modelId: workspaceResourceId(this.client.workspace, `models/${model.name}/versions/${model.version}`),
-        environmentId: this.settings.environmentId,
+        environmentId: environmentResourceId(this.client.workspace, this.settings.environmentId),
         instanceType: this.settings.instanceType,
         instanceCount: this.settings.instanceCount,
         environmentVariables: {

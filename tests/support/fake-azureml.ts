@@ -2,17 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import type { z } from 'zod';
-import { Bodies } from './fake-azureml-bodies.js';
+import { AZUREML_CONTRACT_VERSION, azureMlContract } from './contracts/azureml.js';
+import type { ContractOperation } from './contracts/swagger.js';
 
 /**
- * A local fake of the Azure ML ARM REST resources opp uses (api-version 2022-10-01), on
- * 127.0.0.1 port 0. Each call's method, path, api-version and body shape are checked against
- * the published REST examples (Azure/azure-rest-api-specs, 2022-10-01); a mismatch answers 400
- * and is recorded in `violations`, so tests can assert there were none.
+ * A local fake of the Azure ML ARM REST resources opp uses, on 127.0.0.1 port 0, checked
+ * against the published description of api-version 2024-04-01 (tests/contracts/, mfe.json of
+ * Azure/azure-rest-api-specs): every request is matched to its operation by path + method and
+ * its path, query (api-version included: another version has no description here and is
+ * refused, as the service refuses versions it does not know) and body are validated; a request
+ * that does not match is refused with ARM's error shape and recorded in `violations`. Every
+ * response the fake sends is validated too: one that does not match is recorded in
+ * `responseViolations`, answered 500 instead, and makes `close()` throw, so a test cannot pass
+ * on a response the service could not send. Beyond the schema, the fake keeps the service rules
+ * the description states in words (environment ids are ARM ids; asset versions immutable; …).
  */
 
-export const FAKE_API_VERSION = '2022-10-01';
+export const FAKE_API_VERSION = AZUREML_CONTRACT_VERSION;
 export const FAKE_TOKEN = 'fake-arm-token';
 
 /** A credential that hands out a fixed token (tests never reach Entra ID). */
@@ -45,6 +51,16 @@ type Json = Record<string, unknown>;
 
 const OPERATION_PATH =
   /^\/subscriptions\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/locations\/[^/]+\/mfeOperationsStatus\/([^/]+)$/;
+/**
+ * What the description says environment ids are: "The ARM resource ID of the Environment
+ * specification for the job" (CommandJob.environmentId); "ARM resource ID or AssetId of the
+ * environment specification" (OnlineDeployment.environmentId). The CLI's `azureml:name:version`
+ * shorthand is resolved by the CLI (and the Python SDK) before it calls REST; REST takes ids.
+ */
+const ENVIRONMENT_ARM_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/(?:workspaces|registries)\/[^/]+\/environments\/[^/]+\/versions\/[^/]+$/i;
+const REGISTRY_ASSET_ID =
+  /^azureml:\/\/registries\/[^/]+\/environments\/[^/]+\/(?:versions\/[^/]+|labels\/[^/]+)$/;
 interface Operation {
   polls: number;
   fail?: { code: string; message: string };
@@ -66,6 +82,8 @@ export interface FakeAzureMlOptions {
 export class FakeAzureMl {
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
+  /** Responses the fake would have sent that its own contract refuses (a bug in the fake). */
+  readonly responseViolations: string[] = [];
   readonly faults: Fault[] = [];
   readonly models = new Map<string, Json>();
   readonly jobs = new Map<string, { body: Json; statuses: string[] }>();
@@ -84,6 +102,9 @@ export class FakeAzureMl {
   readonly resourceGroup: string;
   readonly workspaceName: string;
   private readonly operations = new Map<string, Operation>();
+  private readonly contract = azureMlContract();
+  /** The described operation each response answers (the async-operation polls have none). */
+  private readonly answering = new WeakMap<ServerResponse, ContractOperation>();
   private readonly server = createServer((req, res) => void this.handle(req, res));
 
   constructor(private readonly options: FakeAzureMlOptions = {}) {
@@ -116,6 +137,8 @@ export class FakeAzureMl {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.responseViolations.length > 0)
+      throw new Error(`the fake sent responses its contract refuses: ${this.responseViolations.join(' | ')}`);
   }
 
   /** Requests below the workspace matching `method` and a path pattern. */
@@ -152,23 +175,24 @@ export class FakeAzureMl {
     if (scoring && method === 'POST') return this.score(scoring[1]!, req.headers, res);
     if (req.headers.authorization !== `Bearer ${FAKE_TOKEN}`)
       return this.fail(res, 401, 'AuthenticationFailed', 'no token');
-    if (apiVersion !== FAKE_API_VERSION)
-      return this.violation(res, `${method} ${path}: api-version ${apiVersion}`);
+    if (!OPERATION_PATH.test(url.pathname)) {
+      const op = this.contract.match(method, url.pathname);
+      if (!op)
+        return this.violation(res, `${method} ${path}: no such route in the ${FAKE_API_VERSION} description`);
+      const refusal = this.contract.checkRequest(op, url.searchParams, body);
+      if (refusal) {
+        this.violations.push(`${method} ${path}: ${refusal.message}`);
+        return this.fail(res, refusal.status, refusal.code, refusal.message);
+      }
+      this.answering.set(res, op);
+    }
     const fault = this.faults.find(
       (f) => (!f.method || f.method === method) && f.path.test(path) && (f.times ?? 1) > 0,
     );
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
-      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
-      res.end(
-        JSON.stringify({
-          error: {
-            code: fault.status === 429 ? 'TooManyRequests' : 'InternalError',
-            message: 'injected fault',
-          },
-        }),
-      );
-      return;
+      const code = fault.status === 429 ? 'TooManyRequests' : 'InternalError';
+      return this.send(res, fault.status, { error: { code, message: 'injected fault' } }, fault.headers);
     }
     try {
       this.route(method, path, url, body, res, req.headers['if-none-match']);
@@ -221,21 +245,20 @@ export class FakeAzureMl {
 
   private listKeys(endpoint: string, res: ServerResponse) {
     if (!this.endpoints.has(endpoint)) return this.fail(res, 404, 'NotFound', `endpoint ${endpoint}`);
-    send(res, 200, { primaryKey: 'fake-primary-key', secondaryKey: 'fake-secondary-key' });
+    this.send(res, 200, { primaryKey: 'fake-primary-key', secondaryKey: 'fake-secondary-key' });
   }
 
   private listDeployments(endpoint: string, res: ServerResponse) {
     const value = [...this.deployments.entries()]
       .filter(([k]) => k.startsWith(`${endpoint}/`))
       .map(([, v]) => v);
-    send(res, 200, { value });
+    this.send(res, 200, { value });
   }
 
   private getLogs(deployment: string, body: unknown, res: ServerResponse) {
-    if (!this.check(res, 'getLogs', Bodies.getLogs, body)) return;
     const content = this.logs.get(deployment) ?? this.failingDeployments.get(deployment) ?? '';
     const tail = (body as { tail?: number }).tail;
-    send(res, 200, { content: tail ? content.split('\n').slice(-tail).join('\n') : content });
+    this.send(res, 200, { content: tail ? content.split('\n').slice(-tail).join('\n') : content });
   }
 
   private listDatastores(url: URL, res: ServerResponse) {
@@ -259,7 +282,7 @@ export class FakeAzureMl {
       },
     };
     const other = { ...item, name: 'other', properties: { ...item.properties, isDefault: false } };
-    send(res, 200, { value: url.searchParams.get('isDefault') === 'true' ? [item] : [other, item] });
+    this.send(res, 200, { value: url.searchParams.get('isDefault') === 'true' ? [item] : [other, item] });
   }
 
   private modelResource(name: string, version: string, properties: Json): Json {
@@ -283,10 +306,9 @@ export class FakeAzureMl {
     const key = `${name}/${version}`;
     if (method === 'GET') {
       const model = this.models.get(key);
-      return model ? send(res, 200, model) : this.fail(res, 404, 'UserError', `model ${key} not found`);
+      return model ? this.send(res, 200, model) : this.fail(res, 404, 'UserError', `model ${key} not found`);
     }
     if (method !== 'PUT') return this.violation(res, `${method} model version`);
-    if (!this.check(res, 'model version', Bodies.modelVersion, body)) return;
     const existed = this.models.has(key);
     if (existed && ifNoneMatch === '*')
       return this.fail(res, 412, 'PreconditionFailed', `model ${key} exists`);
@@ -297,7 +319,7 @@ export class FakeAzureMl {
       return this.fail(res, 409, 'Conflict', `model ${key}: modelUri cannot change`);
     const resource = this.modelResource(name, version, (body as { properties: Json }).properties);
     this.models.set(key, resource);
-    send(res, existed ? 200 : 201, resource);
+    this.send(res, existed ? 200 : 201, resource);
   }
 
   private listModels(name: string, url: URL, res: ServerResponse) {
@@ -316,7 +338,7 @@ export class FakeAzureMl {
     const value = all.slice(skip, skip + top);
     const next = new URL(url);
     next.searchParams.set('$skip', String(skip + top));
-    send(res, 200, { value, ...(skip + top < all.length ? { nextLink: next.toString() } : {}) });
+    this.send(res, 200, { value, ...(skip + top < all.length ? { nextLink: next.toString() } : {}) });
   }
 
   private job(method: string, name: string, body: unknown, res: ServerResponse) {
@@ -333,10 +355,17 @@ export class FakeAzureMl {
           { ...v, uri: v.uri ?? `azureml://datastores/workspaceblobstore/paths/azureml/${name}/${k}/` },
         ]),
       );
-      return send(res, 200, { ...job.body, properties: { ...props, status, outputs } });
+      return this.send(res, 200, { ...job.body, properties: { ...props, status, outputs } });
     }
     if (method !== 'PUT') return this.violation(res, `${method} job`);
-    if (!this.check(res, 'job', Bodies.job, body)) return;
+    const environment = ((body as { properties: Json }).properties.environmentId ?? '') as string;
+    if (!ENVIRONMENT_ARM_ID.test(environment))
+      return this.fail(
+        res,
+        400,
+        'UserError',
+        `environmentId ${environment}: not the ARM id of an environment version`,
+      );
     if (job) return this.fail(res, 409, 'Conflict', `job ${name} exists`);
     const final = this.jobOutcomes.get(name) ?? 'Completed';
     const resource = {
@@ -346,15 +375,14 @@ export class FakeAzureMl {
       properties: { ...(body as { properties: Json }).properties, status: 'NotStarted' },
     };
     this.jobs.set(name, { body: resource, statuses: ['NotStarted', 'Queued', 'Running', final] });
-    send(res, 201, resource);
+    this.send(res, 201, resource);
   }
 
   private endpoint(method: string, name: string, body: unknown, url: URL, res: ServerResponse) {
     const existing = this.endpoints.get(name);
     if (method === 'GET')
-      return existing ? send(res, 200, existing) : this.fail(res, 404, 'NotFound', `endpoint ${name}`);
+      return existing ? this.send(res, 200, existing) : this.fail(res, 404, 'NotFound', `endpoint ${name}`);
     if (method !== 'PUT') return this.violation(res, `${method} endpoint`);
-    if (!this.check(res, 'endpoint', Bodies.endpoint, body)) return;
     const b = body as {
       location: string;
       tags?: Json;
@@ -400,13 +428,12 @@ export class FakeAzureMl {
     const key = `${endpoint}/${name}`;
     const existing = this.deployments.get(key);
     if (method === 'GET')
-      return existing ? send(res, 200, existing) : this.fail(res, 404, 'NotFound', `deployment ${key}`);
+      return existing ? this.send(res, 200, existing) : this.fail(res, 404, 'NotFound', `deployment ${key}`);
     const ep = this.endpoints.get(endpoint);
     if (!ep) return this.fail(res, 404, 'NotFound', `endpoint ${endpoint}`);
     if (method === 'DELETE') {
       if (!existing) {
-        res.writeHead(204).end();
-        return;
+        return this.send(res, 204, undefined);
       }
       const traffic = ((ep.properties as Json).traffic ?? {}) as Record<string, number>;
       if ((traffic[name] ?? 0) > 0)
@@ -414,7 +441,14 @@ export class FakeAzureMl {
       return this.startOperation(res, 202, undefined, url, undefined, () => this.deployments.delete(key));
     }
     if (method !== 'PUT') return this.violation(res, `${method} deployment`);
-    if (!this.check(res, 'deployment', Bodies.deployment, body)) return;
+    const environment = ((body as { properties: Json }).properties.environmentId ?? '') as string;
+    if (environment && !ENVIRONMENT_ARM_ID.test(environment) && !REGISTRY_ASSET_ID.test(environment))
+      return this.fail(
+        res,
+        400,
+        'UserError',
+        `environmentId ${environment}: not an ARM id or asset id of an environment version`,
+      );
     const b = body as { location: string; tags?: Json; sku?: Json; properties: Json };
     const props: Json = { ...b.properties, provisioningState: existing ? 'Updating' : 'Creating' };
     const resource = {
@@ -446,7 +480,7 @@ export class FakeAzureMl {
       return this.fail(res, 404, 'NotFound', `no deployment ${String(deployment)} on ${endpoint}`);
     }
     if (this.failingScoring.has(deployment)) return this.fail(res, 500, 'ScoringError', 'model raised');
-    send(res, 200, { scores: [0.5] });
+    this.send(res, 200, { scores: [0.5] });
   }
 
   /** Answers a long-running PUT/DELETE with an Azure-AsyncOperation URL to poll. */
@@ -463,8 +497,7 @@ export class FakeAzureMl {
     const op = `${this.url}/subscriptions/${this.subscriptionId}/providers/Microsoft.MachineLearningServices/locations/westeurope/mfeOperationsStatus/${id}?api-version=${url.searchParams.get('api-version')}`;
     const headers: Record<string, string> = { 'Azure-AsyncOperation': op };
     if (status === 202) headers.Location = op;
-    if (resource) send(res, status, resource, headers);
-    else res.writeHead(status, headers).end();
+    this.send(res, status, resource, headers);
   }
 
   private pollOperation(id: string, res: ServerResponse) {
@@ -472,20 +505,10 @@ export class FakeAzureMl {
     if (!op) return this.fail(res, 404, 'NotFound', `operation ${id}`);
     op.polls++;
     if (op.polls <= (this.options.operationPolls ?? 1))
-      return send(res, 200, { id, name: id, status: 'InProgress' });
+      return this.send(res, 200, { id, name: id, status: 'InProgress' });
     op.onDone();
-    if (op.fail) return send(res, 200, { id, name: id, status: 'Failed', error: op.fail });
-    send(res, 200, { id, name: id, status: 'Succeeded' });
-  }
-
-  private check(res: ServerResponse, what: string, schema: z.ZodType, body: unknown): boolean {
-    const result = schema.safeParse(body);
-    if (result.success) return true;
-    this.violation(
-      res,
-      `${what} body: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-    return false;
+    if (op.fail) return this.send(res, 200, { id, name: id, status: 'Failed', error: op.fail });
+    this.send(res, 200, { id, name: id, status: 'Succeeded' });
   }
 
   private violation(res: ServerResponse, message: string) {
@@ -494,13 +517,25 @@ export class FakeAzureMl {
   }
 
   private fail(res: ServerResponse, status: number, code: string, message: string) {
-    send(res, status, { error: { code, message } });
+    this.send(res, status, { error: { code, message } });
   }
-}
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
+  /** Sends a response after checking it against the operation's described responses. */
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+    const op = this.answering.get(res);
+    const problems = op ? this.contract.checkResponse(op, status, body) : [];
+    if (problems.length > 0) {
+      this.responseViolations.push(...problems);
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'FakeContractError', message: problems.join('; ') } }));
+      return;
+    }
+    res.writeHead(status, {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    });
+    res.end(body === undefined ? undefined : JSON.stringify(body));
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -6,7 +6,6 @@ import type {
   OnlineEndpoint,
 } from '@azure/arm-machinelearning';
 import type {
-  CommandJobSpec,
   DeploymentResource,
   EndpointResource,
   JobResource,
@@ -29,38 +28,6 @@ export function toModel(m: ModelVersion): ModelVersionResource {
     properties: strings(m.properties.properties),
     ...(m.properties.modelUri ? { modelUri: m.properties.modelUri } : {}),
     ...(m.properties.modelType ? { modelType: m.properties.modelType } : {}),
-  };
-}
-
-export function toCommandJob(spec: CommandJobSpec): CommandJob {
-  const inputs = Object.fromEntries(
-    Object.entries(spec.inputs).map(([k, v]) => [
-      k,
-      v.type === 'literal'
-        ? { jobInputType: 'literal', value: v.value }
-        : { jobInputType: v.type, uri: v.uri },
-    ]),
-  );
-  const outputs = Object.fromEntries(
-    Object.entries(spec.outputs).map(([k, v]) => [
-      k,
-      { jobOutputType: v.type, mode: v.mode ?? 'ReadWriteMount', ...(v.uri ? { uri: v.uri } : {}) },
-    ]),
-  );
-  return {
-    jobType: 'Command',
-    displayName: spec.displayName,
-    experimentName: spec.experimentName,
-    ...(spec.description ? { description: spec.description } : {}),
-    computeId: spec.computeId,
-    environmentId: spec.environmentId,
-    command: spec.command,
-    inputs: inputs as CommandJob['inputs'],
-    outputs: outputs as CommandJob['outputs'],
-    environmentVariables: spec.environmentVariables,
-    tags: spec.tags,
-    resources: { instanceCount: spec.instanceCount },
-    limits: { jobLimitsType: 'Command', timeout: spec.timeout },
   };
 }
 

@@ -80,10 +80,60 @@ describe('Azure ML training job', () => {
       properties: {
         jobType: 'Command',
         limits: { jobLimitsType: 'Command', timeout: 'PT4H' },
-        inputs: { snapshot: { jobInputType: 'uri_folder' } },
+        environmentId: expect.stringMatching(
+          /^\/subscriptions\/.+\/workspaces\/test-ws\/environments\/opp-train-gpu\/versions\/1$/,
+        ),
       },
     });
+    // The whole of each input and output as it went on the wire: SDK 2.1.1's serializer sent
+    // `{"jobInputType":"uri_folder"}` without the uri (azure-sdk-for-js#29328; the service and
+    // the contract-checked fake refuse it).
+    const props = (put.body as { properties: Record<string, unknown> }).properties;
+    expect(props.inputs).toEqual({
+      snapshot: { jobInputType: 'uri_folder', uri: train.snapshotUri },
+      config: { jobInputType: 'literal', value: 'configs/production.json' },
+    });
+    expect(props.outputs).toEqual({ bundle: { jobOutputType: 'uri_folder', mode: 'ReadWriteMount' } });
     expect(fake.violations).toEqual([]);
+  });
+
+  it('takes the azureml:name:version shorthand and sends the environment ARM id', async () => {
+    await beginTrain(
+      clientFor(fake),
+      { ...train, environment: 'azureml:opp-train-cpu:3', jobName: 'train-env' },
+      { updateIntervalInMs: 1 },
+    );
+    const put = fake.calls('PUT', /^\/jobs\/train-env$/)[0]!;
+    expect((put.body as { properties: { environmentId: string } }).properties.environmentId).toBe(
+      `${fake.prefix}/environments/opp-train-cpu/versions/3`,
+    );
+    expect(fake.violations).toEqual([]);
+  });
+
+  it("reports the service's refusal of a job PUT as AzureMlError with status and code", async () => {
+    await beginTrain(clientFor(fake), { ...train, jobName: 'train-twice' }, { updateIntervalInMs: 1 });
+    const error = await beginTrain(clientFor(fake), { ...train, jobName: 'train-twice' }).catch(
+      (e: unknown) => e,
+    );
+    expect(isAzureMlError(error) && error.details).toEqual({ statusCode: 409, code: 'Conflict' });
+    expect(isAzureMlError(error) && error.message).toMatch(/submit job train-twice: job train-twice exists/);
+  });
+
+  it('retries a job PUT answered 429 with Retry-After, then submits it once', async () => {
+    fake.faults.push({
+      method: 'PUT',
+      path: /^\/jobs\/train-429$/,
+      status: 429,
+      headers: { 'Retry-After': '0' },
+    });
+    const job = await beginTrainAndWait(
+      clientFor(fake),
+      { ...train, jobName: 'train-429' },
+      { updateIntervalInMs: 1 },
+    );
+    expect(job.status).toBe('Completed');
+    expect(fake.calls('PUT', /^\/jobs\/train-429$/)).toHaveLength(2);
+    expect(fake.jobs.has('train-429')).toBe(true);
   });
 
   it('resumes waiting from a poller token in a fresh poller without resubmitting', async () => {

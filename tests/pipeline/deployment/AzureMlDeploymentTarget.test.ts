@@ -59,6 +59,8 @@ describe('AzureMlDeploymentTarget (real SDK against the fake ARM server)', () =>
       properties: {
         endpointComputeType: 'Managed',
         model: expect.stringMatching(/\/models\/opp\/versions\/2$/),
+        // Configured as `azureml:opp-serve:1` (the CLI shorthand, which REST does not take).
+        environmentId: `${fake.prefix}/environments/opp-serve/versions/1`,
       },
     });
     // Every long-running call was followed by polls of its Azure-AsyncOperation URL.
