@@ -1,10 +1,21 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gitHubContract } from './contracts/github.js';
+import type { ContractOperation } from './contracts/swagger.js';
 
 /**
  * A local stand-in for the parts of GitHub's REST API opp uses: issue comments (list with
  * pagination and Link headers, create, update, delete). Binds 127.0.0.1 on a free port.
  * Tokens map to users; faults can be injected per method and path.
+ *
+ * The issue-comment routes are contract-checked against GitHub's published REST description
+ * (tests/contracts/github-rest/, an extract of github/rest-api-description): a request the
+ * description refuses gets GitHub's answer (422 `Validation Failed`, or 404 for a path parameter
+ * that is no such thing) and is recorded in `violations`; a response the fake would send that
+ * the description refuses is a bug in the fake: it answers 500 instead, records it in
+ * `responseViolations`, and `close()` throws. Error statuses the description leaves out (GitHub
+ * sends 403 and 404 to any operation) are checked as its `basic-error`. `GET /user` and
+ * `GET /repos/{owner}/{repo}/pulls/{n}` are not in the extract and are answered unchecked.
  */
 
 export interface FakeComment {
@@ -14,7 +25,7 @@ export interface FakeComment {
   html_url: string;
   issue_url: string;
   body: string;
-  user: { login: string; id: number; type: 'Bot' | 'User' };
+  user: { login: string; id: number; type: 'Bot' | 'User' } & Record<string, unknown>;
   created_at: string;
   updated_at: string;
   author_association: string;
@@ -45,6 +56,10 @@ export interface FakeGitHub {
   addComment(owner: string, repo: string, issue: number, body: string, login: string): FakeComment;
   /** Every request served, in order. */
   requests: FakeRequest[];
+  /** Requests the contract refused (answered as GitHub would: 422 or 404). */
+  violations: string[];
+  /** Responses the fake would have sent that its own contract refuses (a bug in the fake). */
+  responseViolations: string[];
   inject(fault: Fault): void;
   /** Makes `GET /repos/{owner}/{repo}/pulls/{n}` answer with this head commit. */
   setPullRequest(owner: string, repo: string, issue: number, headSha: string): void;
@@ -62,6 +77,18 @@ export interface FakeGitHubOptions {
 }
 
 const MAX_PER_PAGE = 100;
+const DOCS = 'https://docs.github.com/rest';
+
+/**
+ * A response against the description; an error status it leaves out is checked as its
+ * `basic-error` (GitHub answers 403/404 with one to any operation).
+ */
+function checkResponse(op: ContractOperation, status: number, body: unknown): string[] {
+  const contract = gitHubContract();
+  const documented = String(status) in (op.op.responses as Record<string, unknown>);
+  if (!documented && status >= 400) return contract.checkSchema('basic-error', body);
+  return contract.checkResponse(op, status, body);
+}
 
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const tokens = options.tokens ?? { 'test-token': 'github-actions[bot]' };
@@ -70,6 +97,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const byId = new Map<number, { key: string; comment: FakeComment }>();
   const faults: (Fault & { left: number })[] = [];
   const requests: FakeRequest[] = [];
+  const violations: string[] = [];
+  const responseViolations: string[] = [];
+  const contract = gitHubContract();
   const pulls = new Map<string, string>();
   let nextId = 1000;
   let clock = Date.parse('2026-11-25T09:00:00Z');
@@ -77,6 +107,31 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const tick = () => {
     clock += 1000;
     return new Date(clock).toISOString();
+  };
+
+  const user = (login: string) => {
+    const id = login.length;
+    const api = `${base}/users/${encodeURIComponent(login)}`;
+    return {
+      login,
+      id,
+      node_id: `U_${id}`,
+      avatar_url: `https://avatars.github.test/u/${id}`,
+      gravatar_id: '',
+      url: api,
+      html_url: `https://github.test/${encodeURIComponent(login)}`,
+      followers_url: `${api}/followers`,
+      following_url: `${api}/following{/other_user}`,
+      gists_url: `${api}/gists{/gist_id}`,
+      starred_url: `${api}/starred{/owner}{/repo}`,
+      subscriptions_url: `${api}/subscriptions`,
+      organizations_url: `${api}/orgs`,
+      repos_url: `${api}/repos`,
+      events_url: `${api}/events{/privacy}`,
+      received_events_url: `${api}/received_events`,
+      type: login.endsWith('[bot]') ? ('Bot' as const) : ('User' as const),
+      site_admin: false,
+    };
   };
 
   const add = (key: string, owner: string, repo: string, issue: number, body: string, login: string) => {
@@ -89,7 +144,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       html_url: `https://github.test/${owner}/${repo}/pull/${issue}#issuecomment-${id}`,
       issue_url: `${base}/repos/${owner}/${repo}/issues/${issue}`,
       body,
-      user: { login, id: login.length, type: login.endsWith('[bot]') ? 'Bot' : 'User' },
+      user: user(login),
       created_at: time,
       updated_at: time,
       author_association: 'NONE',
@@ -104,7 +159,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', base);
     const method = req.method ?? 'GET';
+    let answering: ContractOperation | undefined;
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      const problems = answering ? checkResponse(answering, status, body) : [];
+      if (problems.length > 0) {
+        responseViolations.push(...problems);
+        requests.push({ method, path: url.pathname, status: 500 });
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ message: `fake contract error: ${problems.join('; ')}` }));
+        return;
+      }
       requests.push({ method, path: url.pathname, status });
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(body === undefined ? undefined : JSON.stringify(body));
@@ -119,6 +183,34 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (fault && !fault.applyFirst) {
       fault.left--;
       return send(fault.status, { message: `injected ${fault.status}` });
+    }
+
+    const op = contract.match(method, url.pathname);
+    if (op) {
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        return send(400, { message: 'Problems parsing JSON', documentation_url: DOCS });
+      }
+      const refusal = contract.checkOperation(op, url.searchParams, body);
+      if (refusal) {
+        violations.push(`${method} ${url.pathname}: ${refusal.errors.join('; ')}`);
+        answering = op;
+        return refusal.status === 404
+          ? send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' })
+          : send(422, {
+              message: 'Validation Failed',
+              errors: refusal.errors.map((message) => ({
+                resource: 'IssueComment',
+                code: 'invalid',
+                message,
+              })),
+              documentation_url: `${DOCS}/issues/comments`,
+            });
+      }
+      // Injected faults (applyFirst) answer statuses outside the description on purpose.
+      if (!fault) answering = op;
     }
 
     if (url.pathname === '/user' && method === 'GET') {
@@ -159,8 +251,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         );
       }
       if (method === 'POST') {
-        const { body } = JSON.parse(text) as { body?: unknown };
-        if (typeof body !== 'string') return send(422, { message: 'Invalid request: body is required' });
+        const { body } = JSON.parse(text) as { body: string };
         const created = add(key, owner, repo, Number(issue), body, login);
         if (fault) {
           fault.left--;
@@ -173,8 +264,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const found = byId.get(Number(one[3]));
       if (!found) return send(404, { message: 'Not Found' });
       if (method === 'PATCH') {
-        const { body } = JSON.parse(text) as { body?: unknown };
-        if (typeof body !== 'string') return send(422, { message: 'Invalid request: body is required' });
+        const { body } = JSON.parse(text) as { body: string };
         if (found.comment.user.login !== login)
           return send(403, { message: 'Resource not accessible by integration' });
         found.comment.body = body;
@@ -210,13 +300,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     addComment: (owner, repo, issue, body, login) =>
       add(`${owner}/${repo}#${issue}`, owner, repo, issue, body, login),
     requests,
+    violations,
+    responseViolations,
     inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
     setPullRequest: (owner, repo, issue, headSha) => pulls.set(`${owner}/${repo}#${issue}`, headSha),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+      if (responseViolations.length > 0)
+        throw new Error(`the fake sent responses its contract refuses: ${responseViolations.join(' | ')}`);
+    },
   };
 }
 

@@ -12,7 +12,8 @@ import { basename } from 'node:path';
  * - `discriminator` + `x-ms-discriminator-value`: a polymorphic value is checked as the subtype
  *   its discriminator names (an unknown value is an error);
  * - `required`, `type`, `enum`, `minLength`/`maxLength`, `pattern`, `minimum`/`maximum`,
- *   `format` lightly (int32/int64, date-time, uuid, duration), `x-nullable`;
+ *   `format` lightly (int32/int64, date-time, uuid, duration), `x-nullable` (and OpenAPI 3.0's
+ *   `nullable`, `oneOf`, `anyOf`, `#/components/schemas/…`, for ./openapi3.ts, which reuses this walker);
  * - `readOnly`: in a request a read-only property is ignored (ARM drops it, it is no error) and
  *   not required; in a response it is checked like any other; a secret (`x-ms-secret`) or a
  *   property whose `x-ms-mutability` lacks `read` is not required in a response (ARM never
@@ -25,12 +26,17 @@ import { basename } from 'node:path';
  * `api-version` (must be the spec's `info.version`) and the body parameter are checked.
  */
 
-type Schema = Record<string, any>;
-interface Located {
+export type Schema = Record<string, any>;
+export interface Located {
   file: string;
   schema: Schema;
 }
-type Mode = 'request' | 'response';
+export type Mode = 'request' | 'response';
+
+/** Swagger 2.0 spells it `x-nullable`, OpenAPI 3.0 `nullable`. */
+function isNullable(s: Schema): boolean {
+  return s['x-nullable'] === true || s.nullable === true;
+}
 
 export interface ContractOperation {
   operationId: string;
@@ -87,7 +93,7 @@ export class SwaggerContract {
 
   private readonly mainFile: string;
 
-  private doc(file: string): Schema {
+  protected doc(file: string): Schema {
     let doc = this.docs.get(file);
     if (!doc) {
       const path = this.files[file];
@@ -99,7 +105,7 @@ export class SwaggerContract {
   }
 
   /** Follows `$ref`s (chains too) from `at`. */
-  private deref(at: Located): Located {
+  protected deref(at: Located): Located {
     let cur = at;
     for (let i = 0; cur.schema.$ref !== undefined; i++) {
       if (i > 32) throw new Error(`contract: $ref loop at ${cur.schema.$ref}`);
@@ -136,7 +142,7 @@ export class SwaggerContract {
     return undefined;
   }
 
-  private parameters(op: ContractOperation): Located[] {
+  protected parameters(op: ContractOperation): Located[] {
     const item = this.doc(op.file).paths[op.template] as Schema;
     return [...(item.parameters ?? []), ...(op.op.parameters ?? [])].map((p: Schema) =>
       this.deref({ file: op.file, schema: p }),
@@ -218,12 +224,20 @@ export class SwaggerContract {
     return errors;
   }
 
-  private check(at: Located, value: unknown, path: string, mode: Mode, errors: string[]): void {
-    const nullable = at.schema['x-nullable'] === true;
+  protected check(at: Located, value: unknown, path: string, mode: Mode, errors: string[]): void {
+    const nullable = isNullable(at.schema);
     const loc = this.deref(at);
     const s = loc.schema;
     if (value === null) {
-      if (!nullable && s['x-nullable'] !== true) errors.push(`${path}: null is not allowed`);
+      // OpenAPI 3.0: null fits a oneOf/anyOf when one of its alternatives is nullable.
+      const alternatives = (s.oneOf ?? s.anyOf ?? []) as Schema[];
+      const fits =
+        nullable ||
+        isNullable(s) ||
+        alternatives.some(
+          (alt) => isNullable(alt) || isNullable(this.deref({ file: loc.file, schema: alt }).schema),
+        );
+      if (!fits) errors.push(`${path}: null is not allowed`);
       return;
     }
     if (value === undefined) {
@@ -232,6 +246,10 @@ export class SwaggerContract {
     }
     if (s.enum && !(s.enum as unknown[]).includes(value)) {
       errors.push(`${path}: ${JSON.stringify(value)} is not one of ${(s.enum as unknown[]).join(', ')}`);
+      return;
+    }
+    if (s.oneOf || s.anyOf) {
+      this.checkAlternatives(loc, value, path, mode, errors);
       return;
     }
     const type = s.type ?? (s.properties || s.allOf || s.additionalProperties ? 'object' : undefined);
@@ -261,6 +279,23 @@ export class SwaggerContract {
       default:
         return; // an untyped schema ("any")
     }
+  }
+
+  /** OpenAPI 3 `oneOf` (exactly one alternative fits) and `anyOf` (at least one does). */
+  private checkAlternatives(loc: Located, value: unknown, path: string, mode: Mode, errors: string[]) {
+    const one = loc.schema.oneOf !== undefined;
+    const alternatives = (loc.schema.oneOf ?? loc.schema.anyOf) as Schema[];
+    const results = alternatives.map((alt) => {
+      const found: string[] = [];
+      this.check({ file: loc.file, schema: alt }, value, path, mode, found);
+      return found;
+    });
+    const fits = results.filter((r) => r.length === 0).length;
+    if (fits === 0)
+      errors.push(
+        `${path}: fits none of the ${one ? 'oneOf' : 'anyOf'} alternatives (${results.map((r) => r.join(', ')).join(' | ')})`,
+      );
+    else if (one && fits > 1) errors.push(`${path}: fits ${fits} of the oneOf alternatives, not exactly one`);
   }
 
   private checkString(s: Schema, value: unknown, path: string, errors: string[]) {
@@ -377,7 +412,8 @@ export class SwaggerContract {
   }
 
   private nameOf(loc: Located): string | undefined {
-    const defs = (this.doc(loc.file).definitions ?? {}) as Record<string, Schema>;
+    const doc = this.doc(loc.file);
+    const defs = (doc.definitions ?? doc.components?.schemas ?? {}) as Record<string, Schema>;
     return Object.keys(defs).find((k) => defs[k] === loc.schema);
   }
 
