@@ -4,9 +4,18 @@
  * metrics/get-history, the mlflow-artifacts proxy), with MLflow's error bodies
  * (`{error_code, message}`), its log-batch limits, write-once params, and page tokens.
  * Faults can be injected per endpoint, before or after the request is applied.
+ *
+ * Requests and responses are contract-checked against the messages of MLflow's
+ * mlflow/protos/service.proto (tests/contracts/mlflow/, an extract): a request the message
+ * refuses (a required field missing, a value of the wrong type) gets MLflow's answer, 400
+ * `INVALID_PARAMETER_VALUE`, and is recorded in `violations`; a 200 answer the fake would send
+ * that its `Response` message refuses is a bug in the fake: it answers 500 instead, records it
+ * in `responseViolations`, and `close()` throws. The artifact proxy is not in service.proto and
+ * is answered unchecked.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MLFLOW_ENDPOINTS, mlflowContract } from './contracts/mlflow.js';
 
 export interface FakeMetric {
   key: string;
@@ -57,6 +66,10 @@ export interface FakeMlflow {
   artifacts: Map<string, Buffer>;
   /** `METHOD endpoint` of every request, in order. */
   requests: string[];
+  /** Requests the contract refused (answered 400 INVALID_PARAMETER_VALUE, as MLflow does). */
+  violations: string[];
+  /** 200 answers the fake would have sent that the contract refuses (a bug in the fake). */
+  responseViolations: string[];
   faults: Fault[];
   /** When set, every request answers 503. */
   down: boolean;
@@ -84,6 +97,12 @@ class ApiError extends Error {
 
 const MAX = { metrics: 1000, params: 100, tags: 100, total: 1000 };
 
+/**
+ * A metric as MLflow answers it: protobuf's JSON mapping writes a non-finite double as the
+ * string `"NaN"`, `"Infinity"` or `"-Infinity"` (JSON.stringify would write null).
+ */
+const wireMetric = (m: FakeMetric) => ({ ...m, value: Number.isFinite(m.value) ? m.value : String(m.value) });
+
 export async function startFakeMlflow(): Promise<FakeMlflow> {
   let nextExperiment = 1;
   let nextRun = 1;
@@ -93,6 +112,8 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     runs: new Map(),
     artifacts: new Map(),
     requests: [],
+    violations: [],
+    responseViolations: [],
     faults: [],
     down: false,
     before: new Map(),
@@ -109,12 +130,16 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       });
       return id;
     },
-    close: () =>
-      new Promise((done) => {
+    close: async () => {
+      await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
-      }),
+      });
+      if (fake.responseViolations.length > 0)
+        throw new Error(`the fake sent answers its contract refuses: ${fake.responseViolations.join(' | ')}`);
+    },
   };
+  const contract = mlflowContract();
 
   const runOf = (id: unknown) => {
     const run = fake.runs.get(String(id));
@@ -131,7 +156,11 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     const pairs = (map: Map<string, string>) => [...map].map(([key, value]) => ({ key, value }));
     return {
       info: run.info,
-      data: { params: pairs(run.params), tags: pairs(run.tags), metrics: [...latest.values()] },
+      data: {
+        params: pairs(run.params),
+        tags: pairs(run.tags),
+        metrics: [...latest.values()].map(wireMetric),
+      },
     };
   };
   const page = <T>(items: T[], token: unknown, max: unknown) => {
@@ -246,7 +275,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       const run = runOf(q.get('run_id'));
       const points = run.metrics.filter((m) => m.key === q.get('metric_key'));
       const { items, next } = page(points, q.get('page_token'), q.get('max_results'));
-      return { metrics: items, next_page_token: next };
+      return { metrics: items.map(wireMetric), next_page_token: next };
     },
   };
 
@@ -282,6 +311,15 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       hook();
     }
     const body = raw.length && !artifact ? (JSON.parse(raw.toString()) as Record<string, unknown>) : {};
+    const message = MLFLOW_ENDPOINTS[`${req.method} ${endpoint}`];
+    if (message) {
+      const input = req.method === 'GET' ? contract.queryToMessage(message, url.searchParams) : body;
+      const refusal = contract.checkRequest(message, input);
+      if (refusal) {
+        fake.violations.push(`${req.method} ${endpoint}: ${refusal.message}`);
+        return answer(res, refusal.status, { error_code: refusal.error_code, message: refusal.message });
+      }
+    }
     const fault = fake.faults.find(
       (f) => (f.endpoint === endpoint || f.endpoint === '*') && f.times > 0 && (!f.when || f.when(body)),
     );
@@ -307,6 +345,16 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
         result = handler(body, url.searchParams);
       }
       if (fault) return fail();
+      const problems = message
+        ? contract.checkMessage(`${message}.Response`, result, 'response', 'response')
+        : [];
+      if (problems.length > 0) {
+        fake.responseViolations.push(...problems.map((p) => `${req.method} ${endpoint}: ${p}`));
+        return answer(res, 500, {
+          error_code: 'INTERNAL_ERROR',
+          message: `fake contract error: ${problems.join('; ')}`,
+        });
+      }
       answer(res, 200, result);
     } catch (error) {
       if (error instanceof ApiError)
