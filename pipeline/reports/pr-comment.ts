@@ -40,6 +40,16 @@ export interface MetricsCommentInput {
    * @default false
    */
   unverified?: boolean;
+  /**
+   * The models trained on sample records (no snapshot reachable, e.g. a fork's pull request)
+   * and were gated with the sample-data gate: the headline says the verdict is advisory.
+   */
+  advisory?: { dataSource: string; gateConfig: string };
+}
+
+/** What the comment says under the headline when {@link MetricsCommentInput.advisory} is set. */
+export function advisoryNote(advisory: { gateConfig: string }): string {
+  return `> [!NOTE]\n> **Advisory: sample data.** No data snapshot was reachable (a fork's pull request gets no secrets), so the candidate and the base commit trained on sample records. They were gated with the sample-data gate ${inlineCode(advisory.gateConfig)}, not ${inlineCode('configs/gate.json')}, whose bounds are for real data and which sample data cannot meet: this verdict says whether the change regresses against the base commit on sample data, not whether the model is fit for production.`;
 }
 
 /** What the comment says when {@link MetricsCommentInput.unverified} is set. */
@@ -138,9 +148,10 @@ function renderHeader(input: MetricsCommentInput): string {
   const sha = input.gitSha ?? report.gitSha;
   const comparisonModel = resolveComparisonModel(input);
   return [
-    `## opp metrics gate: ${status}`,
+    `## opp metrics gate: ${status}${input.advisory ? ' (advisory: sample data)' : ''}`,
     '',
     ...(input.unverified ? [UNVERIFIED_NOTE, ''] : []),
+    ...(input.advisory ? [advisoryNote(input.advisory), ''] : []),
     `Candidate ${short(sha)}: ${trained} trained division${trained === 1 ? '' : 's'}, ${failing} failing. ` +
       `Compared with ${describeComparisonModel(comparisonModel)}${comparisonModel.source === 'none' ? '' : ', scored on the same pinned hold-out rows'}.`,
   ].join('\n');
