@@ -1,4 +1,5 @@
 export * from './bootstrap.js';
+export * from './delong.js';
 export * from './metric-set.js';
 export * from './probabilistic.js';
 export * from './ranking.js';

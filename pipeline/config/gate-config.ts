@@ -29,10 +29,31 @@ const bounds = {
   maxDrop: minimums.default({}),
 };
 
+/**
+ * Non-regression of AUC as a statistical decision, used when a comparison report (both models
+ * on the same hold-out rows) is given; it then replaces `maxDrop.auc`. A division fails only
+ * when its AUC is lower than the comparison model's by more than `margin` beyond doubt: the
+ * one-sided test of H0 "Δ ≥ −margin" (Δ = candidate − comparison AUC) rejects at `alpha`,
+ * after `correction` across the compared divisions. See pipeline/gate/non-inferiority.ts.
+ */
+export const AucNonInferioritySchema = z.strictObject({
+  /** The drop in AUC that matters (e.g. 0.01): smaller drops are not regressions. */
+  margin: z.number().gt(0, 'margin must be above 0').max(1),
+  /** One-sided significance level of the "dropped beyond the margin" test. */
+  alpha: z.number().gt(0).max(0.5, 'alpha must be at most 0.5').default(0.05),
+  /** Multiple-comparison correction across divisions: `holm` (step-down Bonferroni) or `none`. */
+  correction: z.enum(['holm', 'none']).default('holm'),
+  /** Power at which each division's minimum detectable AUC change is stated. */
+  power: z.number().gt(0).lt(1).default(0.8),
+});
+export type AucNonInferiority = z.output<typeof AucNonInferioritySchema>;
+
 export const GateConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   description: z.string().optional(),
   ...bounds,
+  /** Statistical non-regression against a comparison report (see AucNonInferioritySchema). */
+  nonInferiority: z.strictObject({ auc: AucNonInferioritySchema.optional() }).default({}),
   /** Per-division replacements of the bounds above, keyed by division id. */
   divisions: z
     .record(z.string().regex(/^\d+$/, 'must be a division id'), z.strictObject(bounds).partial())

@@ -1,10 +1,11 @@
 import type { MetricName, MetricSet, MetricsReport, ModelReport } from '../../model/metrics-report.js';
-import type { GateConfig } from '../config/gate-config.js';
+import type { AucNonInferiority, GateConfig } from '../config/gate-config.js';
 import type { ComparisonReport } from '../reports/comparison-report.js';
 import { type DivisionBounds, resolveDivisionBounds } from './gate-bounds.js';
+import { judgeNonInferiority, type NonInferiorityResult } from './non-inferiority.js';
 
 /** Which kind of bound a check tested. */
-export type GateCheckKind = 'minimum' | 'maximum' | 'maxDrop';
+export type GateCheckKind = 'minimum' | 'maximum' | 'maxDrop' | 'nonInferiority';
 
 /** One metric tested against one bound. */
 export interface GateCheck {
@@ -20,6 +21,11 @@ export interface GateCheck {
   /** For `maxDrop`: the production model's value and the allowed drop. */
   production?: number;
   allowedDrop?: number;
+  /**
+   * For `nonInferiority` (AUC vs the comparison report): the test's result. `actual` is then
+   * the AUC difference, `bound` minus the margin, and the check fails only on `worse`.
+   */
+  nonInferiority?: NonInferiorityResult;
 }
 
 /** `pass`/`fail`: a trained model's verdict; `fallback`: the division uses the general model and is not gated. */
@@ -43,6 +49,8 @@ export interface GateResult {
   divisions: DivisionGateResult[];
   /** Every division's reasons, prefixed with the division. */
   reasons: string[];
+  /** The non-inferiority rule applied to AUC, and over how many divisions (when a comparison was given). */
+  nonInferiority?: AucNonInferiority & { divisions: number };
 }
 
 export interface EvaluateGateOptions {
@@ -68,11 +76,42 @@ export function evaluateGate(
   options: EvaluateGateOptions = {},
 ): GateResult {
   const baseline = options.comparison ? 'comparison' : options.production ? 'production-report' : 'none';
+  const rule = options.comparison ? config.nonInferiority.auc : undefined;
+  const judged = rule ? judgeComparedDivisions(report, options.comparison!, rule) : new Map();
   const divisions = report.models.map((model) =>
-    evaluateDivision(model, resolveDivisionBounds(config, model.division), productionMetrics(model, options)),
+    evaluateDivision(
+      model,
+      resolveDivisionBounds(config, model.division),
+      productionMetrics(model, options),
+      rule && judged.has(model.division) ? { rule, result: judged.get(model.division)! } : undefined,
+    ),
   );
   const reasons = divisions.flatMap((d) => d.reasons.map((r) => `division ${d.division} (${d.name}): ${r}`));
-  return { passed: divisions.every((d) => d.outcome !== 'fail'), baseline, divisions, reasons };
+  return {
+    passed: divisions.every((d) => d.outcome !== 'fail'),
+    baseline,
+    divisions,
+    reasons,
+    ...(rule ? { nonInferiority: { ...rule, divisions: judged.size } } : {}),
+  };
+}
+
+/** The trained divisions that the comparison covers, judged together (one Holm family). */
+function judgeComparedDivisions(
+  report: MetricsReport,
+  comparison: ComparisonReport,
+  rule: AucNonInferiority,
+): Map<number, NonInferiorityResult> {
+  const trained = new Set(
+    report.models.filter((m) => m.status === 'trained' && m.test).map((m) => m.division),
+  );
+  const compared = comparison.divisions.filter((d) => trained.has(d.division));
+  return new Map(judgeNonInferiority(compared, rule).map((r) => [r.division, r]));
+}
+
+interface NonInferiorityInput {
+  rule: AucNonInferiority;
+  result: NonInferiorityResult;
 }
 
 interface ProductionLookup {
@@ -105,6 +144,7 @@ function evaluateDivision(
   model: ModelReport,
   bounds: DivisionBounds,
   production: ProductionLookup,
+  nonInferiority?: NonInferiorityInput,
 ): DivisionGateResult {
   const result: DivisionGateResult = {
     division: model.division,
@@ -133,7 +173,7 @@ function evaluateDivision(
   for (const [metric, bound] of entries(bounds.maximum)) {
     result.checks.push(check(metric, 'maximum', bound, test[metric], bound - test[metric]));
   }
-  addRegressionChecks(result, bounds, test, production);
+  addRegressionChecks(result, bounds, test, production, nonInferiority);
   const failed = result.checks.filter((c) => !c.passed);
   result.reasons.push(...failed.map(describeFailure));
   if (result.reasons.length > 0) result.outcome = 'fail';
@@ -145,11 +185,14 @@ function addRegressionChecks(
   bounds: DivisionBounds,
   test: MetricSet,
   production: ProductionLookup,
+  nonInferiority?: NonInferiorityInput,
 ): void {
-  const drops = entries(bounds.maxDrop);
-  if (drops.length === 0) return;
+  // With a non-inferiority rule and a comparison, AUC's point-estimate maxDrop is replaced.
+  const drops = entries(bounds.maxDrop).filter(([metric]) => !(nonInferiority && metric === 'auc'));
+  if (nonInferiority) addNonInferiorityCheck(result, nonInferiority);
+  if (drops.length === 0 && !nonInferiority) return;
   if (production.note) result.notes.push(production.note);
-  if (!production.metrics) return;
+  if (!production.metrics || drops.length === 0) return;
   const other = production.metrics;
   if (other.n !== test.n || other.positives !== test.positives) {
     result.reasons.push(
@@ -165,6 +208,30 @@ function addRegressionChecks(
       allowedDrop,
     });
   }
+}
+
+function addNonInferiorityCheck(
+  result: DivisionGateResult,
+  { rule, result: test }: NonInferiorityInput,
+): void {
+  const margin = Math.round((test.estimate + rule.margin) * 1e12) / 1e12;
+  result.checks.push({
+    metric: 'auc',
+    kind: 'nonInferiority',
+    bound: -rule.margin,
+    actual: test.estimate,
+    margin,
+    passed: test.decision !== 'worse',
+    nonInferiority: test,
+  });
+  if (test.decision === 'inconclusive')
+    result.notes.push(
+      `too small to tell: AUC change ${signed(test.estimate)} cannot be told from a drop of ${rule.margin} (lower bound ${signed(test.lower)}; smallest detectable change ${test.minimumDetectable.toFixed(4)}); not blocking`,
+    );
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
 }
 
 function check(
@@ -188,9 +255,18 @@ export function describeFailure(check: GateCheck): string {
       return `${check.metric} ${actual} < minimum ${check.bound.toFixed(4)} (short by ${by})`;
     case 'maximum':
       return `${check.metric} ${actual} > maximum ${check.bound.toFixed(4)} (over by ${by})`;
+    case 'nonInferiority': {
+      const t = check.nonInferiority;
+      return `${check.metric} dropped ${Math.abs(check.actual).toFixed(4)} below the comparison model, beyond the allowed ${Math.abs(check.bound).toFixed(4)}${t ? ` (${t.method === 'delong-paired' ? 'paired DeLong' : 'bootstrap'} se ${t.se.toFixed(4)}, adjusted one-sided p ${formatP(t.pWorseAdjusted)})` : ''}`;
+    }
     case 'maxDrop':
       return `${check.metric} ${actual} dropped ${((check.production ?? 0) - check.actual).toFixed(4)} below production ${(check.production ?? 0).toFixed(4)} (allowed ${(check.allowedDrop ?? 0).toFixed(4)}; over by ${by})`;
   }
+}
+
+/** A p-value in words: `< 0.001` below that, else 3 decimals. */
+export function formatP(p: number): string {
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
 function entries<K extends string>(record: Partial<Record<K, number>>): [K, number][] {

@@ -1,6 +1,11 @@
 import type { GateCheck, GateResult } from './evaluate-gate.js';
 
-const KIND_SYMBOL: Record<GateCheck['kind'], string> = { minimum: '≥', maximum: '≤', maxDrop: '≥' };
+const KIND_SYMBOL: Record<GateCheck['kind'], string> = {
+  minimum: '≥',
+  maximum: '≤',
+  maxDrop: '≥',
+  nonInferiority: '≥',
+};
 
 /** The gate result as plain text for a terminal: one block per division, one line per check. */
 export function formatGateText(result: GateResult): string {
@@ -9,7 +14,12 @@ export function formatGateText(result: GateResult): string {
     lines.push(`  division ${division.division} (${division.name}): ${division.outcome.toUpperCase()}`);
     for (const check of division.checks) {
       const bound = `${KIND_SYMBOL[check.kind]} ${check.bound.toFixed(4)}`;
-      const what = check.kind === 'maxDrop' ? `${check.metric} vs production` : check.metric;
+      const what =
+        check.kind === 'maxDrop'
+          ? `${check.metric} vs production`
+          : check.kind === 'nonInferiority'
+            ? `${check.metric} Δ (${check.nonInferiority?.decision ?? 'tested'})`
+            : check.metric;
       const margin = `${check.margin >= 0 ? '+' : ''}${check.margin.toFixed(4)}`;
       lines.push(
         `    ${check.passed ? 'ok  ' : 'FAIL'} ${what.padEnd(22)} ${check.actual.toFixed(4)} ${bound.padEnd(9)} margin ${margin}`,

@@ -54,6 +54,7 @@ export function mergeGateConfig(base: GateConfig, overrides: unknown, source = '
     minimum: { ...base.minimum, ...extra.minimum },
     maximum: { ...base.maximum, ...extra.maximum },
     maxDrop: { ...base.maxDrop, ...extra.maxDrop },
+    nonInferiority: { ...base.nonInferiority, ...extra.nonInferiority },
     divisions,
   };
 }

@@ -5,6 +5,7 @@ import {
   COMPARISON_REPORT_VERSION,
   type ComparisonReport,
   ComparisonReportSchema,
+  type DelongDifference,
   type DivisionComparison,
   type PairedDifference,
   type Verdict,
@@ -19,6 +20,8 @@ export interface CompareDivisionInput {
   production: MetricSet;
   /** From `pairedBootstrapAucDifference` on the same rows. */
   aucDifference: PairedDifference;
+  /** From `pairedDelong` on the same rows, when computed. */
+  aucDelong?: DelongDifference;
 }
 
 /**
@@ -45,6 +48,7 @@ export function compareDivision(input: CompareDivisionInput): DivisionComparison
     production,
     deltas,
     aucDifference: input.aucDifference,
+    ...(input.aucDelong ? { aucDelong: input.aucDelong } : {}),
     verdict: judgeDifference(input.aucDifference),
   };
 }

@@ -1,6 +1,7 @@
 import { readHoldout } from '../../model/bundle/holdout.js';
 import { loadDivisionPredictors, readTrainingReport } from '../../model/bundle/training-output.js';
 import { loadTrainingData, type TrainingTable } from '../../model/data/load-training-data.js';
+import { pairedDelong } from '../../model/metrics/delong.js';
 import { computeMetricSet } from '../../model/metrics/metric-set.js';
 import type { Predictor } from '../../model/Predictor.js';
 import { GENERAL_DIVISION } from '../config/divisions-config.js';
@@ -90,6 +91,10 @@ export async function compareTrainingOutputs(
     }
     const candidateScores = candidate.probabilities(candidateRows.x, labels.length);
     const baselineScores = baseline.probabilities(baselineRows.x, labels.length);
+    const delong =
+      labels.length - positives >= 2 && positives >= 2
+        ? pairedDelong(labels, candidateScores, baselineScores)
+        : undefined;
     divisions.push(
       compareDivision({
         division: entry.division,
@@ -100,6 +105,16 @@ export async function compareTrainingOutputs(
           ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
           seed,
         }),
+        ...(delong
+          ? {
+              aucDelong: {
+                method: 'delong-paired',
+                estimate: delong.difference,
+                se: delong.se,
+                pValue: delong.pValue,
+              },
+            }
+          : {}),
       }),
     );
     options.onDivision?.(entry.division);

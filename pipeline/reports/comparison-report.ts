@@ -41,6 +41,20 @@ export const PairedDifferenceSchema = z.strictObject({
   seed: z.number().int(),
 });
 
+/**
+ * The paired DeLong test of the same AUC difference (DeLong, DeLong & Clarke-Pearson 1988):
+ * its standard error comes from the placement values, without resampling.
+ */
+export const DelongDifferenceSchema = z.strictObject({
+  method: z.literal('delong-paired'),
+  /** Candidate minus comparison model (the same as the bootstrap's estimate). */
+  estimate: z.number(),
+  /** DeLong standard error of the difference. */
+  se: z.number().min(0),
+  /** Two-sided p-value of H0: equal AUCs. */
+  pValue: z.number().min(0).max(1),
+});
+
 export const DivisionComparisonSchema = z.strictObject({
   division: z.number().int().min(0),
   name: z.string(),
@@ -49,6 +63,8 @@ export const DivisionComparisonSchema = z.strictObject({
   /** Candidate minus production, per metric (for brier and logLoss, negative is better). */
   deltas: metricDeltas,
   aucDifference: PairedDifferenceSchema,
+  /** The paired DeLong test of the AUC difference (absent in reports written before it). */
+  aucDelong: DelongDifferenceSchema.optional(),
   verdict: z.enum(Verdicts),
 });
 
@@ -73,5 +89,6 @@ export const ComparisonReportSchema = z.strictObject({
 });
 
 export type PairedDifference = z.output<typeof PairedDifferenceSchema>;
+export type DelongDifference = z.output<typeof DelongDifferenceSchema>;
 export type DivisionComparison = z.output<typeof DivisionComparisonSchema>;
 export type ComparisonReport = z.output<typeof ComparisonReportSchema>;

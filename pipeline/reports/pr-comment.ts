@@ -40,6 +40,16 @@ export interface MetricsCommentInput {
    * @default false
    */
   unverified?: boolean;
+  /**
+   * The models trained on sample records (no snapshot reachable, e.g. a fork's pull request)
+   * and were gated with the sample-data gate: the headline says the verdict is advisory.
+   */
+  advisory?: { dataSource: string; gateConfig: string };
+}
+
+/** What the comment says under the headline when {@link MetricsCommentInput.advisory} is set. */
+export function advisoryNote(advisory: { gateConfig: string }): string {
+  return `> [!NOTE]\n> **Advisory: sample data.** No data snapshot was reachable (a fork's pull request gets no secrets), so the candidate and the base commit trained on sample records. They were gated with the sample-data gate ${inlineCode(advisory.gateConfig)}, not ${inlineCode('configs/gate.json')}, whose bounds are for real data and which sample data cannot meet: this verdict says whether the change regresses against the base commit on sample data, not whether the model is fit for production.`;
 }
 
 /** What the comment says when {@link MetricsCommentInput.unverified} is set. */
@@ -62,6 +72,12 @@ const TABLE_METRICS: readonly { key: MetricName; label: string }[] = [
   { key: 'brier', label: 'Brier' },
 ];
 const OUTCOME_LABEL = { pass: '✅ pass', fail: '❌ fail', fallback: '↪️ fallback' } as const;
+/** The gate's non-inferiority decision, as the AUC cell says it. */
+const DECISION_LABEL = {
+  'non-inferior': 'no worse',
+  inconclusive: '⚠️ too small to tell',
+  worse: 'worse beyond margin',
+} as const;
 const VERDICT_LABEL = { better: 'better', worse: 'worse', 'no-real-change': 'no real change' } as const;
 
 /**
@@ -132,9 +148,10 @@ function renderHeader(input: MetricsCommentInput): string {
   const sha = input.gitSha ?? report.gitSha;
   const comparisonModel = resolveComparisonModel(input);
   return [
-    `## opp metrics gate: ${status}`,
+    `## opp metrics gate: ${status}${input.advisory ? ' (advisory: sample data)' : ''}`,
     '',
     ...(input.unverified ? [UNVERIFIED_NOTE, ''] : []),
+    ...(input.advisory ? [advisoryNote(input.advisory), ''] : []),
     `Candidate ${short(sha)}: ${trained} trained division${trained === 1 ? '' : 's'}, ${failing} failing. ` +
       `Compared with ${describeComparisonModel(comparisonModel)}${comparisonModel.source === 'none' ? '' : ', scored on the same pinned hold-out rows'}.`,
   ].join('\n');
@@ -164,7 +181,7 @@ function renderDivisionTable(input: MetricsCommentInput, kept: ReadonlySet<numbe
       return [
         label,
         model.status,
-        aucCell(test, compared, production, model.aucInterval),
+        aucCell(test, compared, production, model.aucInterval, gate),
         ...TABLE_METRICS.map((m) => metricCell(m.key)),
         outcome,
       ];
@@ -174,7 +191,30 @@ function renderDivisionTable(input: MetricsCommentInput, kept: ReadonlySet<numbe
     omitted > 0
       ? `\n\n_${omitted} more division${omitted === 1 ? '' : 's'} in the full report (comment size limit)._`
       : '';
-  return `### Divisions\n\n${table(header, rows)}${note}\n\nΔ = candidate − comparison model on the same rows (for Brier, lower is better).`;
+  const rule = input.comparison ? describeNonInferiority(input.gate) : '';
+  return `### Divisions\n\n${table(header, rows)}${note}\n\nΔ = candidate − comparison model on the same rows (for Brier, lower is better).${rule ? `\n\n${rule}` : ''}`;
+}
+
+/** The non-regression rule the gate applied, in words (empty without one). */
+export function describeNonInferiority(gate: GateResult): string {
+  const rule = gate.nonInferiority;
+  if (!rule) return '';
+  const checks = gate.divisions.flatMap((d) =>
+    d.checks.flatMap((c) => (c.nonInferiority ? [c.nonInferiority] : [])),
+  );
+  const methods = new Set(checks.map((c) => c.method));
+  const method = [
+    ...(methods.has('delong-paired') ? ['the paired DeLong test (DeLong et al. 1988)'] : []),
+    ...(methods.has('bootstrap') ? ['the paired bootstrap standard error'] : []),
+  ].join(' and ');
+  const correction =
+    rule.correction === 'holm'
+      ? `Holm-corrected across ${rule.divisions} division${rule.divisions === 1 ? '' : 's'}`
+      : 'no correction across divisions';
+  return [
+    `**AUC non-regression** (non-inferiority, margin ${rule.margin}): a division fails only when its AUC is lower than the comparison model's by more than ${rule.margin} beyond doubt, by a one-sided test at α = ${rule.alpha}, ${correction}${method ? `, using ${method}` : ''}.`,
+    `_no worse_: the one-sided ${Math.round((1 - rule.alpha) * 100)}% lower bound of Δ is above −${rule.margin}; _too small to tell_: the hold-out cannot exclude a drop of ${rule.margin} (flagged, not blocking); MDE: the smallest AUC change the division's hold-out detects with ${Math.round(rule.power * 100)}% power (two-sided α = ${rule.alpha}). The interval shown is the paired bootstrap's.`,
+  ].join(' ');
 }
 
 function aucCell(
@@ -182,10 +222,15 @@ function aucCell(
   compared: DivisionComparison | undefined,
   production: MetricSet | undefined,
   interval: ModelReport['aucInterval'],
+  gate?: DivisionGateResult,
 ): string {
   if (compared) {
     const { estimate, interval } = compared.aucDifference;
-    return `${num(test.auc)} (${signed(estimate)}, [${signed(interval.low)}, ${signed(interval.high)}]) ${VERDICT_LABEL[compared.verdict]}`;
+    const tested = gate?.checks.find((c) => c.kind === 'nonInferiority')?.nonInferiority;
+    const verdict = tested
+      ? `${DECISION_LABEL[tested.decision]}, MDE ${num(tested.minimumDetectable)}${tested.method === 'bootstrap' ? ' (bootstrap se)' : ''}`
+      : VERDICT_LABEL[compared.verdict];
+    return `${num(test.auc)} (${signed(estimate)}, [${signed(interval.low)}, ${signed(interval.high)}]) ${verdict}`;
   }
   if (production) return `${num(test.auc)} (${signed(test.auc - production.auc)})`;
   // No comparison: the test AUC's own bootstrap interval, when training computed one.

@@ -189,3 +189,47 @@ describe('metrics-gate action', () => {
     expect(github.requests).toHaveLength(0);
   });
 });
+
+describe('metrics-gate action on sample data', () => {
+  // Accuracy 0.80 and precision 0.70: below configs/gate.json (0.85, 0.80), as sample data always is.
+  const sampleLike = () =>
+    writeJson(
+      'sample-like.json',
+      metricsReport([modelReport(0, { accuracy: 0.8, precision: 0.7, recall: 0.5, f1: 0.5 })]),
+    );
+
+  it('gates with the sample-data gate and says the verdict is advisory', async () => {
+    const report = sampleLike();
+    const real = await harness.run(run, { report }, env());
+    expect(real.failed).toBe(true);
+    const result = await harness.run(run, { report, 'data-source': 'sample records (20000, seed 1)' }, env());
+    expect(result.errors).toEqual([]);
+    expect(result.failed).toBe(false);
+    const comment = readFileSync(result.outputs['report-markdown']!, 'utf8');
+    expect(comment).toContain('## opp metrics gate: ✅ passed (advisory: sample data)');
+    expect(comment).toContain(
+      'the sample-data gate `configs/examples/gate-sample-data.json`, not `configs/gate.json`',
+    );
+  });
+
+  it('keeps the production gate for a snapshot, and still fails a real regression on sample data', async () => {
+    const snapshot = await harness.run(
+      run,
+      { report: sampleLike(), 'data-source': 'snapshot abc123' },
+      env(),
+    );
+    expect(snapshot.failed).toBe(true);
+    expect(readFileSync(snapshot.outputs['report-markdown']!, 'utf8')).not.toContain('advisory');
+    // Recall 0.2: below the sample gate's 0.3 as well.
+    const weak = writeJson('weak.json', metricsReport([modelReport(0, { recall: 0.2, f1: 0.5 })]));
+    const result = await harness.run(
+      run,
+      { report: weak, 'data-source': 'sample records (20000, seed 1)' },
+      env(),
+    );
+    expect(result.failed).toBe(true);
+    expect(result.outputs.reasons).toBe(
+      'division 0 (general): recall 0.2000 < minimum 0.3000 (short by 0.1000)',
+    );
+  });
+});

@@ -303,6 +303,69 @@ describe('pr-comment.yml on a genuine artifact', () => {
     expect(body).toContain(`@${ZWSP}org/team`);
   });
 
+  it("posts the gate's own verdict from comparison.json: the interval, the non-inferiority rule and the base commit", async () => {
+    const auc = (
+      d: number,
+      candidateAuc: number,
+      productionAuc: number,
+      low: number,
+      high: number,
+      se: number,
+    ) => {
+      const estimate = candidateAuc - productionAuc;
+      const set = (value: number) => modelReport(d, { auc: value }).test!;
+      return {
+        division: d,
+        name: d === 0 ? 'general' : `division-${d}`,
+        candidate: set(candidateAuc),
+        production: set(productionAuc),
+        deltas: {
+          accuracy: 0,
+          precision: 0,
+          recall: 0,
+          f1: 0,
+          auc: estimate,
+          prAuc: 0,
+          brier: 0,
+          logLoss: 0,
+        },
+        aucDifference: { estimate, interval: { low, high, level: 0.95 }, resamples: 1000, seed: 0 },
+        aucDelong: { method: 'delong-paired', estimate, se, pValue: 0.1 },
+        verdict: 'no-real-change',
+      };
+    };
+    const comparison = {
+      version: 1,
+      createdAt: '2026-11-25T09:00:00.000Z',
+      candidate: { gitSha: HEAD },
+      comparison: { source: 'base-commit', gitSha: 'c'.repeat(40) },
+      divisions: [auc(0, 0.75, 0.748, -0.004, 0.008, 0.003), auc(6, 0.7171, 0.7351, -0.04, 0.003, 0.011)],
+    };
+    const report = metricsReport([modelReport(0), modelReport(6, { auc: 0.7171 })], { gitSha: HEAD });
+    const job = await runJob(
+      {
+        'pr.json': prJson({ data: 'sample records (20000, seed 1)' }),
+        'candidate/metrics.json': report,
+        'baseline/metrics.json': metricsReport([modelReport(0), modelReport(6, { auc: 0.7351 })]),
+        'comparison.json': comparison,
+      },
+      { fork: true },
+    );
+    expect(job.errors).toEqual([]);
+    expect(job.failed).toBe(false);
+    const body = github.comments('acme', 'opp', PR)[0]!.body;
+    expect(body).toContain('## opp metrics gate: ✅ passed (advisory: sample data)');
+    expect(body).toContain('a **model trained from the base commit** `ccccccc`');
+    expect(body).toContain(
+      '| 6 division-6 | trained | 0.717 (−0.018, [−0.040, +0.003]) ⚠️ too small to tell, MDE 0.031 |',
+    );
+    expect(body).toContain('0.750 (+0.002, [−0.004, +0.008]) no worse, MDE 0.008 |');
+    expect(body).toContain(
+      'Holm-corrected across 2 divisions, using the paired DeLong test (DeLong et al. 1988)',
+    );
+    expect(body).not.toMatch(/dropped 0\.0180 below production/);
+  });
+
   it('does not call a same-repository pull request unverified', async () => {
     const job = await runJob({ 'pr.json': prJson(), 'candidate/metrics.json': candidate() }, { fork: false });
     expect(job.failed).toBe(false);

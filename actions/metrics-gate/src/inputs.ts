@@ -31,6 +31,12 @@ export interface MetricsGateInputs {
   comparison?: string;
   gateConfigFile: string;
   gate: GateConfig;
+  /** The gate for models trained on sample records, loaded only when needed. */
+  sampleGateConfigFile: string;
+  /** Laid over either gate config. */
+  gateOverrides?: unknown;
+  /** Where the training data came from (`sample records (…)` selects the sample gate). */
+  dataSource?: string;
   comparisonSource?: ComparisonSource;
   comparisonModel?: string;
   artifactUrl?: string;
@@ -69,6 +75,9 @@ export function readInputs(): MetricsGateInputs {
     comparison: getFileInput('comparison'),
     gateConfigFile,
     gate: overrides === undefined ? base : mergeGateConfig(base, overrides, 'input gate-overrides'),
+    sampleGateConfigFile: core.getInput('sample-gate-config') || 'configs/examples/gate-sample-data.json',
+    ...(overrides === undefined ? {} : { gateOverrides: overrides }),
+    dataSource: core.getInput('data-source') || undefined,
     comparisonSource:
       source === '' ? undefined : getChoiceInput('comparison-source', ComparisonSources, 'none'),
     comparisonModel: core.getInput('comparison-model') || undefined,

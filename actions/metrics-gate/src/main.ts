@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { type GateConfig, loadGateConfig } from '../../../pipeline/config/gate-config.js';
 import { ArtifactError } from '../../../pipeline/errors/ArtifactError.js';
 import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
 import { describeFailure, evaluateGate, type GateResult } from '../../../pipeline/gate/evaluate-gate.js';
+import { mergeGateConfig } from '../../../pipeline/gate/gate-bounds.js';
 import {
   createGitHubClient,
   resolveTokenLogin,
@@ -28,8 +30,9 @@ const SUMMARY_ENV = 'GITHUB_STEP_SUMMARY';
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
-    const { report, production, comparison, comparisonModel, pullRequest } = loadReports(inputs);
-    const gate = evaluateGate(report, inputs.gate, { production, comparison });
+    const { report, production, comparison, comparisonModel, pullRequest, dataSource } = loadReports(inputs);
+    const sample = isSampleData(inputs.dataSource ?? dataSource);
+    const gate = evaluateGate(report, sample ? sampleGate(inputs) : inputs.gate, { production, comparison });
     const view: MetricsCommentInput = {
       report,
       gate,
@@ -39,6 +42,14 @@ export async function run(): Promise<void> {
       artifactUrl: inputs.artifactUrl ?? runUrlFromEnv(),
       runUrl: runUrlFromEnv(),
       unverified: inputs.fromFork,
+      ...(sample
+        ? {
+            advisory: {
+              dataSource: (inputs.dataSource ?? dataSource)!,
+              gateConfig: inputs.sampleGateConfigFile,
+            },
+          }
+        : {}),
     };
     const markdown = renderMetricsComment(view);
     const fullReport = renderMetricsSummary(view);
@@ -75,6 +86,7 @@ function loadReports(inputs: MetricsGateInputs) {
       comparison: inputs.comparison ? loadComparisonReport(inputs.comparison) : undefined,
       comparisonModel: given,
       pullRequest: undefined,
+      dataSource: undefined,
     };
   }
   const artifact = readPrArtifact(inputs.artifact);
@@ -96,7 +108,27 @@ function loadReports(inputs: MetricsGateInputs) {
     comparison: artifact.comparison,
     comparisonModel: given ?? fromArtifact,
     pullRequest: artifact.pullRequest.number,
+    dataSource: artifact.pullRequest.data,
   };
+}
+
+/**
+ * The run trained on sample records (pr.yml's data step says `sample records (…)` when no
+ * snapshot is reachable, e.g. a fork's pull request): the production gate's bounds are for
+ * real data, and sample data cannot meet them.
+ */
+export function isSampleData(dataSource: string | undefined): boolean {
+  return dataSource !== undefined && /^sample\b/i.test(dataSource.trim());
+}
+
+/** The sample-data gate, with the same overrides as the production gate. */
+function sampleGate(inputs: MetricsGateInputs): GateConfig {
+  if (!existsSync(inputs.sampleGateConfigFile))
+    throw new TypeError(`Input sample-gate-config: file not found: ${inputs.sampleGateConfigFile}`);
+  const base = loadGateConfig(inputs.sampleGateConfigFile);
+  return inputs.gateOverrides === undefined
+    ? base
+    : mergeGateConfig(base, inputs.gateOverrides, 'input gate-overrides');
 }
 
 /** One error annotation per failing check (metric and by how much) or data problem; notices for notes. */

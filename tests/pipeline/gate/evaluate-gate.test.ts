@@ -189,3 +189,86 @@ describe('evaluateGate with a comparison report', () => {
     ]);
   });
 });
+
+describe('evaluateGate with a comparison and a non-inferiority rule', () => {
+  const withRule = GateConfigSchema.parse({ ...config, nonInferiority: { auc: { margin: 0.01 } } });
+  /** The issue's PR: division 6 at 0.7171 vs 0.7351, interval [−0.040, +0.003]; division 0 dropped 0.05 clearly. */
+  function comparisonOf(): ComparisonReport {
+    const division = (
+      d: number,
+      candidateAuc: number,
+      productionAuc: number,
+      low: number,
+      high: number,
+      se: number,
+    ) => {
+      const estimate = candidateAuc - productionAuc;
+      return {
+        division: d,
+        name: `division-${d}`,
+        candidate: metricSet({ auc: candidateAuc }),
+        production: metricSet({ auc: productionAuc }),
+        deltas: {
+          accuracy: 0,
+          precision: 0,
+          recall: 0,
+          f1: 0,
+          auc: estimate,
+          prAuc: 0,
+          brier: 0,
+          logLoss: 0,
+        },
+        aucDifference: { estimate, interval: { low, high, level: 0.95 }, resamples: 1000, seed: 0 },
+        aucDelong: { method: 'delong-paired' as const, estimate, se, pValue: 0.1 },
+        verdict: 'no-real-change' as const,
+      };
+    };
+    return {
+      version: 1,
+      createdAt: '2026-11-25T09:00:00.000Z',
+      candidate: {},
+      comparison: { source: 'base-commit' },
+      divisions: [
+        division(0, 0.7, 0.75, -0.06, -0.04, 0.005),
+        division(6, 0.7171, 0.7351, -0.04, 0.003, 0.011),
+      ],
+    };
+  }
+  const report = () => metricsReport([modelReport(0, { auc: 0.7 }), modelReport(6, { auc: 0.7171 })]);
+
+  it('no longer fails a drop within the noise on the point estimate: it is too small to tell, and said so', () => {
+    // The point rule (maxDrop 0.01) fails division 6: 0.018 below.
+    const old = evaluateGate(report(), config, { comparison: comparisonOf() });
+    expect(old.divisions[1]!.outcome).toBe('fail');
+    const result = evaluateGate(report(), withRule, { comparison: comparisonOf() });
+    const six = result.divisions[1]!;
+    expect(six.outcome).toBe('pass');
+    expect(six.checks.some((c) => c.kind === 'maxDrop')).toBe(false);
+    const check = six.checks.find((c) => c.kind === 'nonInferiority')!;
+    expect(check).toMatchObject({ metric: 'auc', bound: -0.01, passed: true });
+    expect(check.nonInferiority).toMatchObject({ decision: 'inconclusive', method: 'delong-paired' });
+    expect(six.notes.join('\n')).toContain('too small to tell');
+    expect(result.nonInferiority).toEqual({
+      margin: 0.01,
+      alpha: 0.05,
+      correction: 'holm',
+      power: 0.8,
+      divisions: 2,
+    });
+  });
+
+  it('fails a drop beyond the margin beyond doubt, naming the test', () => {
+    const result = evaluateGate(report(), withRule, { comparison: comparisonOf() });
+    expect(result.divisions[0]!.outcome).toBe('fail');
+    expect(result.reasons[0]).toMatch(
+      /^division 0 \(general\): auc dropped 0\.0500 below the comparison model, beyond the allowed 0\.0100 \(paired DeLong se 0\.0050, adjusted one-sided p < 0\.001\)$/,
+    );
+  });
+
+  it('keeps the point maxDrop when there is no comparison report', () => {
+    const production = metricsReport([modelReport(0, { auc: 0.75 }), modelReport(6, { auc: 0.7351 })]);
+    const result = evaluateGate(report(), withRule, { production });
+    expect(result.nonInferiority).toBeUndefined();
+    expect(result.divisions.map((d) => d.outcome)).toEqual(['fail', 'fail']);
+  });
+});

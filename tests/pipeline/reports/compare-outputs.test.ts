@@ -69,6 +69,15 @@ describe('compareTrainingOutputs', () => {
       expect(division.production.n).toBe(division.candidate.n);
       expect(division.aucDifference.resamples).toBe(RESAMPLES);
       expect(division.aucDifference.estimate).toBeCloseTo(division.deltas.auc, 12);
+      // The DeLong test of the same difference: same estimate, and a standard error that the
+      // bootstrap's interval agrees with (its width is about 2 × 1.96 standard errors).
+      const delong = division.aucDelong!;
+      expect(delong.method).toBe('delong-paired');
+      expect(delong.estimate).toBeCloseTo(division.deltas.auc, 12);
+      const { low, high } = division.aucDifference.interval;
+      expect(delong.se).toBeGreaterThan(0);
+      expect((high - low) / (2 * 1.96) / delong.se).toBeGreaterThan(0.7);
+      expect((high - low) / (2 * 1.96) / delong.se).toBeLessThan(1.4);
     }
     // Two different models: the comparison is not trivially zero.
     expect(report.divisions.some((d) => d.deltas.auc !== 0)).toBe(true);

@@ -226,3 +226,41 @@ describe('Mermaid charts', () => {
     expect(calibration).toContain('    bar [0.04, 0.9]');
   });
 });
+
+describe('renderMetricsComment with the non-inferiority rule', () => {
+  it("shows one verdict: the issue's division 6 is too small to tell, not failed, and the rule is stated", () => {
+    const ruled = GateConfigSchema.parse({
+      minimum: { auc: 0.65 },
+      maxDrop: { auc: 0.01 },
+      nonInferiority: { auc: { margin: 0.01 } },
+    });
+    const report = metricsReport([modelReport(0, { auc: 0.75 }), modelReport(6, { auc: 0.7171 })]);
+    const comparison = comparisonFor([0, 6], 0.75, 0.74);
+    const six = comparison.divisions[1]!;
+    six.candidate = metricSet({ auc: 0.7171 });
+    six.production = metricSet({ auc: 0.7351 });
+    six.deltas.auc = -0.018;
+    six.aucDifference = {
+      estimate: -0.018,
+      interval: { low: -0.04, high: 0.003, level: 0.95 },
+      resamples: 1000,
+      seed: 0,
+    };
+    six.aucDelong = { method: 'delong-paired', estimate: -0.018, se: 0.011, pValue: 0.1 };
+    const gate = evaluateGate(report, ruled, { comparison });
+    const text = renderMetricsComment({ report, gate, comparison });
+    expect(text).toContain('## opp metrics gate: ✅ passed');
+    // MDE = (1.959964 + 0.841621) × 0.011 = 0.0308.
+    expect(text).toContain(
+      '| 6 division-6 | trained | 0.717 (−0.018, [−0.040, +0.003]) ⚠️ too small to tell, MDE 0.031 |',
+    );
+    // Division 0 has no DeLong se: the bootstrap's, (0.027 + 0.004) / 3.92 = 0.0079, is named.
+    expect(text).toContain('0.750 (+0.010, [−0.004, +0.027]) no worse, MDE 0.022 (bootstrap se)');
+    expect(text).toContain('Holm-corrected across 2 divisions');
+    expect(text).toContain(
+      'the paired DeLong test (DeLong et al. 1988) and the paired bootstrap standard error',
+    );
+    expect(text).not.toContain('dropped 0.0180 below production');
+    expect(text).toContain('too small to tell: AUC change −0.0180');
+  });
+});
