@@ -19931,7 +19931,7 @@ var require_lib = __commonJS({
 });
 
 // actions/metrics-gate/src/main.ts
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync as existsSync5, mkdirSync, writeFileSync } from "node:fs";
 import { join as join3 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
@@ -20445,67 +20445,6 @@ function notice(message, properties = {}) {
 }
 function info(message) {
   process.stdout.write(message + os4.EOL);
-}
-
-// pipeline/errors/OppError.ts
-var OppError = class extends Error {
-  name = "OppError";
-};
-
-// pipeline/errors/ArtifactError.ts
-var ArtifactError = class extends OppError {
-  /**
-   * @param message - what was wrong, already naming the file.
-   * @param file - the file's fixed name inside the artifact (e.g. `pr.json`).
-   */
-  constructor(message, file2, options) {
-    super(message, options);
-    this.file = file2;
-  }
-  file;
-  name = "ArtifactError";
-};
-
-// pipeline/errors/MetricsGateError.ts
-var MetricsGateError = class extends OppError {
-  /**
-   * @param message - every failing check, one per line.
-   * @param metric - the first failing metric (e.g. `auc`).
-   * @param threshold - the bound it had to meet.
-   * @param actual - the value it had.
-   */
-  constructor(message, metric, threshold, actual, options) {
-    super(message, options);
-    this.metric = metric;
-    this.threshold = threshold;
-    this.actual = actual;
-  }
-  metric;
-  threshold;
-  actual;
-  name = "MetricsGateError";
-  /**
-   * True once the failure has been shown to the user (e.g. the CLI printed the gate result),
-   * so that the top-level handler does not print it a second time.
-   */
-  reported = false;
-};
-
-// pipeline/gate/assert-gate.ts
-function assertGatePassed(result) {
-  if (result.passed) return;
-  const first = result.divisions.flatMap((d) => d.checks).find((c) => !c.passed);
-  const failing = result.divisions.filter((d) => d.outcome === "fail").length;
-  const message = [
-    `metrics gate failed for ${failing} division${failing === 1 ? "" : "s"}:`,
-    ...result.reasons.map((r) => `  ${r}`)
-  ].join("\n");
-  throw new MetricsGateError(
-    message,
-    first?.metric ?? "data",
-    first?.bound ?? Number.NaN,
-    first?.actual ?? Number.NaN
-  );
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -40228,6 +40167,11 @@ function date4(params) {
 // pipeline/config/load-config.ts
 import { readFileSync } from "node:fs";
 
+// pipeline/errors/OppError.ts
+var OppError = class extends Error {
+  name = "OppError";
+};
+
 // pipeline/errors/ConfigError.ts
 var ConfigError = class extends OppError {
   /**
@@ -40333,15 +40277,83 @@ var bounds = {
   /** How far a metric may fall below the production model's, scored on the same rows. */
   maxDrop: minimums.default({})
 };
+var AucNonInferioritySchema = external_exports.strictObject({
+  /** The drop in AUC that matters (e.g. 0.01): smaller drops are not regressions. */
+  margin: external_exports.number().gt(0, "margin must be above 0").max(1),
+  /** One-sided significance level of the "dropped beyond the margin" test. */
+  alpha: external_exports.number().gt(0).max(0.5, "alpha must be at most 0.5").default(0.05),
+  /** Multiple-comparison correction across divisions: `holm` (step-down Bonferroni) or `none`. */
+  correction: external_exports.enum(["holm", "none"]).default("holm"),
+  /** Power at which each division's minimum detectable AUC change is stated. */
+  power: external_exports.number().gt(0).lt(1).default(0.8)
+});
 var GateConfigSchema = external_exports.strictObject({
   $schema: external_exports.string().optional(),
   description: external_exports.string().optional(),
   ...bounds,
+  /** Statistical non-regression against a comparison report (see AucNonInferioritySchema). */
+  nonInferiority: external_exports.strictObject({ auc: AucNonInferioritySchema.optional() }).default({}),
   /** Per-division replacements of the bounds above, keyed by division id. */
   divisions: external_exports.record(external_exports.string().regex(/^\d+$/, "must be a division id"), external_exports.strictObject(bounds).partial()).default({})
 });
 function loadGateConfig(file2) {
   return loadConfig(file2, GateConfigSchema);
+}
+
+// pipeline/errors/ArtifactError.ts
+var ArtifactError = class extends OppError {
+  /**
+   * @param message - what was wrong, already naming the file.
+   * @param file - the file's fixed name inside the artifact (e.g. `pr.json`).
+   */
+  constructor(message, file2, options) {
+    super(message, options);
+    this.file = file2;
+  }
+  file;
+  name = "ArtifactError";
+};
+
+// pipeline/errors/MetricsGateError.ts
+var MetricsGateError = class extends OppError {
+  /**
+   * @param message - every failing check, one per line.
+   * @param metric - the first failing metric (e.g. `auc`).
+   * @param threshold - the bound it had to meet.
+   * @param actual - the value it had.
+   */
+  constructor(message, metric, threshold, actual, options) {
+    super(message, options);
+    this.metric = metric;
+    this.threshold = threshold;
+    this.actual = actual;
+  }
+  metric;
+  threshold;
+  actual;
+  name = "MetricsGateError";
+  /**
+   * True once the failure has been shown to the user (e.g. the CLI printed the gate result),
+   * so that the top-level handler does not print it a second time.
+   */
+  reported = false;
+};
+
+// pipeline/gate/assert-gate.ts
+function assertGatePassed(result) {
+  if (result.passed) return;
+  const first = result.divisions.flatMap((d) => d.checks).find((c) => !c.passed);
+  const failing = result.divisions.filter((d) => d.outcome === "fail").length;
+  const message = [
+    `metrics gate failed for ${failing} division${failing === 1 ? "" : "s"}:`,
+    ...result.reasons.map((r) => `  ${r}`)
+  ].join("\n");
+  throw new MetricsGateError(
+    message,
+    first?.metric ?? "data",
+    first?.bound ?? Number.NaN,
+    first?.actual ?? Number.NaN
+  );
 }
 
 // pipeline/gate/gate-bounds.ts
@@ -40369,18 +40381,116 @@ function mergeGateConfig(base, overrides, source = "gate overrides") {
     minimum: { ...base.minimum, ...extra.minimum },
     maximum: { ...base.maximum, ...extra.maximum },
     maxDrop: { ...base.maxDrop, ...extra.maxDrop },
+    nonInferiority: { ...base.nonInferiority, ...extra.nonInferiority },
     divisions
   };
+}
+
+// model/metrics/delong.ts
+function normalCdf(x) {
+  return 0.5 * erfc(-x / Math.SQRT2);
+}
+function erfc(x) {
+  const z2 = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z2);
+  const r = t * Math.exp(
+    -z2 * z2 - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+  );
+  return x >= 0 ? r : 2 - r;
+}
+function normalQuantile(p) {
+  if (!(p > 0 && p < 1)) {
+    if (p === 0) return Number.NEGATIVE_INFINITY;
+    if (p === 1) return Number.POSITIVE_INFINITY;
+    return Number.NaN;
+  }
+  const q = p - 0.5;
+  if (Math.abs(q) <= 0.425) {
+    const r2 = 0.180625 - q * q;
+    return q * (((((((r2 * 2509.0809287301227 + 33430.57558358813) * r2 + 67265.7709270087) * r2 + 45921.95393154987) * r2 + 13731.69376550946) * r2 + 1971.5909503065513) * r2 + 133.14166789178438) * r2 + 3.3871328727963665) / (((((((r2 * 5226.495278852546 + 28729.085735721943) * r2 + 39307.89580009271) * r2 + 21213.794301586597) * r2 + 5394.196021424751) * r2 + 687.1870074920579) * r2 + 42.31333070160091) * r2 + 1);
+  }
+  let r = q < 0 ? p : 1 - p;
+  r = Math.sqrt(-Math.log(r));
+  let value;
+  if (r <= 5) {
+    r -= 1.6;
+    value = (((((((r * 7745450142783414e-19 + 0.022723844989269184) * r + 0.2417807251774506) * r + 1.2704582524523684) * r + 3.6478483247632045) * r + 5.769497221460691) * r + 4.630337846156546) * r + 1.4234371107496835) / (((((((r * 10507500716444169e-25 + 5475938084995345e-19) * r + 0.015198666563616457) * r + 0.14810397642748008) * r + 0.6897673349851) * r + 1.6763848301838038) * r + 2.053191626637759) * r + 1);
+  } else {
+    r -= 5;
+    value = (((((((r * 20103343992922881e-23 + 27115555687434876e-21) * r + 0.0012426609473880784) * r + 0.026532189526576124) * r + 0.29656057182850487) * r + 1.7848265399172913) * r + 5.463784911164114) * r + 6.657904643501103) / (((((((r * 20442631033899397e-31 + 1421511758316446e-22) * r + 18463183175100548e-21) * r + 7868691311456133e-19) * r + 0.014875361290850615) * r + 0.1369298809227358) * r + 0.599832206555888) * r + 1);
+  }
+  return q < 0 ? -value : value;
+}
+
+// pipeline/gate/non-inferiority.ts
+function judgeNonInferiority(divisions, rule) {
+  const base = divisions.map((d) => {
+    const { se, method } = standardError(d);
+    const estimate = d.aucDelong?.estimate ?? d.aucDifference.estimate;
+    const shifted = estimate + rule.margin;
+    const pWorse = se > 0 ? normalCdf(shifted / se) : shifted < 0 ? 0 : 1;
+    return {
+      division: d.division,
+      estimate,
+      se,
+      method,
+      pWorse,
+      lower: estimate - normalQuantile(1 - rule.alpha) * se,
+      minimumDetectable: (normalQuantile(1 - rule.alpha / 2) + normalQuantile(rule.power)) * se
+    };
+  });
+  const adjusted = rule.correction === "holm" ? holmAdjust(base.map((b) => b.pWorse)) : base.map((b) => b.pWorse);
+  return base.map((b, i) => {
+    const pWorseAdjusted = adjusted[i];
+    const decision = pWorseAdjusted <= rule.alpha ? "worse" : b.lower > -rule.margin ? "non-inferior" : "inconclusive";
+    return { ...b, pWorseAdjusted, decision };
+  });
+}
+function standardError(d) {
+  if (d.aucDelong && d.aucDelong.se > 0) return { se: d.aucDelong.se, method: "delong-paired" };
+  const { low, high, level } = d.aucDifference.interval;
+  return { se: (high - low) / (2 * normalQuantile((1 + level) / 2)), method: "bootstrap" };
+}
+function holmAdjust(pValues) {
+  const m = pValues.length;
+  const order = pValues.map((_, i) => i).sort((a, b) => pValues[a] - pValues[b]);
+  const adjusted = new Array(m);
+  let running = 0;
+  order.forEach((index, k) => {
+    running = Math.max(running, Math.min(1, (m - k) * pValues[index]));
+    adjusted[index] = running;
+  });
+  return adjusted;
 }
 
 // pipeline/gate/evaluate-gate.ts
 function evaluateGate(report, config2, options = {}) {
   const baseline = options.comparison ? "comparison" : options.production ? "production-report" : "none";
+  const rule = options.comparison ? config2.nonInferiority.auc : void 0;
+  const judged = rule ? judgeComparedDivisions(report, options.comparison, rule) : /* @__PURE__ */ new Map();
   const divisions = report.models.map(
-    (model) => evaluateDivision(model, resolveDivisionBounds(config2, model.division), productionMetrics(model, options))
+    (model) => evaluateDivision(
+      model,
+      resolveDivisionBounds(config2, model.division),
+      productionMetrics(model, options),
+      rule && judged.has(model.division) ? { rule, result: judged.get(model.division) } : void 0
+    )
   );
   const reasons = divisions.flatMap((d) => d.reasons.map((r) => `division ${d.division} (${d.name}): ${r}`));
-  return { passed: divisions.every((d) => d.outcome !== "fail"), baseline, divisions, reasons };
+  return {
+    passed: divisions.every((d) => d.outcome !== "fail"),
+    baseline,
+    divisions,
+    reasons,
+    ...rule ? { nonInferiority: { ...rule, divisions: judged.size } } : {}
+  };
+}
+function judgeComparedDivisions(report, comparison, rule) {
+  const trained = new Set(
+    report.models.filter((m) => m.status === "trained" && m.test).map((m) => m.division)
+  );
+  const compared = comparison.divisions.filter((d) => trained.has(d.division));
+  return new Map(judgeNonInferiority(compared, rule).map((r) => [r.division, r]));
 }
 function productionMetrics(model, options) {
   if (options.comparison) {
@@ -40398,7 +40508,7 @@ function productionMetrics(model, options) {
   }
   return { note: "no production model given: non-regression not checked" };
 }
-function evaluateDivision(model, bounds2, production) {
+function evaluateDivision(model, bounds2, production, nonInferiority) {
   const result = {
     division: model.division,
     name: model.name,
@@ -40426,17 +40536,18 @@ function evaluateDivision(model, bounds2, production) {
   for (const [metric, bound] of entries(bounds2.maximum)) {
     result.checks.push(check2(metric, "maximum", bound, test[metric], bound - test[metric]));
   }
-  addRegressionChecks(result, bounds2, test, production);
+  addRegressionChecks(result, bounds2, test, production, nonInferiority);
   const failed = result.checks.filter((c) => !c.passed);
   result.reasons.push(...failed.map(describeFailure));
   if (result.reasons.length > 0) result.outcome = "fail";
   return result;
 }
-function addRegressionChecks(result, bounds2, test, production) {
-  const drops = entries(bounds2.maxDrop);
-  if (drops.length === 0) return;
+function addRegressionChecks(result, bounds2, test, production, nonInferiority) {
+  const drops = entries(bounds2.maxDrop).filter(([metric]) => !(nonInferiority && metric === "auc"));
+  if (nonInferiority) addNonInferiorityCheck(result, nonInferiority);
+  if (drops.length === 0 && !nonInferiority) return;
   if (production.note) result.notes.push(production.note);
-  if (!production.metrics) return;
+  if (!production.metrics || drops.length === 0) return;
   const other = production.metrics;
   if (other.n !== test.n || other.positives !== test.positives) {
     result.reasons.push(
@@ -40453,6 +40564,25 @@ function addRegressionChecks(result, bounds2, test, production) {
     });
   }
 }
+function addNonInferiorityCheck(result, { rule, result: test }) {
+  const margin = Math.round((test.estimate + rule.margin) * 1e12) / 1e12;
+  result.checks.push({
+    metric: "auc",
+    kind: "nonInferiority",
+    bound: -rule.margin,
+    actual: test.estimate,
+    margin,
+    passed: test.decision !== "worse",
+    nonInferiority: test
+  });
+  if (test.decision === "inconclusive")
+    result.notes.push(
+      `too small to tell: AUC change ${signed(test.estimate)} cannot be told from a drop of ${rule.margin} (lower bound ${signed(test.lower)}; smallest detectable change ${test.minimumDetectable.toFixed(4)}); not blocking`
+    );
+}
+function signed(x) {
+  return `${x >= 0 ? "+" : "\u2212"}${Math.abs(x).toFixed(4)}`;
+}
 function check2(metric, kind, bound, actual, margin) {
   const rounded = Math.round(margin * 1e12) / 1e12;
   return { metric, kind, bound, actual, margin: rounded, passed: rounded >= 0 };
@@ -40465,9 +40595,16 @@ function describeFailure(check3) {
       return `${check3.metric} ${actual} < minimum ${check3.bound.toFixed(4)} (short by ${by})`;
     case "maximum":
       return `${check3.metric} ${actual} > maximum ${check3.bound.toFixed(4)} (over by ${by})`;
+    case "nonInferiority": {
+      const t = check3.nonInferiority;
+      return `${check3.metric} dropped ${Math.abs(check3.actual).toFixed(4)} below the comparison model, beyond the allowed ${Math.abs(check3.bound).toFixed(4)}${t ? ` (${t.method === "delong-paired" ? "paired DeLong" : "bootstrap"} se ${t.se.toFixed(4)}, adjusted one-sided p ${formatP(t.pWorseAdjusted)})` : ""}`;
+    }
     case "maxDrop":
       return `${check3.metric} ${actual} dropped ${((check3.production ?? 0) - check3.actual).toFixed(4)} below production ${(check3.production ?? 0).toFixed(4)} (allowed ${(check3.allowedDrop ?? 0).toFixed(4)}; over by ${by})`;
   }
+}
+function formatP(p) {
+  return p < 1e-3 ? "< 0.001" : p.toFixed(3);
 }
 function entries(record2) {
   return Object.entries(record2).filter(
@@ -44681,7 +44818,7 @@ function inlineCode(text) {
 function num(value, digits = 3) {
   return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
 }
-function signed(value, digits = 3) {
+function signed2(value, digits = 3) {
   const text = Math.abs(value).toFixed(digits);
   if (Number(text) === 0) return `\xB1${text}`;
   return `${value > 0 ? "+" : "\u2212"}${text}`;
@@ -44766,6 +44903,10 @@ function quote(text) {
 // pipeline/reports/pr-comment.ts
 var METRICS_COMMENT_MARKER = "<!-- opp-metrics-report -->";
 var GITHUB_COMMENT_MAX_CHARS = 65536;
+function advisoryNote(advisory) {
+  return `> [!NOTE]
+> **Advisory: sample data.** No data snapshot was reachable (a fork's pull request gets no secrets), so the candidate and the base commit trained on sample records. They were gated with the sample-data gate ${inlineCode(advisory.gateConfig)}, not ${inlineCode("configs/gate.json")}, whose bounds are for real data and which sample data cannot meet: this verdict says whether the change regresses against the base commit on sample data, not whether the model is fit for production.`;
+}
 var UNVERIFIED_NOTE = "> [!WARNING]\n> **Unverified metrics.** This pull request comes from a fork, and metrics from a fork's artifact are unverified: the pull request's own code trained the model and wrote this report, and nothing in this repository recomputed it.";
 var TABLE_METRICS = [
   { key: "accuracy", label: "accuracy" },
@@ -44776,6 +44917,11 @@ var TABLE_METRICS = [
   { key: "brier", label: "Brier" }
 ];
 var OUTCOME_LABEL = { pass: "\u2705 pass", fail: "\u274C fail", fallback: "\u21AA\uFE0F fallback" };
+var DECISION_LABEL = {
+  "non-inferior": "no worse",
+  inconclusive: "\u26A0\uFE0F too small to tell",
+  worse: "worse beyond margin"
+};
 var VERDICT_LABEL = { better: "better", worse: "worse", "no-real-change": "no real change" };
 function renderMetricsComment(input2, options = {}) {
   const maxChars = options.maxChars ?? GITHUB_COMMENT_MAX_CHARS;
@@ -44833,9 +44979,10 @@ function renderHeader(input2) {
   const sha = input2.gitSha ?? report.gitSha;
   const comparisonModel = resolveComparisonModel(input2);
   return [
-    `## opp metrics gate: ${status}`,
+    `## opp metrics gate: ${status}${input2.advisory ? " (advisory: sample data)" : ""}`,
     "",
     ...input2.unverified ? [UNVERIFIED_NOTE, ""] : [],
+    ...input2.advisory ? [advisoryNote(input2.advisory), ""] : [],
     `Candidate ${short(sha)}: ${trained} trained division${trained === 1 ? "" : "s"}, ${failing} failing. Compared with ${describeComparisonModel(comparisonModel)}${comparisonModel.source === "none" ? "" : ", scored on the same pinned hold-out rows"}.`
   ].join("\n");
 }
@@ -44854,11 +45001,11 @@ function renderDivisionTable(input2, kept, omitted) {
     const compared = comparisonOf(input2, model.division);
     const production = compared?.production ?? productionSet(input2, model.division);
     const test = model.test;
-    const metricCell = (key) => production ? `${num(test[key])} (${signed(test[key] - production[key])})` : num(test[key]);
+    const metricCell = (key) => production ? `${num(test[key])} (${signed2(test[key] - production[key])})` : num(test[key]);
     return [
       label,
       model.status,
-      aucCell(test, compared, production, model.aucInterval),
+      aucCell(test, compared, production, model.aucInterval, gate),
       ...TABLE_METRICS.map((m) => metricCell(m.key)),
       outcome
     ];
@@ -44867,18 +45014,40 @@ function renderDivisionTable(input2, kept, omitted) {
   const note = omitted > 0 ? `
 
 _${omitted} more division${omitted === 1 ? "" : "s"} in the full report (comment size limit)._` : "";
+  const rule = input2.comparison ? describeNonInferiority(input2.gate) : "";
   return `### Divisions
 
 ${table(header, rows)}${note}
 
-\u0394 = candidate \u2212 comparison model on the same rows (for Brier, lower is better).`;
+\u0394 = candidate \u2212 comparison model on the same rows (for Brier, lower is better).${rule ? `
+
+${rule}` : ""}`;
 }
-function aucCell(test, compared, production, interval) {
+function describeNonInferiority(gate) {
+  const rule = gate.nonInferiority;
+  if (!rule) return "";
+  const checks = gate.divisions.flatMap(
+    (d) => d.checks.flatMap((c) => c.nonInferiority ? [c.nonInferiority] : [])
+  );
+  const methods = new Set(checks.map((c) => c.method));
+  const method = [
+    ...methods.has("delong-paired") ? ["the paired DeLong test (DeLong et al. 1988)"] : [],
+    ...methods.has("bootstrap") ? ["the paired bootstrap standard error"] : []
+  ].join(" and ");
+  const correction = rule.correction === "holm" ? `Holm-corrected across ${rule.divisions} division${rule.divisions === 1 ? "" : "s"}` : "no correction across divisions";
+  return [
+    `**AUC non-regression** (non-inferiority, margin ${rule.margin}): a division fails only when its AUC is lower than the comparison model's by more than ${rule.margin} beyond doubt, by a one-sided test at \u03B1 = ${rule.alpha}, ${correction}${method ? `, using ${method}` : ""}.`,
+    `_no worse_: the one-sided ${Math.round((1 - rule.alpha) * 100)}% lower bound of \u0394 is above \u2212${rule.margin}; _too small to tell_: the hold-out cannot exclude a drop of ${rule.margin} (flagged, not blocking); MDE: the smallest AUC change the division's hold-out detects with ${Math.round(rule.power * 100)}% power (two-sided \u03B1 = ${rule.alpha}). The interval shown is the paired bootstrap's.`
+  ].join(" ");
+}
+function aucCell(test, compared, production, interval, gate) {
   if (compared) {
     const { estimate, interval: interval2 } = compared.aucDifference;
-    return `${num(test.auc)} (${signed(estimate)}, [${signed(interval2.low)}, ${signed(interval2.high)}]) ${VERDICT_LABEL[compared.verdict]}`;
+    const tested = gate?.checks.find((c) => c.kind === "nonInferiority")?.nonInferiority;
+    const verdict = tested ? `${DECISION_LABEL[tested.decision]}, MDE ${num(tested.minimumDetectable)}${tested.method === "bootstrap" ? " (bootstrap se)" : ""}` : VERDICT_LABEL[compared.verdict];
+    return `${num(test.auc)} (${signed2(estimate)}, [${signed2(interval2.low)}, ${signed2(interval2.high)}]) ${verdict}`;
   }
-  if (production) return `${num(test.auc)} (${signed(test.auc - production.auc)})`;
+  if (production) return `${num(test.auc)} (${signed2(test.auc - production.auc)})`;
   return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
 }
 function renderGateDetails(gate, kept) {
@@ -45254,6 +45423,15 @@ var PairedDifferenceSchema = external_exports.strictObject({
   resamples: external_exports.number().int().min(1),
   seed: external_exports.number().int()
 });
+var DelongDifferenceSchema = external_exports.strictObject({
+  method: external_exports.literal("delong-paired"),
+  /** Candidate minus comparison model (the same as the bootstrap's estimate). */
+  estimate: external_exports.number(),
+  /** DeLong standard error of the difference. */
+  se: external_exports.number().min(0),
+  /** Two-sided p-value of H0: equal AUCs. */
+  pValue: external_exports.number().min(0).max(1)
+});
 var DivisionComparisonSchema = external_exports.strictObject({
   division: external_exports.number().int().min(0),
   name: external_exports.string(),
@@ -45262,6 +45440,8 @@ var DivisionComparisonSchema = external_exports.strictObject({
   /** Candidate minus production, per metric (for brier and logLoss, negative is better). */
   deltas: metricDeltas,
   aucDifference: PairedDifferenceSchema,
+  /** The paired DeLong test of the AUC difference (absent in reports written before it). */
+  aucDelong: DelongDifferenceSchema.optional(),
   verdict: external_exports.enum(Verdicts)
 });
 var ComparisonReportSchema = external_exports.strictObject({
@@ -45512,6 +45692,9 @@ function readInputs() {
     comparison: getFileInput("comparison"),
     gateConfigFile,
     gate: overrides === void 0 ? base : mergeGateConfig(base, overrides, "input gate-overrides"),
+    sampleGateConfigFile: getInput("sample-gate-config") || "configs/examples/gate-sample-data.json",
+    ...overrides === void 0 ? {} : { gateOverrides: overrides },
+    dataSource: getInput("data-source") || void 0,
     comparisonSource: source === "" ? void 0 : getChoiceInput("comparison-source", ComparisonSources, "none"),
     comparisonModel: getInput("comparison-model") || void 0,
     artifactUrl: getInput("artifact-url") || void 0,
@@ -45528,8 +45711,9 @@ var SUMMARY_ENV = "GITHUB_STEP_SUMMARY";
 async function run() {
   try {
     const inputs = readInputs();
-    const { report, production, comparison, comparisonModel, pullRequest } = loadReports(inputs);
-    const gate = evaluateGate(report, inputs.gate, { production, comparison });
+    const { report, production, comparison, comparisonModel, pullRequest, dataSource } = loadReports(inputs);
+    const sample = isSampleData(inputs.dataSource ?? dataSource);
+    const gate = evaluateGate(report, sample ? sampleGate(inputs) : inputs.gate, { production, comparison });
     const view = {
       report,
       gate,
@@ -45538,7 +45722,13 @@ async function run() {
       comparisonModel,
       artifactUrl: inputs.artifactUrl ?? runUrlFromEnv(),
       runUrl: runUrlFromEnv(),
-      unverified: inputs.fromFork
+      unverified: inputs.fromFork,
+      ...sample ? {
+        advisory: {
+          dataSource: inputs.dataSource ?? dataSource,
+          gateConfig: inputs.sampleGateConfigFile
+        }
+      } : {}
     };
     const markdown = renderMetricsComment(view);
     const fullReport = renderMetricsSummary(view);
@@ -45569,7 +45759,8 @@ function loadReports(inputs) {
       production: inputs.production ? loadMetricsReport(inputs.production) : void 0,
       comparison: inputs.comparison ? loadComparisonReport(inputs.comparison) : void 0,
       comparisonModel: given,
-      pullRequest: void 0
+      pullRequest: void 0,
+      dataSource: void 0
     };
   }
   const artifact = readPrArtifact(inputs.artifact);
@@ -45585,8 +45776,18 @@ function loadReports(inputs) {
     production: artifact.baseline,
     comparison: artifact.comparison,
     comparisonModel: given ?? fromArtifact,
-    pullRequest: artifact.pullRequest.number
+    pullRequest: artifact.pullRequest.number,
+    dataSource: artifact.pullRequest.data
   };
+}
+function isSampleData(dataSource) {
+  return dataSource !== void 0 && /^sample\b/i.test(dataSource.trim());
+}
+function sampleGate(inputs) {
+  if (!existsSync5(inputs.sampleGateConfigFile))
+    throw new TypeError(`Input sample-gate-config: file not found: ${inputs.sampleGateConfigFile}`);
+  const base = loadGateConfig(inputs.sampleGateConfigFile);
+  return inputs.gateOverrides === void 0 ? base : mergeGateConfig(base, inputs.gateOverrides, "input gate-overrides");
 }
 function annotate(gate) {
   for (const division of gate.divisions) {
