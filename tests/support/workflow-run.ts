@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { type ActionHarness, parseOutputs } from './action-run.js';
 
@@ -73,6 +73,24 @@ export interface JobRun {
 interface WorkflowFile {
   env?: Record<string, unknown>;
   jobs: Record<string, { steps?: WorkflowStep[]; env?: Record<string, unknown> }>;
+}
+
+/**
+ * What actions/checkout leaves in `workspace`: the files git would commit from the working tree
+ * at `root` (tracked, and untracked but not ignored), so no node_modules and no build/.
+ */
+export function checkoutWorkingTree(root: string, workspace: string): void {
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  })
+    .split('\0')
+    .filter((file) => file !== '' && file !== 'node_modules' && !file.startsWith('node_modules/'));
+  for (const file of files) {
+    mkdirSync(dirname(join(workspace, file)), { recursive: true });
+    cpSync(join(root, file), join(workspace, file), { verbatimSymlinks: true });
+  }
 }
 
 /** The steps of `job` in `file`. */

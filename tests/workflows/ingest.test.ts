@@ -1,9 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type JobRun, readJob, runJobSteps, type WorkflowStep } from '../support/workflow-run.js';
+import {
+  checkoutWorkingTree,
+  type JobRun,
+  readJob,
+  runJobSteps,
+  type WorkflowStep,
+} from '../support/workflow-run.js';
 
 /**
  * ingest.yml's dry run (issue 25): no storage secret, no index endpoint. The job's steps run as
@@ -31,21 +36,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** What actions/checkout leaves: the files git would commit from this working tree. */
-function checkout(): void {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  })
-    .split('\0')
-    .filter((file) => file !== '' && !file.startsWith('node_modules'));
-  for (const file of files) {
-    mkdirSync(dirname(join(workspace, file)), { recursive: true });
-    cpSync(join(ROOT, file), join(workspace, file), { verbatimSymlinks: true });
-  }
-}
-
 async function runIngestJob(edit: (steps: WorkflowStep[]) => WorkflowStep[] = (s) => s): Promise<JobRun> {
   const { steps, env } = readJob(WORKFLOW, 'ingest');
   const runnerTemp = join(dir, 'runner-temp');
@@ -58,7 +48,7 @@ async function runIngestJob(edit: (steps: WorkflowStep[]) => WorkflowStep[] = (s
     context: { 'github.event_name': 'schedule' },
     env: { HOME: join(dir, 'home'), GITHUB_REPOSITORY: 'acme/opp', GITHUB_RUN_ID: '1' },
     remoteActions: {
-      'actions/checkout': checkout,
+      'actions/checkout': () => checkoutWorkingTree(ROOT, workspace),
       'actions/setup-node': (inputs) => {
         nodeVersions.push(inputs['node-version'] ?? '');
       },
