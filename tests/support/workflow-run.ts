@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { type ActionHarness, parseOutputs } from './action-run.js';
@@ -25,6 +25,7 @@ export interface WorkflowStep {
   with?: Record<string, unknown>;
   env?: Record<string, unknown>;
   if?: string;
+  'continue-on-error'?: boolean;
 }
 
 /** Context values by dotted name (`runner.temp`, `github.event.workflow_run.head_sha`, …). */
@@ -41,13 +42,13 @@ export interface JobRunOptions {
    * here runs from `<workspace>/<path>/<runs.main>` in a child process, as on a runner.
    */
   localActions?: Record<string, () => Promise<void>>;
-  /** Third-party actions by name (`owner/repo`, without the ref): what the step does here. */
-  remoteActions: Record<string, (inputs: Record<string, string>) => void>;
+  /** Third-party actions by name (`owner/repo`, without the ref): what the step does here (false: it failed). */
+  remoteActions: Record<string, (inputs: Record<string, string>) => unknown>;
   /**
    * Stand-ins for `run:` scripts: the first whose pattern matches the whole (substituted)
    * script runs instead of it, in the workspace; it returns whether the step passed.
    */
-  runStandIns?: { pattern: RegExp; run: (workspace: string) => boolean }[];
+  runStandIns?: { pattern: RegExp; run: (workspace: string, script: string) => boolean }[];
   /** The checkout (`GITHUB_WORKSPACE`, the scripts' working directory). Default: this process's cwd. */
   workspace?: string;
   /** Env of the workflow's and the job's `env:` (expressions substituted here). */
@@ -72,7 +73,10 @@ export interface JobRun {
 
 interface WorkflowFile {
   env?: Record<string, unknown>;
-  jobs: Record<string, { steps?: WorkflowStep[]; env?: Record<string, unknown> }>;
+  jobs: Record<
+    string,
+    { steps?: WorkflowStep[]; env?: Record<string, unknown>; outputs?: Record<string, string> }
+  >;
 }
 
 /**
@@ -93,17 +97,58 @@ export function checkoutWorkingTree(root: string, workspace: string): void {
   }
 }
 
+/**
+ * The stand-in for a `run: npm ci …` step: this repository's node_modules linked into the
+ * workspace (what npm ci installs, without the registry and its 40 s) and, unless the command
+ * has `--ignore-scripts`, its build/ copied (what the `prepare` script builds; the test run's
+ * own build of the same sources). A job without such a step has neither, as on a runner.
+ */
+export function npmCiStandIn(root: string): NonNullable<JobRunOptions['runStandIns']>[number] {
+  return {
+    pattern: /^npm ci(\s|$)/,
+    run: (workspace, script) => {
+      symlinkSync(join(root, 'node_modules'), join(workspace, 'node_modules'), 'dir');
+      if (!script.includes('--ignore-scripts')) {
+        if (!existsSync(join(root, 'build'))) throw new Error('npm ci stand-in: run `npm run build` first');
+        cpSync(join(root, 'build'), join(workspace, 'build'), { recursive: true });
+      }
+      return true;
+    },
+  };
+}
+
 /** The steps of `job` in `file`. */
 export function readJobSteps(file: string, job: string): WorkflowStep[] {
   return readJob(file, job).steps;
 }
 
-/** The steps of `job` in `file`, and the env its steps get from the workflow's and the job's `env:`. */
-export function readJob(file: string, job: string): { steps: WorkflowStep[]; env: Record<string, unknown> } {
+/**
+ * The steps of `job` in `file`, the env its steps get from the workflow's and the job's `env:`,
+ * and the job's `outputs:` (expressions, see {@link jobOutputs}).
+ */
+export function readJob(
+  file: string,
+  job: string,
+): { steps: WorkflowStep[]; env: Record<string, unknown>; outputs: Record<string, string> } {
   const workflow = parse(readFileSync(file, 'utf8')) as WorkflowFile;
   const steps = workflow.jobs[job]?.steps;
   if (!steps) throw new Error(`${file}: job ${job} has no steps`);
-  return { steps, env: { ...workflow.env, ...workflow.jobs[job]?.env } };
+  return {
+    steps,
+    env: { ...workflow.env, ...workflow.jobs[job]?.env },
+    outputs: workflow.jobs[job]?.outputs ?? {},
+  };
+}
+
+/** The job's `outputs:` after `run`, as `needs.<job>.outputs.*` gives them to later jobs. */
+export function jobOutputs(
+  outputs: Record<string, string>,
+  run: JobRun,
+  context: ExpressionContext = {},
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(outputs).map(([name, expression]) => [name, substitute(expression, context, run.outputs)]),
+  );
 }
 
 /** Context names that GitHub evaluates to '' when unset (a secret or variable not configured). */
@@ -193,10 +238,35 @@ export function substitute(text: string, context: ExpressionContext, outputs: Jo
   );
 }
 
-/** Runs `steps` in order until one fails (no step here has `if: always()`). */
+/**
+ * Whether a step runs: its `if:` (default `success()`), with the status functions of the job so
+ * far; a condition without one is ANDed with `success()`, as on GitHub.
+ */
+function stepRuns(
+  condition: string | undefined,
+  jobFailed: boolean,
+  context: ExpressionContext,
+  outputs: JobRun['outputs'],
+): boolean {
+  const text = (condition ?? 'success()').trim().replace(/^\$\{\{([\s\S]*)\}\}$/, '$1');
+  const status = { 'success()': !jobFailed, 'failure()': jobFailed, 'always()': true, 'cancelled()': false };
+  const usesStatus = Object.keys(status).some((fn) => text.includes(fn));
+  let expression = text;
+  for (const [fn, value] of Object.entries(status)) expression = expression.split(fn).join(`'${value}'`);
+  const value = truthy(evaluateExpression(expression, context, outputs));
+  return usesStatus ? value : value && !jobFailed;
+}
+
+/**
+ * Runs `steps` in order as the runner does: a failed step fails the job (unless it has
+ * `continue-on-error`), and later steps run only when their `if:` says so (`always()`,
+ * `failure()`, `steps.<id>.outcome`, …); skipped steps have the outcome `skipped`.
+ */
 export async function runJobSteps(steps: readonly WorkflowStep[], options: JobRunOptions): Promise<JobRun> {
   const result: JobRun = { failed: false, errors: [], output: '', outputs: {}, summary: '' };
-  const sub = (value: unknown) => substitute(String(value), options.context, result.outputs);
+  /** The context, with `env.*` and `steps.<id>.outcome` / `.conclusion` added as the job runs. */
+  const context: ExpressionContext = { ...options.context };
+  const sub = (value: unknown) => substitute(String(value), context, result.outputs);
   const workspace = options.workspace ?? process.cwd();
   /** Env from the workflow, the job and `GITHUB_ENV` lines of earlier steps. */
   const jobEnv: Record<string, string> = Object.fromEntries(
@@ -205,8 +275,15 @@ export async function runJobSteps(steps: readonly WorkflowStep[], options: JobRu
   let index = 0;
   for (const step of steps) {
     index += 1;
+    for (const [k, v] of Object.entries(jobEnv)) context[`env.${k}`] = v;
     const label = step.name ?? step.uses ?? step.run?.split('\n')[0] ?? '?';
-    if (step.if !== undefined) throw new Error(`workflow-run: step ${label} has an if:, not supported`);
+    if (!stepRuns(step.if, result.failed, context, result.outputs)) {
+      if (step.id) {
+        context[`steps.${step.id}.outcome`] = 'skipped';
+        context[`steps.${step.id}.conclusion`] = 'skipped';
+      }
+      continue;
+    }
     const inputs = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, sub(v)]));
     const files = stepFiles(options.runnerTemp, index);
     const env = {
@@ -224,7 +301,7 @@ export async function runJobSteps(steps: readonly WorkflowStep[], options: JobRu
       const script = sub(step.run);
       const standIn = options.runStandIns?.find((s) => s.pattern.test(script.trim()));
       if (standIn) {
-        ok = standIn.run(workspace);
+        ok = standIn.run(workspace, script.trim());
         result.output += `[stand-in for: ${script.trim()}]\n`;
       } else {
         ok = runChild(
@@ -261,18 +338,21 @@ export async function runJobSteps(steps: readonly WorkflowStep[], options: JobRu
       const name = step.uses?.split('@')[0] ?? '';
       const handler = options.remoteActions[name];
       if (!handler) throw new Error(`workflow-run: no handler given for ${step.uses}`);
-      handler(inputs);
-      ok = true;
+      ok = handler(inputs) !== false;
     }
     if (!(step.uses?.startsWith('./') && options.localActions?.[step.uses])) {
       if (step.id) result.outputs[step.id] = parseSimpleOutputs(readFileSync(files.output, 'utf8'));
       result.summary += readFileSync(files.summary, 'utf8');
     }
     Object.assign(jobEnv, parseSimpleOutputs(readFileSync(files.env, 'utf8')));
-    if (!ok) {
+    const continueOnError = step['continue-on-error'] === true;
+    if (step.id) {
+      context[`steps.${step.id}.outcome`] = ok ? 'success' : 'failure';
+      context[`steps.${step.id}.conclusion`] = ok || continueOnError ? 'success' : 'failure';
+    }
+    if (!ok && !continueOnError && !result.failed) {
       result.failed = true;
       result.failedStep = label;
-      break;
     }
   }
   return result;

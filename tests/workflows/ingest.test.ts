@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   checkoutWorkingTree,
   type JobRun,
+  npmCiStandIn,
   readJob,
   runJobSteps,
   type WorkflowStep,
@@ -17,8 +18,9 @@ import {
  *
  * Stand-ins: checkout copies the working tree into the workspace; setup-node records the
  * version asked for (the test's own Node runs the steps); `npm ci` links this repository's
- * node_modules into the workspace (what a real `npm ci` installs, without the 40 s and the
- * registry), so a job without an `npm ci` step has no node_modules, as on a runner.
+ * node_modules into the workspace ({@link npmCiStandIn}: what a real `npm ci` installs, without
+ * the 40 s and the registry), so a job without an `npm ci` step has no node_modules, as on a
+ * runner.
  */
 
 const WORKFLOW = '.github/workflows/ingest.yml';
@@ -53,15 +55,7 @@ async function runIngestJob(edit: (steps: WorkflowStep[]) => WorkflowStep[] = (s
         nodeVersions.push(inputs['node-version'] ?? '');
       },
     },
-    runStandIns: [
-      {
-        pattern: /^npm ci(\s|$)/,
-        run: (cwd) => {
-          symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'), 'dir');
-          return true;
-        },
-      },
-    ],
+    runStandIns: [npmCiStandIn(ROOT)],
   });
 }
 
