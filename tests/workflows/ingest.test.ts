@@ -23,7 +23,6 @@ import {
  * runner.
  */
 
-const WORKFLOW = '.github/workflows/ingest.yml';
 const ROOT = resolve('.');
 
 let dir: string;
@@ -38,16 +37,34 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function runIngestJob(edit: (steps: WorkflowStep[]) => WorkflowStep[] = (s) => s): Promise<JobRun> {
-  const { steps, env } = readJob(WORKFLOW, 'ingest');
+/** ingest.yml's job, as a scheduled run; backfill.yml's, dispatched for 2021 in quarters. */
+const JOBS = {
+  ingest: { file: '.github/workflows/ingest.yml', context: { 'github.event_name': 'schedule' } },
+  backfill: {
+    file: '.github/workflows/backfill.yml',
+    context: {
+      'github.event_name': 'workflow_dispatch',
+      'inputs.from': '2021-01-01',
+      'inputs.to': '2022-01-01',
+      'inputs.concurrency': '2',
+      'inputs.window': '91d',
+    },
+  },
+} as const;
+
+async function runIngestJob(
+  name: keyof typeof JOBS,
+  edit: (steps: WorkflowStep[]) => WorkflowStep[] = (s) => s,
+): Promise<JobRun> {
+  const { steps, env } = readJob(JOBS[name].file, name);
   const runnerTemp = join(dir, 'runner-temp');
   mkdirSync(runnerTemp, { recursive: true });
   return runJobSteps(edit(steps), {
     workspace,
     runnerTemp,
     jobEnv: env,
-    // A scheduled run: no inputs, and no secrets or variables configured (all read as '').
-    context: { 'github.event_name': 'schedule' },
+    // No secrets or variables configured (all read as '').
+    context: JOBS[name].context,
     env: { HOME: join(dir, 'home'), GITHUB_REPOSITORY: 'acme/opp', GITHUB_RUN_ID: '1' },
     remoteActions: {
       'actions/checkout': () => checkoutWorkingTree(ROOT, workspace),
@@ -59,9 +76,9 @@ async function runIngestJob(edit: (steps: WorkflowStep[]) => WorkflowStep[] = (s
   });
 }
 
-describe('ingest.yml without secrets (a dry run on sample records and a local Azurite)', () => {
-  it('installs the packages, then ingests the sample records into the Azurite it starts', async () => {
-    const job = await runIngestJob();
+describe('ingest.yml and backfill.yml without secrets (dry runs on sample records and a local Azurite)', () => {
+  it('ingest.yml installs the packages, then ingests the sample records into the Azurite it starts', async () => {
+    const job = await runIngestJob('ingest');
     expect(job.errors).toEqual([]);
     expect(job.failed).toBe(false);
     expect(nodeVersions).toEqual(['24']);
@@ -70,10 +87,27 @@ describe('ingest.yml without secrets (a dry run on sample records and a local Az
     expect(job.summary).toMatch(/\| listed \| 10000 \|/);
   }, 120_000);
 
-  it('fails naming Azurite when the job installs nothing (what the workflow did before)', async () => {
-    const job = await runIngestJob((steps) => steps.filter((step) => !step.run?.startsWith('npm ci')));
-    expect(job.failed).toBe(true);
-    expect(job.failedStep).toBe('Ingest');
-    expect(job.errors.join('\n')).toContain("Cannot find module 'azurite/package.json'");
-  }, 60_000);
+  it('backfill.yml installs the packages, then backfills the range in windows', async () => {
+    const job = await runIngestJob('backfill');
+    expect(job.errors).toEqual([]);
+    expect(job.failed).toBe(false);
+    expect(nodeVersions).toEqual(['24']);
+    expect(job.output).toMatch(/started Azurite \(pid \d+\)/);
+    expect(job.summary).toContain('## opp backfill');
+    expect(job.summary).toMatch(/\| windows \| 5 \\\(0 already done/);
+    expect(job.summary).toMatch(/\| listed \| [1-9]\d* \|/);
+  }, 120_000);
+
+  it.each(['ingest', 'backfill'] as const)(
+    '%s fails naming Azurite when the job installs nothing (what the workflow did before)',
+    async (name) => {
+      const job = await runIngestJob(name, (steps) =>
+        steps.filter((step) => !step.run?.startsWith('npm ci')),
+      );
+      expect(job.failed).toBe(true);
+      expect(job.failedStep).toBe(name === 'ingest' ? 'Ingest' : 'Backfill');
+      expect(job.errors.join('\n')).toContain("Cannot find module 'azurite/package.json'");
+    },
+    60_000,
+  );
 });
