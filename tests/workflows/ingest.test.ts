@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/azurite.js';
 import {
   checkoutWorkingTree,
   type JobRun,
@@ -24,6 +25,7 @@ import {
  */
 
 const ROOT = resolve('.');
+const azurite = useAzurite();
 
 let dir: string;
 let workspace: string;
@@ -55,6 +57,7 @@ const JOBS = {
 async function runIngestJob(
   name: keyof typeof JOBS,
   edit: (steps: WorkflowStep[]) => WorkflowStep[] = (s) => s,
+  secrets: Record<string, string> = {},
 ): Promise<JobRun> {
   const { steps, env } = readJob(JOBS[name].file, name);
   const runnerTemp = join(dir, 'runner-temp');
@@ -64,7 +67,7 @@ async function runIngestJob(
     runnerTemp,
     jobEnv: env,
     // No secrets or variables configured (all read as '').
-    context: JOBS[name].context,
+    context: { ...JOBS[name].context, ...secrets },
     env: { HOME: join(dir, 'home'), GITHUB_REPOSITORY: 'acme/opp', GITHUB_RUN_ID: '1' },
     remoteActions: {
       'actions/checkout': () => checkoutWorkingTree(ROOT, workspace),
@@ -96,6 +99,20 @@ describe('ingest.yml and backfill.yml without secrets (dry runs on sample record
     expect(job.summary).toContain('## opp backfill');
     expect(job.summary).toMatch(/\| windows \| 5 \\\(0 already done/);
     expect(job.summary).toMatch(/\| listed \| [1-9]\d* \|/);
+  }, 120_000);
+
+  it('ingest.yml with the storage secret installs nothing (Azurite is not needed) and ingests into that storage', async () => {
+    const { prefix } = await azurite.freshStorage();
+    const job = await runIngestJob('ingest', undefined, {
+      'secrets.OPP_STORAGE_CONNECTION_STRING': azurite.instance.connectionString,
+      'vars.OPP_STORAGE_PREFIX': prefix,
+    });
+    expect(job.errors).toEqual([]);
+    expect(job.failed).toBe(false);
+    expect(job.output).not.toContain('[stand-in for: npm ci');
+    expect(existsSync(join(workspace, 'node_modules'))).toBe(false);
+    expect(job.output).not.toMatch(/started Azurite/);
+    expect(job.summary).toMatch(/\| listed \| 10000 \|/);
   }, 120_000);
 
   it.each(['ingest', 'backfill'] as const)(
