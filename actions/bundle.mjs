@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Bundles every action (`actions/<step>/src/index.ts` → `actions/<step>/dist/index.js`) with
- * esbuild, the one bundler for all actions. The bundles are committed, because a workflow
+ * Bundles every action (`actions/<step>/src/index.ts` → `actions/<step>/dist/index.js`, and a
+ * `src/fit-worker.ts` → `dist/fit-worker.js` beside it) with esbuild, the one bundler for all actions. The bundles are committed, because a workflow
  * runs `dist/index.js` as it is in the repository.
  *
  * Usage: node actions/bundle.mjs            rebuild every dist/
@@ -10,7 +10,7 @@
  */
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -50,21 +50,36 @@ export function listActions() {
 }
 
 /**
- * Bundles one action into `outFile`. A bundle that includes the tfjs wasm backend also gets
- * its `.wasm` files copied beside it (the action points `setWasmPaths` there).
+ * An action's worker-thread entry (`src/fit-worker.ts`): bundled beside the action as
+ * `dist/fit-worker.js`, and the action's bundle told so (`OPP_BUNDLED_FIT_WORKER`, read by
+ * model/parallel/WorkerPool.ts), so its workers run code of the same bundle, never build/.
+ */
+const FIT_WORKER_ENTRY = 'fit-worker';
+
+/**
+ * Bundles one action into `outFile` (and its fit worker beside it, when it has one). A bundle
+ * that includes the tfjs wasm backend also gets its `.wasm` files copied beside it (the action
+ * points `setWasmPaths` there).
  * @returns the files written (the bundle first).
  */
 export async function bundleAction(name, outFile) {
+  const workerSource = join(ACTIONS_DIR, name, 'src', `${FIT_WORKER_ENTRY}.ts`);
+  const entryPoints = { [basename(outFile, '.js')]: join(ACTIONS_DIR, name, 'src', 'index.ts') };
+  const define = { __dirname: '__oppBundleDir', __filename: '__oppBundleFile' };
+  if (existsSync(workerSource)) {
+    entryPoints[FIT_WORKER_ENTRY] = workerSource;
+    define.OPP_BUNDLED_FIT_WORKER = JSON.stringify(`./${FIT_WORKER_ENTRY}.js`);
+  }
   const result = await build({
-    entryPoints: [join(ACTIONS_DIR, name, 'src', 'index.ts')],
-    outfile: outFile,
+    entryPoints,
+    outdir: dirname(outFile),
     absWorkingDir: ROOT,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: TARGET,
     banner: { js: BANNER },
-    define: { __dirname: '__oppBundleDir', __filename: '__oppBundleFile' },
+    define,
     legalComments: 'none',
     // Keep module paths as `node_modules/…` even where node_modules is a symlink, so that
     // every checkout writes byte-identical bundles.
@@ -73,6 +88,7 @@ export async function bundleAction(name, outFile) {
     metafile: true,
   });
   const files = [outFile];
+  if (entryPoints[FIT_WORKER_ENTRY]) files.push(join(dirname(outFile), `${FIT_WORKER_ENTRY}.js`));
   if (Object.keys(result.metafile.inputs).some((input) => input.includes('@tensorflow/tfjs-backend-wasm/'))) {
     for (const wasm of readdirSync(WASM_PACKAGE_DIR)
       .filter((f) => f.endsWith('.wasm'))

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OppError } from '../../pipeline/errors/OppError.js';
 import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
@@ -11,11 +12,22 @@ import type { WorkerReply } from './fit-worker.js';
 import { workerThreadsFor } from './worker-threads.js';
 
 /**
- * The worker script. Workers always run the compiled JavaScript under build/ (resolved from
- * PACKAGE_ROOT, so it works from source under vitest, from build/, and from an installed
- * package): Node cannot start a worker from a .ts file, and `npm test` builds first (pretest).
+ * The worker file's name beside the bundle, in an action bundle that ships its own worker
+ * (actions/bundle.mjs defines it for actions with a `src/fit-worker.ts`); undefined elsewhere.
  */
-export const FIT_WORKER_SCRIPT = join(PACKAGE_ROOT, 'build', 'model', 'parallel', 'fit-worker.js');
+declare const OPP_BUNDLED_FIT_WORKER: string | undefined;
+
+/**
+ * The worker script. In an action bundle that ships one, the worker bundle beside it (so the
+ * bundle never mixes its own code with a build/ of the checkout). Otherwise the compiled
+ * JavaScript under build/ (resolved from PACKAGE_ROOT, so it works from source under vitest,
+ * from build/, and from an installed package): Node cannot start a worker from a .ts file, and
+ * `npm test` builds first (pretest).
+ */
+export const FIT_WORKER_SCRIPT =
+  typeof OPP_BUNDLED_FIT_WORKER === 'string'
+    ? fileURLToPath(new URL(OPP_BUNDLED_FIT_WORKER, import.meta.url))
+    : join(PACKAGE_ROOT, 'build', 'model', 'parallel', 'fit-worker.js');
 
 interface Job {
   task: FitTask;

@@ -91,6 +91,63 @@ export async function createSnapshot(
   };
 }
 
+/** A stored snapshot, as a listing shows it (no download). */
+export interface SnapshotListing {
+  snapshotId: string;
+  specHash: string;
+  rows: number;
+  lastModified: Date;
+}
+
+/**
+ * The snapshots in the container, newest first (by last-modified time, then id). Reads only:
+ * one blob listing with metadata, which a read-only SAS (read + list) allows. A container
+ * that does not exist yet holds none.
+ */
+export async function listSnapshots(snapshots: ContainerClient): Promise<SnapshotListing[]> {
+  const found: SnapshotListing[] = [];
+  try {
+    for await (const blob of snapshots.listBlobsFlat({ includeMetadata: true })) {
+      const id = /^([0-9a-f]{64})\.csv$/.exec(blob.name)?.[1];
+      if (!id) continue;
+      found.push({
+        snapshotId: id,
+        specHash: blob.metadata?.spechash ?? '',
+        rows: Number(blob.metadata?.rows ?? Number.NaN),
+        lastModified: blob.properties.lastModified,
+      });
+    }
+  } catch (error) {
+    if (restStatus(error) === HTTP_NOT_FOUND) return [];
+    throw toStorageError(error, `listing snapshots in container ${snapshots.containerName}`);
+  }
+  return found.sort(
+    (a, b) =>
+      b.lastModified.getTime() - a.lastModified.getTime() ||
+      (a.snapshotId < b.snapshotId ? -1 : a.snapshotId > b.snapshotId ? 1 : 0),
+  );
+}
+
+/**
+ * Downloads the newest snapshot made with the feature spec `specHash` (its features are the
+ * ones this code computes), reading only: a listing and a download.
+ * @throws StorageError (404) when there is none.
+ */
+export async function downloadLatestSnapshot(
+  snapshots: ContainerClient,
+  specHash: string,
+): Promise<DownloadedSnapshot> {
+  const all = await listSnapshots(snapshots);
+  const latest = all.find((snapshot) => snapshot.specHash === specHash);
+  if (!latest) {
+    throw new StorageError(
+      `no snapshot made with feature spec ${specHash.slice(0, 12)} in container ${snapshots.containerName} (${all.length} with other specs): run \`opp snapshot\` with write access first`,
+      HTTP_NOT_FOUND,
+    );
+  }
+  return downloadSnapshot(snapshots, latest.snapshotId);
+}
+
 export interface DownloadedSnapshot {
   snapshotId: string;
   /** The features CSV text. */

@@ -81,6 +81,55 @@ describe('register and deploy actions (local registry and target)', () => {
     expect(tag.errors.at(-1)).toBe('Input tags: expected key=value lines, but got "oops"');
   });
 
+  it('with skip-same-snapshot registers nothing when a live version has the snapshot, and registers a new one', async () => {
+    const snapA = 'a'.repeat(64);
+    const snapB = 'b'.repeat(64);
+    const registry = new LocalModelRegistry(join(home, 'registry'));
+    const inputs = { name: 'weekly', config, 'skip-same-snapshot': 'true' };
+    const first = await harness.run(
+      register,
+      { ...inputs, bundle: await makeBundle(), 'snapshot-id': snapA },
+      env,
+    );
+    expect(first.errors).toEqual([]);
+    expect(first.outputs).toMatchObject({ skipped: 'false', model: 'weekly:1' });
+    await registry.setStage('weekly', '1', 'production');
+
+    // The next week, the same snapshot: the production version already is that training.
+    const same = await harness.run(
+      register,
+      { ...inputs, bundle: await makeBundle(), 'snapshot-id': snapA },
+      env,
+    );
+    expect(same.errors).toEqual([]);
+    expect(same.failed).toBe(false);
+    expect(same.outputs).toMatchObject({ skipped: 'true', model: 'weekly:1', stage: 'production' });
+    expect(same.summary).toContain('skipped, weekly:1 (production) has the same snapshot');
+
+    // New data: registered; without the input, the same snapshot registers again as before.
+    const next = await harness.run(
+      register,
+      { ...inputs, bundle: await makeBundle(), 'snapshot-id': snapB },
+      env,
+    );
+    expect(next.outputs).toMatchObject({ skipped: 'false', model: 'weekly:2', stage: 'candidate' });
+    const again = await harness.run(
+      register,
+      { ...inputs, bundle: await makeBundle(), 'snapshot-id': snapB },
+      env,
+    );
+    expect(again.outputs).toMatchObject({ skipped: 'true', model: 'weekly:2', stage: 'candidate' });
+    const forced = await harness.run(
+      register,
+      { name: 'weekly', config, bundle: await makeBundle(), 'snapshot-id': snapB },
+      env,
+    );
+    expect(forced.outputs).toMatchObject({ skipped: 'false', model: 'weekly:3' });
+    const versions = [];
+    for await (const version of registry.listVersions('weekly')) versions.push(version.version);
+    expect(versions).toEqual(['1', '2', '3']);
+  });
+
   it('deploys v1, promotes it, then fails v2 on health with the logs in the summary and v1 kept at 100%', async () => {
     const d1 = await harness.run(
       deploy,

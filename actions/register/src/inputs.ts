@@ -18,6 +18,8 @@ export interface RegisterInputs {
   config: string;
   snapshotId?: string;
   gitSha?: string;
+  /** Register nothing when a production or candidate version was trained on the same snapshot. */
+  skipSameSnapshot: boolean;
 }
 
 /** Reads every input once, at the edge (workspace inputs go to the env the library reads). */
@@ -33,6 +35,8 @@ export function readInputs(): RegisterInputs {
     config: getFileInput('config') ?? defaultConfigPath('deployment.json'),
     snapshotId: core.getInput('snapshot-id') || undefined,
     gitSha: core.getInput('git-sha') || undefined,
+    skipSameSnapshot:
+      core.getInput('skip-same-snapshot') === '' ? false : core.getBooleanInput('skip-same-snapshot'),
   };
 }
 

@@ -1,17 +1,12 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as core from '@actions/core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { bundleDir, REPORT_FILE } from '../../../model/bundle/training-output.js';
 import { formatMetricsTable } from '../../../model/training/format-report.js';
 import { trainFromFiles } from '../../../model/training/train-from-files.js';
 import { codeBlock } from '../../../pipeline/reports/markdown-escape.js';
 import { failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
+import { useBundledWasm } from './bundled-wasm.js';
 import { readInputs } from './inputs.js';
-
-/** A file the bundler copies next to dist/index.js; present only when running bundled. */
-const BUNDLED_WASM = 'tfjs-backend-wasm-simd.wasm';
 
 /** Trains the general and division models: bundles + metrics.json, outputs, job summary. */
 export async function run(): Promise<void> {
@@ -61,14 +56,4 @@ export async function run(): Promise<void> {
   } catch (error) {
     failWith(error);
   }
-}
-
-/**
- * Bundled, the wasm backend cannot find its `.wasm` files next to its own module (it is
- * inlined into dist/index.js), so point it at the copies the bundler puts beside the bundle.
- * Unbundled (tests, local runs) the files are absent there and the backend finds its own.
- */
-function useBundledWasm(): void {
-  const here = dirname(fileURLToPath(import.meta.url));
-  if (existsSync(join(here, BUNDLED_WASM))) setWasmPaths(`${here}/`);
 }

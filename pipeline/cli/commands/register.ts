@@ -4,6 +4,7 @@ import { loadDeploymentConfig } from '../../config/deployment-config.js';
 import { readBundleLineage } from '../../registry/bundle-lineage.js';
 import { createRegistry, type RegistryKind } from '../../registry/create-registry.js';
 import { MODEL_STAGES, type ModelStage } from '../../registry/model-registry.js';
+import { findVersionOnSnapshot } from '../../registry/same-snapshot.js';
 import { defaultConfigPath } from '../../util/package-root.js';
 import { createOutput } from '../output.js';
 
@@ -16,6 +17,7 @@ interface RegisterOptions {
   config: string;
   snapshotId?: string;
   gitSha?: string;
+  skipSameSnapshot?: boolean;
   json?: boolean;
 }
 
@@ -41,6 +43,10 @@ export function registerRegister(program: Command, azure: AzureConnectionOverrid
     .option('--config <file>', 'deployment config', defaultConfigPath('deployment.json'))
     .option('--snapshot-id <id>', 'data snapshot id (default: from metrics.json)')
     .option('--git-sha <sha>', 'git commit (default: from metrics.json, else $GITHUB_SHA)')
+    .option(
+      '--skip-same-snapshot',
+      'register nothing when a production or candidate version was trained on the same snapshot',
+    )
     .option('--json', 'print one JSON result on stdout')
     .action(async (opts: RegisterOptions) => {
       const output = createOutput(Boolean(opts.json));
@@ -50,11 +56,23 @@ export function registerRegister(program: Command, azure: AzureConnectionOverrid
       if (opts.snapshotId) lineage.snapshotId = opts.snapshotId;
       const gitSha = opts.gitSha ?? lineage.gitSha ?? process.env.GITHUB_SHA;
       if (gitSha) lineage.gitSha = gitSha;
+      if (opts.skipSameSnapshot && lineage.snapshotId) {
+        const existing = await findVersionOnSnapshot(registry, opts.name, lineage.snapshotId);
+        if (existing) {
+          output.result({ registry: registry.kind, skipped: true, ...existing }, () =>
+            [
+              `skipped: ${existing.name}:${existing.version} (${existing.stage}) was trained on snapshot ${lineage.snapshotId}`,
+              '  nothing registered',
+            ].join('\n'),
+          );
+          return;
+        }
+      }
       const version = await registry.registerVersion(opts.name, opts.bundle, lineage, {
         tags: opts.tag,
         stage: opts.stage,
       });
-      output.result({ registry: registry.kind, ...version }, () =>
+      output.result({ registry: registry.kind, skipped: false, ...version }, () =>
         [
           `registered ${version.name}:${version.version} (${version.stage}) in the ${registry.kind} registry`,
           `  ${version.files.length} files, uri ${version.uri}`,

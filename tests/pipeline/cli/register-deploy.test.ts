@@ -97,6 +97,34 @@ describe('opp register / opp deploy (local)', () => {
     expect(state.traffic).toEqual({ 'opp-v1': 100 });
   });
 
+  it('--skip-same-snapshot registers nothing when a candidate or production version has the snapshot', async () => {
+    const register = async (snapshot: string, ...extra: string[]) =>
+      JSON.parse(
+        opp(
+          'register',
+          '--bundle',
+          await makeBundle(),
+          '--name',
+          'same-snap',
+          '--config',
+          config,
+          '--snapshot-id',
+          snapshot,
+          '--json',
+          ...extra,
+        ).stdout,
+      );
+    expect(await register('s1', '--skip-same-snapshot')).toMatchObject({ skipped: false, version: '1' });
+    expect(await register('s1', '--skip-same-snapshot')).toMatchObject({
+      skipped: true,
+      version: '1',
+      stage: 'candidate',
+      lineage: { snapshotId: 's1' },
+    });
+    expect(await register('s2', '--skip-same-snapshot')).toMatchObject({ skipped: false, version: '2' });
+    expect(await register('s1')).toMatchObject({ skipped: false, version: '3' });
+  });
+
   it('refuses a malformed --model and --traffic with exit code 2', () => {
     expect(opp('deploy', '--model', 'opp', '--config', config).code).toBe(2);
     expect(opp('deploy', '--model', 'opp:1', '--traffic', '50,20', '--config', config).code).toBe(2);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAzureMlError } from '../../../pipeline/errors/AzureMlError.js';
 import { AML_TAGS, AzureMlModelRegistry } from '../../../pipeline/registry/AzureMlModelRegistry.js';
 import { collect } from '../../../pipeline/registry/paging.js';
+import { findVersionOnSnapshot } from '../../../pipeline/registry/same-snapshot.js';
 import { azuriteContainers, clientFor } from '../../support/azureml-fixture.js';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite-blob.js';
 import { makeBundle } from '../../support/bundle-fixture.js';
@@ -142,5 +143,19 @@ describe('AzureMlModelRegistry (real SDK against the fake ARM server, bundles in
       .registerVersion('broken', await makeBundle(), lineage)
       .catch((e: unknown) => e);
     expect(isAzureMlError(error) && error.details.statusCode).toBe(500);
+  });
+
+  it('finds the live version trained on a snapshot from the stored lineage (retrain.yml skips it)', async () => {
+    const first = await registry.registerVersion('opp-snap', await makeBundle(), lineage);
+    await registry.setStage('opp-snap', first.version, 'production');
+    await registry.registerVersion('opp-snap', await makeBundle(), { ...lineage, snapshotId: 'snap-8' });
+    expect(await findVersionOnSnapshot(registry, 'opp-snap', 'snap-7')).toMatchObject({
+      version: first.version,
+      stage: 'production',
+    });
+    expect(await findVersionOnSnapshot(registry, 'opp-snap', 'snap-8')).toMatchObject({ version: '2' });
+    expect(await findVersionOnSnapshot(registry, 'opp-snap', 'snap-9')).toBeUndefined();
+    await registry.setStage('opp-snap', '2', 'archived');
+    expect(await findVersionOnSnapshot(registry, 'opp-snap', 'snap-8')).toBeUndefined();
   });
 });

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { evaluateExpression, runJobSteps, type WorkflowStep } from './workflow-run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'opp-workflow-run-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `${{ expression }}`, written so that nothing reads it as a template placeholder. */
+const expr = (expression: string) => ['$', `{{ ${expression} }}`].join('');
+
+const run = (steps: WorkflowStep[], context: Record<string, string> = {}) =>
+  runJobSteps(steps, { workspace: dir, runnerTemp: dir, context, env: {}, remoteActions: {} });
+
+describe('workflow-run (the rehearsal helper)', () => {
+  it('evaluates ||, && and groups as GitHub does on strings, and reads unset secrets and vars as empty', () => {
+    const ctx = { 'inputs.a': '', 'matrix.division': '3' };
+    expect(evaluateExpression("inputs.a || 'x'", ctx, {})).toBe('x');
+    expect(evaluateExpression("secrets.NOPE || vars.NOPE || 'fallback'", ctx, {})).toBe('fallback');
+    expect(evaluateExpression("matrix.division == 'all' && 'one' || 'many'", ctx, {})).toBe('many');
+    expect(evaluateExpression("(matrix.division == '3') && 'three'", ctx, {})).toBe('three');
+    expect(() => evaluateExpression('github.unknown', ctx, {})).toThrow(/unsupported expression/);
+  });
+
+  it('runs if: conditions, continue-on-error, GITHUB_ENV and step outcomes as the runner does', async () => {
+    const job = await run([
+      { id: 'soft', run: 'echo "A=from-env" >> "$GITHUB_ENV"; exit 3', 'continue-on-error': true },
+      { id: 'seen', if: "steps.soft.outcome == 'failure'", run: 'echo "a=$A" >> "$GITHUB_OUTPUT"' },
+      { id: 'hard', run: 'exit 1' },
+      { id: 'skipped', run: 'echo "x=1" >> "$GITHUB_OUTPUT"' },
+      { id: 'cleanup', if: 'always()', run: 'echo "done=yes" >> "$GITHUB_OUTPUT"' },
+      {
+        id: 'onfail',
+        if: expr('failure()'),
+        run: 'echo "status=$STATUS" >> "$GITHUB_OUTPUT"',
+        env: { STATUS: expr('steps.skipped.outcome') },
+      },
+    ]);
+    expect(job.failed).toBe(true);
+    expect(job.failedStep).toBe('exit 1');
+    expect(job.outputs.seen).toEqual({ a: 'from-env' });
+    expect(job.outputs.skipped).toBeUndefined();
+    expect(job.outputs.cleanup).toEqual({ done: 'yes' });
+    expect(job.outputs.onfail).toEqual({ status: 'skipped' });
+  });
+});
