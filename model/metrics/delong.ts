@@ -1,3 +1,4 @@
+import { erfc } from '../hpo/numerics.js';
 import { checkLengths, type Labels, type Scores } from './types.js';
 
 /**
@@ -106,34 +107,9 @@ function variance2(a: Float64Array, b: Float64Array): number {
   return s / (a.length - 1);
 }
 
-/** Standard normal CDF Φ(x), by erfc (fractional error < 1.2e-7). */
+/** Standard normal CDF Φ(x), by the TPE sampler's erfc (fractional error < 1.2e-7). */
 export function normalCdf(x: number): number {
   return 0.5 * erfc(-x / Math.SQRT2);
-}
-
-function erfc(x: number): number {
-  // Numerical Recipes' erfcc Chebyshev fit (fractional error < 1.2e-7), refined enough for
-  // p-values shown to 3 digits and Holm thresholds.
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
 }
 
 /** Standard normal quantile Φ⁻¹(p) (Wichura's AS 241, PPND16; relative error ~1e-16). */

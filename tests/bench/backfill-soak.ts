@@ -17,14 +17,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { SampleSource } from '../../pipeline/sources/SampleSource.js';
 import { startSampleSourceServer } from '../../pipeline/sources/sample-source-server.js';
 import { startAzurite } from '../../pipeline/storage/azurite.js';
 import { listDoneWindows } from '../../pipeline/storage/run-state.js';
 import { createStorageClients } from '../../pipeline/storage/storage-clients.js';
-import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
 import { Random } from '../../pipeline/util/random.js';
+import { bundleCli } from '../support/cli-bundle.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,18 +43,7 @@ const FROM = '2021-01-01';
 const TO = '2026-02-01';
 const note = (line: string) => process.stderr.write(`${line}\n`);
 
-const cli = values.cli ?? join(PACKAGE_ROOT, 'build', 'bench', 'opp-soak.mjs');
-if (values.cli === undefined)
-  await build({
-    entryPoints: [join(PACKAGE_ROOT, 'pipeline', 'cli', 'opp.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+const cli = values.cli ?? (await bundleCli());
 
 note(`generating ${RECORDS} sample records…`);
 const server = await startSampleSourceServer(SampleSource.fromSample({ n: RECORDS, seed: 1 }));
