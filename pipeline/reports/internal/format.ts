@@ -7,10 +7,13 @@ export function num(value: number, digits = 3): string {
   return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 }
 
-/** A signed difference: `+0.012`, `−0.004` (with a real minus sign), `±0.000`. */
+/**
+ * A signed difference: `+0.012`, `−0.004` (with a real minus sign); a difference that rounds
+ * to zero is a plain `0.000` (no `±`, which would read like a spread).
+ */
 export function signed(value: number, digits = 3): string {
   const text = Math.abs(value).toFixed(digits);
-  if (Number(text) === 0) return `±${text}`;
+  if (Number(text) === 0) return text;
   return `${value > 0 ? '+' : '−'}${text}`;
 }
 

@@ -264,3 +264,16 @@ describe('renderMetricsComment with the non-inferiority rule', () => {
     expect(text).toContain('too small to tell: AUC change −0.0180');
   });
 });
+
+describe('renderMetricsComment deltas', () => {
+  it('writes a zero delta as 0.000, not ±0.000 (which reads like a spread)', () => {
+    const report = metricsReport([modelReport(0)]);
+    const comparison = comparisonFor([0], 0.75, 0.75);
+    comparison.divisions[0]!.production = metricSet({ auc: 0.75 });
+    const gate = evaluateGate(report, config, { comparison });
+    const text = renderMetricsComment({ report, gate, comparison });
+    expect(text).not.toContain('±');
+    expect(text).toContain('| 0 general | trained | 0.750 (0.000, [−0.004, +0.027]) no real change |');
+    expect(text).toMatch(/\| 0\.\d{3} \(0\.000\) \|/);
+  });
+});
