@@ -1,5 +1,10 @@
 import type { MetricName, MetricSet, MetricsReport, ModelReport } from '../../model/metrics-report.js';
-import type { DivisionGateResult, GateResult } from '../gate/evaluate-gate.js';
+import {
+  type DivisionGateResult,
+  describeFailure,
+  type GateCheck,
+  type GateResult,
+} from '../gate/evaluate-gate.js';
 import type { ComparisonReport, ComparisonSource, DivisionComparison } from './comparison-report.js';
 import { cell, num, percent, short, signed, table } from './internal/format.js';
 import { CHART_COLOURS, calibrationChart, type RocLine, rocChart } from './internal/mermaid-charts.js';
@@ -237,14 +242,78 @@ function aucCell(
   return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
 }
 
-function renderGateDetails(gate: GateResult, kept: ReadonlySet<number>): string {
-  const lines: string[] = [];
-  for (const division of gate.divisions.filter((d) => kept.has(d.division))) {
-    const where = `division ${division.division} (${escapeMarkdown(division.name)})`;
-    for (const reason of division.reasons) lines.push(`- ❌ ${where}: ${escapeMarkdown(reason)}`);
-    for (const note of division.notes) lines.push(`- ℹ️ ${where}: ${escapeMarkdown(note)}`);
+/** A metric's name as the comment writes it. */
+function metricLabel(metric: MetricName): string {
+  if (metric === 'auc') return 'AUC';
+  if (metric === 'logLoss') return 'log loss';
+  return TABLE_METRICS.find((m) => m.key === metric)?.label ?? metric;
+}
+
+/** One failing check's cause (shared by every division it failed the same way) and its value there. */
+function checkCause(check: GateCheck): { cause: string; value: string } {
+  const metric = metricLabel(check.metric);
+  switch (check.kind) {
+    case 'minimum':
+      return { cause: `${metric} below the minimum ${num(check.bound)}`, value: num(check.actual) };
+    case 'maximum':
+      return { cause: `${metric} above the maximum ${num(check.bound)}`, value: num(check.actual) };
+    case 'maxDrop':
+      return {
+        cause: `${metric} dropped more than ${num(check.allowedDrop ?? 0)} below the comparison model`,
+        value: `${num(check.actual)} vs ${num(check.production ?? 0)}`,
+      };
+    case 'nonInferiority':
+      return {
+        cause: `${metric} lower than the comparison model's by more than ${num(Math.abs(check.bound))} beyond doubt`,
+        value: `Δ ${signed(check.actual)}`,
+      };
   }
-  return lines.length === 0 ? '' : `### Gate\n\n${lines.join('\n')}`;
+}
+
+/**
+ * The gate's reasons grouped by cause, one line each ("recall below the minimum 0.700:
+ * divisions 1 (0.600), 3 (0.650)"): failing checks first, then other reasons, then notes
+ * (which do not fail a division), each in the order the divisions first show them.
+ */
+function renderGateDetails(gate: GateResult, kept: ReadonlySet<number>): string {
+  const failing = new Map<string, string[]>();
+  const notes = new Map<string, string[]>();
+  const add = (groups: Map<string, string[]>, cause: string, where: string) => {
+    const list = groups.get(cause);
+    if (list) list.push(where);
+    else groups.set(cause, [where]);
+  };
+  for (const division of gate.divisions.filter((d) => kept.has(d.division))) {
+    const id = String(division.division);
+    const failed = division.checks.filter((c) => !c.passed);
+    const described = new Set(failed.map(describeFailure));
+    for (const check of failed) {
+      const { cause, value } = checkCause(check);
+      add(failing, cause, `${id} (${value})`);
+    }
+    for (const reason of division.reasons) {
+      if (!described.has(reason)) add(failing, escapeMarkdown(reason), id);
+    }
+    const inconclusive = division.checks.find((c) => c.nonInferiority?.decision === 'inconclusive');
+    const test = inconclusive?.nonInferiority;
+    if (inconclusive && test) {
+      add(
+        notes,
+        `AUC change too small to tell from a drop of ${num(Math.abs(inconclusive.bound))} (not blocking)`,
+        `${id} (Δ ${signed(test.estimate)}, MDE ${num(test.minimumDetectable)})`,
+      );
+    }
+    for (const note of division.notes) {
+      if (test && note.startsWith('too small to tell:')) continue;
+      add(notes, escapeMarkdown(note), id);
+    }
+  }
+  const line =
+    (mark: string) =>
+    ([cause, where]: [string, string[]]) =>
+      `- ${mark} ${cause}: division${where.length === 1 ? '' : 's'} ${where.join(', ')}`;
+  const lines = [...[...failing].map(line('❌')), ...[...notes].map(line('ℹ️'))];
+  return lines.length === 0 ? '' : `### Gate reasons\n\n${lines.join('\n')}`;
 }
 
 /** The binned columns (`training.inputEncoding`), with the CV AUCs that chose them under `auto`. */

@@ -10,6 +10,7 @@ import {
   renderMetricsComment,
 } from '../../../pipeline/reports/pr-comment.js';
 import { fallbackReport, metricSet, metricsReport, modelReport } from '../../support/metrics-fixtures.js';
+import { commentInputs } from '../../support/pr-comment-fixture.js';
 
 const config = GateConfigSchema.parse({ minimum: { auc: 0.65, recall: 0.7 }, maxDrop: { auc: 0.01 } });
 
@@ -57,10 +58,9 @@ describe('renderMetricsComment', () => {
     expect(text).toContain('| 0 general | trained | 0.750 (+0.010, [−0.004, +0.027]) no real change |');
     expect(text).toMatch(/\| 1 division-1 \| trained \| .* 0\.600 \(−0\.100\) .* ❌ fail \|/);
     expect(text).toMatch(/\| 6 division-6 \| fallback \| — .* ↪️ fallback \|/);
-    // Gate reasons carry report text (division names, fallback reasons): rendered escaped.
-    expect(text).toContain(
-      'division 1 (division-1): recall 0.6000 &lt; minimum 0.7000 \\(short by 0.1000\\)',
-    );
+    // Gate reasons, one line per cause; report text in them (fallback reasons) is escaped.
+    expect(text).toContain('- ❌ recall below the minimum 0.700: division 1 (0.600)\n');
+    expect(text).toContain('- ℹ️ served by the general model: only 120 rows \\(needs 500\\): division 6\n');
     expect(text).toContain(
       'a **model trained from the base commit** `0123456` on the same snapshot and seed',
     );
@@ -261,7 +261,9 @@ describe('renderMetricsComment with the non-inferiority rule', () => {
       'the paired DeLong test (DeLong et al. 1988) and the paired bootstrap standard error',
     );
     expect(text).not.toContain('dropped 0.0180 below production');
-    expect(text).toContain('too small to tell: AUC change −0.0180');
+    expect(text).toContain(
+      '- ℹ️ AUC change too small to tell from a drop of 0.010 (not blocking): division 6 (Δ −0.018, MDE 0.031)',
+    );
   });
 });
 
@@ -275,5 +277,26 @@ describe('renderMetricsComment deltas', () => {
     expect(text).not.toContain('±');
     expect(text).toContain('| 0 general | trained | 0.750 (0.000, [−0.004, +0.027]) no real change |');
     expect(text).toMatch(/\| 0\.\d{3} \(0\.000\) \|/);
+  });
+});
+
+describe('renderMetricsComment gate reasons', () => {
+  it('groups the reasons by cause, one line each, naming the divisions and their values', () => {
+    const input = commentInputs(8);
+    // The gate gives one reason per division and failing metric: far more than causes.
+    expect(input.gate.reasons.length).toBeGreaterThanOrEqual(20);
+    const text = renderMetricsComment(input);
+    const reasons = text.slice(text.indexOf('### Gate reasons')).split('\n\n')[1]!.split('\n');
+    expect(reasons).toEqual([
+      '- ❌ accuracy below the minimum 0.850: divisions 0 (0.800), 3 (0.830), 4 (0.810), 7 (0.840)',
+      '- ❌ precision below the minimum 0.800: divisions 0 (0.700), 2 (0.790), 3 (0.770), 4 (0.750), 5 (0.730), 6 (0.710)',
+      '- ❌ recall below the minimum 0.700: divisions 0 (0.620), 1 (0.670), 3 (0.660), 5 (0.650), 7 (0.640)',
+      '- ❌ F1 below the minimum 0.700: divisions 0 (0.660), 1 (0.690), 3 (0.680), 5 (0.670), 7 (0.660)',
+      '- ❌ AUC below the minimum 0.650: divisions 0 (0.620), 6 (0.630)',
+      '- ℹ️ AUC change too small to tell from a drop of 0.010 (not blocking): divisions 0 (Δ 0.000, MDE 0.028), 1 (Δ −0.020, MDE 0.028), 2 (Δ −0.020, MDE 0.028), 3 (Δ 0.000, MDE 0.028), 4 (Δ −0.020, MDE 0.028), 5 (Δ −0.020, MDE 0.028), 6 (Δ 0.000, MDE 0.028), 7 (Δ −0.020, MDE 0.028)',
+    ]);
+    // Every failing check is on a line: the counts agree with the gate's reasons.
+    const listed = reasons.filter((r) => r.startsWith('- ❌')).map((r) => r.split('), ').length);
+    expect(listed.reduce((a, b) => a + b, 0)).toBe(input.gate.reasons.length);
   });
 });
