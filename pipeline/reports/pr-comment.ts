@@ -197,7 +197,7 @@ function renderDivisionTable(input: MetricsCommentInput, kept: ReadonlySet<numbe
       ? `\n\n_${omitted} more division${omitted === 1 ? '' : 's'} in the full report (comment size limit)._`
       : '';
   const rule = input.comparison ? describeNonInferiority(input.gate) : '';
-  return `### Divisions\n\n${table(header, rows)}${note}\n\nΔ = candidate − comparison model on the same rows (for Brier, lower is better).${rule ? `\n\n${rule}` : ''}`;
+  return `### Divisions\n\n${table(header, rows)}${note}\n\nΔ = candidate − comparison model on the same rows (for Brier, lower is better).${rule ? `\n\n${collapsed('How the gate judges AUC', rule)}` : ''}`;
 }
 
 /** The non-regression rule the gate applied, in words (empty without one). */
@@ -338,7 +338,30 @@ function renderBalanceTable(models: readonly ModelReport[]): string {
     model.cv ? `${num(model.cv.mean.auc)} ± ${num(model.cv.std.auc)} (${model.cv.folds.length} folds)` : '—',
   ]);
   const header = ['division', 'test rows', 'train rows', 'rebalancing (pos:neg)', 'threshold', 'CV AUC'];
-  return `### Class balance, threshold and cross-validation\n\n${table(header, rows)}`;
+  return collapsed(
+    'Class balance, thresholds, confusion matrices and cross-validation',
+    `${table(header, rows)}\n\n${renderConfusionTable(models)}`,
+  );
+}
+
+/** Each division's hold-out confusion matrix at its decision threshold, one row per division. */
+function renderConfusionTable(models: readonly ModelReport[]): string {
+  const rows = models.flatMap((model) => {
+    const test = model.test;
+    if (!test) return [];
+    const { tp, fp, tn, fn } = test.confusion;
+    return [
+      [cell(`${model.division} ${model.name}`), num(test.threshold), `${tp}`, `${fn}`, `${fp}`, `${tn}`],
+    ];
+  });
+  if (rows.length === 0) return '';
+  const header = ['division', 'threshold', 'TP', 'FN', 'FP', 'TN'];
+  return `Confusion matrices on the hold-out rows at each division's threshold (TP/FN: positives predicted positive/negative; FP/TN: negatives predicted positive/negative):\n\n${table(header, rows)}`;
+}
+
+/** A section GitHub shows collapsed, opened by its summary line. */
+function collapsed(summary: string, body: string): string {
+  return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
 }
 
 function renderCharts(model: ModelReport, input: MetricsCommentInput): string[] {
@@ -352,7 +375,7 @@ function renderCharts(model: ModelReport, input: MetricsCommentInput): string[] 
   const title = `division ${model.division} (${model.name})`;
   return [
     [
-      `<details${model.division === 0 ? ' open' : ''}><summary>Charts: ${escapeHtml(title)}</summary>`,
+      `<details><summary>Charts: ${escapeHtml(title)}</summary>`,
       '',
       rocChart(`ROC, ${title}`, lines),
       '',

@@ -300,3 +300,61 @@ describe('renderMetricsComment gate reasons', () => {
     expect(listed.reduce((a, b) => a + b, 0)).toBe(input.gate.reasons.length);
   });
 });
+
+describe('renderMetricsComment reading order and size', () => {
+  it('puts the verdict, the table and the reasons first; details collapsed; provenance last', () => {
+    const text = renderMetricsComment(commentInputs(8));
+    const at = (needle: string) => {
+      const index = text.indexOf(needle);
+      expect(index, needle).toBeGreaterThan(-1);
+      return index;
+    };
+    const order = [
+      '## opp metrics gate: ❌ failed',
+      '### Divisions',
+      '<details><summary>How the gate judges AUC</summary>',
+      '### Gate reasons',
+      '<details><summary>Class balance, thresholds, confusion matrices and cross-validation</summary>',
+      '| division | threshold | TP | FN | FP | TN |',
+      '### ROC and calibration',
+      '<details><summary>Charts: division 0 (general)</summary>',
+      '### Provenance',
+    ].map(at);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // Every section but the headline, the table and the reasons is collapsed.
+    expect(text).not.toContain('<details open');
+    expect(text.match(/<details>/g)).toHaveLength(2 + 8);
+    expect(text.match(/<\/details>/g)).toHaveLength(2 + 8);
+    // The confusion matrix is the metrics report's, at the division's threshold.
+    expect(text).toContain('| 3 division-3 | 0.420 | 383 | 143 | 83 | 3394 |');
+    // Candidate and comparison model on one ROC chart per division.
+    expect(text.match(/ROC lines: blue: candidate, orange: comparison model, grey: chance\./g)).toHaveLength(
+      8,
+    );
+  });
+
+  it('fits GitHub’s limit whole, with every row and chart, at 8 and at 30 divisions', () => {
+    for (const count of [8, 30]) {
+      const text = renderMetricsComment(commentInputs(count));
+      expect(text.length, `${count} divisions`).toBeLessThanOrEqual(GITHUB_COMMENT_MAX_CHARS);
+      expect(text).not.toContain('left out to fit');
+      expect(text).not.toMatch(/more divisions? in the full report/);
+      expect(text.match(/```mermaid/g)).toHaveLength(2 * count);
+      expect(text).toContain(`| ${count - 1} division-${count - 1} | trained |`);
+    }
+  });
+
+  it('is byte-identical when the same reports are rendered again, and carries no current time', () => {
+    const render = () => {
+      const input = commentInputs(30);
+      // Freshly parsed, as the gate command reads them from files.
+      const reparsed = JSON.parse(JSON.stringify(input)) as typeof input;
+      return renderMetricsComment(reparsed);
+    };
+    const first = render();
+    expect(render()).toBe(first);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(first).not.toContain(today);
+    expect(first).toContain('report created 2026-11-25T09:00:00.000Z');
+  });
+});
