@@ -22,6 +22,8 @@ export interface CompareDivisionInput {
   aucDifference: PairedDifference;
   /** From `pairedDelong` on the same rows, when computed. */
   aucDelong?: DelongDifference;
+  /** Both models' ROC points on the same rows, when computed. */
+  roc?: DivisionComparison['roc'];
 }
 
 /**
@@ -50,6 +52,7 @@ export function compareDivision(input: CompareDivisionInput): DivisionComparison
     aucDifference: input.aucDifference,
     ...(input.aucDelong ? { aucDelong: input.aucDelong } : {}),
     verdict: judgeDifference(input.aucDifference),
+    ...(input.roc ? { roc: input.roc } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { loadDivisionPredictors, readTrainingReport } from '../../model/bundle/t
 import { loadTrainingData, type TrainingTable } from '../../model/data/load-training-data.js';
 import { pairedDelong } from '../../model/metrics/delong.js';
 import { computeMetricSet } from '../../model/metrics/metric-set.js';
+import { rocPoints } from '../../model/metrics/ranking.js';
 import type { Predictor } from '../../model/Predictor.js';
 import { GENERAL_DIVISION } from '../config/divisions-config.js';
 import { InputError } from '../errors/InputError.js';
@@ -101,6 +102,7 @@ export async function compareTrainingOutputs(
         name: entry.name,
         candidate: computeMetricSet(labels, candidateScores, candidate.threshold),
         production: computeMetricSet(labels, baselineScores, baseline.threshold),
+        roc: { candidate: rocPoints(labels, candidateScores), production: rocPoints(labels, baselineScores) },
         aucDifference: pairedBootstrapAucDifference(labels, candidateScores, baselineScores, {
           ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
           seed,

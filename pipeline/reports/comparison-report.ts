@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CurvesSchema,
   GitShaSchema,
   IdSchema,
   IntervalSchema,
@@ -66,6 +67,11 @@ export const DivisionComparisonSchema = z.strictObject({
   /** The paired DeLong test of the AUC difference (absent in reports written before it). */
   aucDelong: DelongDifferenceSchema.optional(),
   verdict: z.enum(Verdicts),
+  /**
+   * Both models' ROC points on the same rows, so one chart can draw both (absent in reports
+   * written before it).
+   */
+  roc: z.strictObject({ candidate: CurvesSchema.shape.roc, production: CurvesSchema.shape.roc }).optional(),
 });
 
 export const ComparisonReportSchema = z.strictObject({

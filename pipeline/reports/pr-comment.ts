@@ -366,9 +366,12 @@ function collapsed(summary: string, body: string): string {
 
 function renderCharts(model: ModelReport, input: MetricsCommentInput): string[] {
   if (!model.curves) return [];
-  const production = input.production?.models.find((m) => m.division === model.division)?.curves;
-  const lines: RocLine[] = [{ label: 'candidate', roc: model.curves.roc }];
-  if (production) lines.push({ label: 'comparison model', roc: production.roc });
+  // The comparison report's curves are both models' on the same rows: preferred.
+  const compared = comparisonOf(input, model.division)?.roc;
+  const production =
+    compared?.production ?? input.production?.models.find((m) => m.division === model.division)?.curves?.roc;
+  const lines: RocLine[] = [{ label: 'candidate', roc: compared?.candidate ?? model.curves.roc }];
+  if (production) lines.push({ label: 'comparison model', roc: production });
   const legend = [...lines.map((l) => l.label), 'chance']
     .map((label, i) => `${CHART_COLOURS[i]?.name ?? 'line'}: ${label}`)
     .join(', ');

@@ -91,6 +91,11 @@ describe('compareTrainingOutputs', () => {
       expect(division.aucDifference.estimate).toBe(0);
       expect(division.aucDifference.interval).toMatchObject({ low: 0, high: 0 });
       expect(division.verdict).toBe('no-real-change');
+      // Both ROC curves on the same rows, for the comment's one chart: here the same curve.
+      expect(division.roc?.candidate.length).toBeGreaterThan(2);
+      expect(division.roc?.candidate[0]).toEqual({ fpr: 0, tpr: 0 });
+      expect(division.roc?.candidate.at(-1)).toEqual({ fpr: 1, tpr: 1 });
+      expect(division.roc?.production).toEqual(division.roc?.candidate);
     }
   });
 

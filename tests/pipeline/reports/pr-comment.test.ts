@@ -358,3 +358,25 @@ describe('renderMetricsComment reading order and size', () => {
     expect(first).toContain('report created 2026-11-25T09:00:00.000Z');
   });
 });
+
+describe('renderMetricsComment ROC with a comparison report', () => {
+  it("draws the comparison model's line from the comparison report, without its metrics report", () => {
+    const report = metricsReport([modelReport(0)]);
+    const comparison = comparisonFor([0], 0.75, 0.74);
+    const diagonalish = [
+      { fpr: 0, tpr: 0 },
+      { fpr: 0.5, tpr: 0.6 },
+      { fpr: 1, tpr: 1 },
+    ];
+    comparison.divisions[0]!.roc = { candidate: modelReport(0).curves!.roc, production: diagonalish };
+    const gate = evaluateGate(report, config, { comparison });
+    const text = renderMetricsComment({ report, gate, comparison });
+    const start = text.indexOf('```mermaid');
+    const roc = text.slice(start, text.indexOf('```', start + 3));
+    const lines = roc.match(/^ {4}line \[.*\]$/gm)!;
+    expect(lines).toHaveLength(3);
+    // The comparison model's TPR at FPR 0.25 is interpolated from its own points: 0.3.
+    expect(lines[1]!.split(', ')[5]).toBe('0.3');
+    expect(text).toContain('ROC lines: blue: candidate, orange: comparison model, grey: chance.');
+  });
+});
