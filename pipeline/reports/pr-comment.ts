@@ -242,6 +242,9 @@ function aucCell(
   return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
 }
 
+/** How the gate's note on a fallback division starts (its reason follows). */
+const FALLBACK_NOTE = 'served by the general model';
+
 /** A metric's name as the comment writes it. */
 function metricLabel(metric: MetricName): string {
   if (metric === 'auc') return 'AUC';
@@ -305,7 +308,11 @@ function renderGateDetails(gate: GateResult, kept: ReadonlySet<number>): string 
     }
     for (const note of division.notes) {
       if (test && note.startsWith('too small to tell:')) continue;
-      add(notes, escapeMarkdown(note), id);
+      // Fallback divisions share the cause; each has its own reason (its row count).
+      if (division.outcome === 'fallback' && note.startsWith(FALLBACK_NOTE)) {
+        const why = note.slice(FALLBACK_NOTE.length).replace(/^: /, '');
+        add(notes, FALLBACK_NOTE, why ? `${id} (${escapeMarkdown(why)})` : id);
+      } else add(notes, escapeMarkdown(note), id);
     }
   }
   const line =

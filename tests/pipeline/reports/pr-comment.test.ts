@@ -60,7 +60,7 @@ describe('renderMetricsComment', () => {
     expect(text).toMatch(/\| 6 division-6 \| fallback \| — .* ↪️ fallback \|/);
     // Gate reasons, one line per cause; report text in them (fallback reasons) is escaped.
     expect(text).toContain('- ❌ recall below the minimum 0.700: division 1 (0.600)\n');
-    expect(text).toContain('- ℹ️ served by the general model: only 120 rows \\(needs 500\\): division 6\n');
+    expect(text).toContain('- ℹ️ served by the general model: division 6 (only 120 rows \\(needs 500\\))\n');
     expect(text).toContain(
       'a **model trained from the base commit** `0123456` on the same snapshot and seed',
     );
@@ -378,5 +378,21 @@ describe('renderMetricsComment ROC with a comparison report', () => {
     // The comparison model's TPR at FPR 0.25 is interpolated from its own points: 0.3.
     expect(lines[1]!.split(', ')[5]).toBe('0.3');
     expect(text).toContain('ROC lines: blue: candidate, orange: comparison model, grey: chance.');
+  });
+});
+
+describe('renderMetricsComment fallback divisions', () => {
+  it('lists every fallback division on one line, each with its own reason', () => {
+    const report = metricsReport([
+      modelReport(0),
+      fallbackReport(4),
+      { ...fallbackReport(9), fallbackReason: 'only 80 rows (needs 500)' },
+      { ...fallbackReport(11), fallbackReason: undefined },
+    ]);
+    const text = renderMetricsComment({ report, gate: evaluateGate(report, config) });
+    expect(text).toContain(
+      '- ℹ️ served by the general model: divisions 4 (only 120 rows \\(needs 500\\)), 9 (only 80 rows \\(needs 500\\)), 11\n',
+    );
+    expect(text.match(/served by the general model/g)).toHaveLength(1);
   });
 });
