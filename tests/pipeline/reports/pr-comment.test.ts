@@ -10,7 +10,7 @@ import {
   renderMetricsComment,
 } from '../../../pipeline/reports/pr-comment.js';
 import { fallbackReport, metricSet, metricsReport, modelReport } from '../../support/metrics-fixtures.js';
-import { commentInputs } from '../../support/pr-comment-fixture.js';
+import { commentInputs, REPO_GATE_CONFIG } from '../../support/pr-comment-fixture.js';
 
 const config = GateConfigSchema.parse({ minimum: { auc: 0.65, recall: 0.7 }, maxDrop: { auc: 0.01 } });
 
@@ -394,5 +394,22 @@ describe('renderMetricsComment fallback divisions', () => {
       '- ℹ️ served by the general model: divisions 4 (only 120 rows \\(needs 500\\)), 9 (only 80 rows \\(needs 500\\)), 11\n',
     );
     expect(text.match(/served by the general model/g)).toHaveLength(1);
+  });
+});
+
+describe('renderMetricsComment AUC worse beyond the margin', () => {
+  it('puts the divisions whose AUC is worse beyond doubt on one line with their Δ', () => {
+    const input = commentInputs(4);
+    for (const division of [1, 2]) {
+      const compared = input.comparison.divisions[division]!;
+      compared.aucDifference.estimate = -0.05;
+      compared.aucDelong = { method: 'delong-paired', estimate: -0.05, se: 0.005, pValue: 0.0001 };
+    }
+    const gate = evaluateGate(input.report, REPO_GATE_CONFIG, { comparison: input.comparison });
+    const text = renderMetricsComment({ ...input, gate });
+    expect(text).toContain(
+      "- ❌ AUC lower than the comparison model's by more than 0.010 beyond doubt: divisions 1 (Δ −0.050), 2 (Δ −0.050)\n",
+    );
+    expect(text.match(/beyond doubt: /g)).toHaveLength(1);
   });
 });
