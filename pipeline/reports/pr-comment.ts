@@ -177,7 +177,7 @@ function renderDivisionTable(input: MetricsCommentInput, kept: ReadonlySet<numbe
       const gate = input.gate.divisions.find((d) => d.division === model.division);
       const label = cell(`${model.division} ${model.name}`);
       const outcome = gate ? OUTCOME_LABEL[gate.outcome] : 'n/a';
-      if (!model.test) return [label, model.status, ...TABLE_METRICS.map(() => '—'), '—', outcome];
+      if (!model.test) return [label, outcome, '—', ...TABLE_METRICS.map(() => '—')];
       const compared = comparisonOf(input, model.division);
       const production = compared?.production ?? productionSet(input, model.division);
       const test = model.test;
@@ -185,13 +185,12 @@ function renderDivisionTable(input: MetricsCommentInput, kept: ReadonlySet<numbe
         production ? `${num(test[key])} (${signed(test[key] - production[key])})` : num(test[key]);
       return [
         label,
-        model.status,
+        outcome,
         aucCell(test, compared, production, model.aucInterval, gate),
         ...TABLE_METRICS.map((m) => metricCell(m.key)),
-        outcome,
       ];
     });
-  const header = ['division', 'status', 'AUC (Δ, 95% CI)', ...TABLE_METRICS.map((m) => m.label), 'gate'];
+  const header = ['division', 'gate', 'AUC (Δ, 95% CI)', ...TABLE_METRICS.map((m) => m.label)];
   const note =
     omitted > 0
       ? `\n\n_${omitted} more division${omitted === 1 ? '' : 's'} in the full report (comment size limit)._`

@@ -55,9 +55,9 @@ describe('renderMetricsComment', () => {
     const text = renderMetricsComment({ report, gate, comparison, artifactUrl: 'https://example.test/a/1' });
     expect(text.startsWith(`${METRICS_COMMENT_MARKER}\n`)).toBe(true);
     expect(text).toContain('## opp metrics gate: ❌ failed');
-    expect(text).toContain('| 0 general | trained | 0.750 (+0.010, [−0.004, +0.027]) no real change |');
-    expect(text).toMatch(/\| 1 division-1 \| trained \| .* 0\.600 \(−0\.100\) .* ❌ fail \|/);
-    expect(text).toMatch(/\| 6 division-6 \| fallback \| — .* ↪️ fallback \|/);
+    expect(text).toContain('| 0 general | ✅ pass | 0.750 (+0.010, [−0.004, +0.027]) no real change |');
+    expect(text).toMatch(/\| 1 division-1 \| ❌ fail \| .* 0\.600 \(−0\.100\) .* \|/);
+    expect(text).toMatch(/\| 6 division-6 \| ↪️ fallback \| — \| — .* \|/);
     // Gate reasons, one line per cause; report text in them (fallback reasons) is escaped.
     expect(text).toContain('- ❌ recall below the minimum 0.700: division 1 (0.600)\n');
     expect(text).toContain('- ℹ️ served by the general model: division 6 (only 120 rows \\(needs 500\\))\n');
@@ -83,7 +83,7 @@ describe('renderMetricsComment', () => {
       comparisonModel: { source: 'registry', modelVersion: 'opp-general:12' },
     });
     expect(text).toContain('the **production model from the registry** (`opp-general:12`)');
-    expect(text).toContain('| 0 general | trained | 0.750 (+0.010) |');
+    expect(text).toContain('| 0 general | ✅ pass | 0.750 (+0.010) |');
     const roc = text.slice(text.indexOf('```mermaid'), text.indexOf('```', text.indexOf('```mermaid') + 3));
     expect(roc.match(/^ {4}line \[/gm)).toHaveLength(3);
     expect(text).toContain('ROC lines: blue: candidate, orange: comparison model, grey: chance.');
@@ -124,7 +124,7 @@ describe('renderMetricsComment', () => {
     const text = renderMetricsComment({ report: withCv, gate: evaluateGate(withCv, config) });
     expect(text).toContain('**no comparison model** (thresholds only).');
     expect(text).not.toContain('scored on the same pinned hold-out rows');
-    expect(text).toContain('| 0 general | trained | 0.750 [0.730, 0.770] |');
+    expect(text).toContain('| 0 general | ✅ pass | 0.750 [0.730, 0.770] |');
     expect(text).toContain('| 0.420 | 0.741 ± 0.012 (3 folds) |');
   });
 
@@ -252,7 +252,7 @@ describe('renderMetricsComment with the non-inferiority rule', () => {
     expect(text).toContain('## opp metrics gate: ✅ passed');
     // MDE = (1.959964 + 0.841621) × 0.011 = 0.0308.
     expect(text).toContain(
-      '| 6 division-6 | trained | 0.717 (−0.018, [−0.040, +0.003]) ⚠️ too small to tell, MDE 0.031 |',
+      '| 6 division-6 | ✅ pass | 0.717 (−0.018, [−0.040, +0.003]) ⚠️ too small to tell, MDE 0.031 |',
     );
     // Division 0 has no DeLong se: the bootstrap's, (0.027 + 0.004) / 3.92 = 0.0079, is named.
     expect(text).toContain('0.750 (+0.010, [−0.004, +0.027]) no worse, MDE 0.022 (bootstrap se)');
@@ -275,7 +275,7 @@ describe('renderMetricsComment deltas', () => {
     const gate = evaluateGate(report, config, { comparison });
     const text = renderMetricsComment({ report, gate, comparison });
     expect(text).not.toContain('±');
-    expect(text).toContain('| 0 general | trained | 0.750 (0.000, [−0.004, +0.027]) no real change |');
+    expect(text).toContain('| 0 general | ✅ pass | 0.750 (0.000, [−0.004, +0.027]) no real change |');
     expect(text).toMatch(/\| 0\.\d{3} \(0\.000\) \|/);
   });
 });
@@ -321,6 +321,10 @@ describe('renderMetricsComment reading order and size', () => {
       '### Provenance',
     ].map(at);
     expect(order).toEqual([...order].sort((a, b) => a - b));
+    // One table: each division's verdict beside its name, then AUC and the other metrics.
+    expect(text).toContain(
+      '\n| division | gate | AUC (Δ, 95% CI) | accuracy | precision | recall | F1 | PR-AUC | Brier |\n',
+    );
     // Every section but the headline, the table and the reasons is collapsed.
     expect(text).not.toContain('<details open');
     expect(text.match(/<details>/g)).toHaveLength(2 + 8);
@@ -340,7 +344,7 @@ describe('renderMetricsComment reading order and size', () => {
       expect(text).not.toContain('left out to fit');
       expect(text).not.toMatch(/more divisions? in the full report/);
       expect(text.match(/```mermaid/g)).toHaveLength(2 * count);
-      expect(text).toContain(`| ${count - 1} division-${count - 1} | trained |`);
+      expect(text).toContain(`| ${count - 1} division-${count - 1} | ❌ fail |`);
     }
   });
 
