@@ -40386,17 +40386,20 @@ function mergeGateConfig(base, overrides, source = "gate overrides") {
   };
 }
 
+// model/hpo/numerics.ts
+var HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+function logErfcNonNegative(z2) {
+  const t = 1 / (1 + 0.5 * z2);
+  const poly = -z2 * z2 - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return Math.log(t) + poly;
+}
+function erfc(z2) {
+  return z2 >= 0 ? Math.exp(logErfcNonNegative(z2)) : 2 - Math.exp(logErfcNonNegative(-z2));
+}
+
 // model/metrics/delong.ts
 function normalCdf(x) {
   return 0.5 * erfc(-x / Math.SQRT2);
-}
-function erfc(x) {
-  const z2 = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z2);
-  const r = t * Math.exp(
-    -z2 * z2 - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
-  );
-  return x >= 0 ? r : 2 - r;
 }
 function normalQuantile(p) {
   if (!(p > 0 && p < 1)) {
@@ -44820,7 +44823,7 @@ function num(value, digits = 3) {
 }
 function signed2(value, digits = 3) {
   const text = Math.abs(value).toFixed(digits);
-  if (Number(text) === 0) return `\xB1${text}`;
+  if (Number(text) === 0) return text;
   return `${value > 0 ? "+" : "\u2212"}${text}`;
 }
 function percent(part, whole) {
@@ -44997,20 +45000,19 @@ function renderDivisionTable(input2, kept, omitted) {
     const gate = input2.gate.divisions.find((d) => d.division === model.division);
     const label = cell(`${model.division} ${model.name}`);
     const outcome = gate ? OUTCOME_LABEL[gate.outcome] : "n/a";
-    if (!model.test) return [label, model.status, ...TABLE_METRICS.map(() => "\u2014"), "\u2014", outcome];
+    if (!model.test) return [label, outcome, "\u2014", ...TABLE_METRICS.map(() => "\u2014")];
     const compared = comparisonOf(input2, model.division);
     const production = compared?.production ?? productionSet(input2, model.division);
     const test = model.test;
     const metricCell = (key) => production ? `${num(test[key])} (${signed2(test[key] - production[key])})` : num(test[key]);
     return [
       label,
-      model.status,
+      outcome,
       aucCell(test, compared, production, model.aucInterval, gate),
-      ...TABLE_METRICS.map((m) => metricCell(m.key)),
-      outcome
+      ...TABLE_METRICS.map((m) => metricCell(m.key))
     ];
   });
-  const header = ["division", "status", "AUC (\u0394, 95% CI)", ...TABLE_METRICS.map((m) => m.label), "gate"];
+  const header = ["division", "gate", "AUC (\u0394, 95% CI)", ...TABLE_METRICS.map((m) => m.label)];
   const note = omitted > 0 ? `
 
 _${omitted} more division${omitted === 1 ? "" : "s"} in the full report (comment size limit)._` : "";
@@ -45021,7 +45023,7 @@ ${table(header, rows)}${note}
 
 \u0394 = candidate \u2212 comparison model on the same rows (for Brier, lower is better).${rule ? `
 
-${rule}` : ""}`;
+${collapsed("How the gate judges AUC", rule)}` : ""}`;
 }
 function describeNonInferiority(gate) {
   const rule = gate.nonInferiority;
@@ -45050,14 +45052,70 @@ function aucCell(test, compared, production, interval, gate) {
   if (production) return `${num(test.auc)} (${signed2(test.auc - production.auc)})`;
   return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
 }
-function renderGateDetails(gate, kept) {
-  const lines = [];
-  for (const division of gate.divisions.filter((d) => kept.has(d.division))) {
-    const where = `division ${division.division} (${escapeMarkdown(division.name)})`;
-    for (const reason of division.reasons) lines.push(`- \u274C ${where}: ${escapeMarkdown(reason)}`);
-    for (const note of division.notes) lines.push(`- \u2139\uFE0F ${where}: ${escapeMarkdown(note)}`);
+var FALLBACK_NOTE = "served by the general model";
+function metricLabel(metric) {
+  if (metric === "auc") return "AUC";
+  if (metric === "logLoss") return "log loss";
+  return TABLE_METRICS.find((m) => m.key === metric)?.label ?? metric;
+}
+function checkCause(check3) {
+  const metric = metricLabel(check3.metric);
+  switch (check3.kind) {
+    case "minimum":
+      return { cause: `${metric} below the minimum ${num(check3.bound)}`, value: num(check3.actual) };
+    case "maximum":
+      return { cause: `${metric} above the maximum ${num(check3.bound)}`, value: num(check3.actual) };
+    case "maxDrop":
+      return {
+        cause: `${metric} dropped more than ${num(check3.allowedDrop ?? 0)} below the comparison model`,
+        value: `${num(check3.actual)} vs ${num(check3.production ?? 0)}`
+      };
+    case "nonInferiority":
+      return {
+        cause: `${metric} lower than the comparison model's by more than ${num(Math.abs(check3.bound))} beyond doubt`,
+        value: `\u0394 ${signed2(check3.actual)}`
+      };
   }
-  return lines.length === 0 ? "" : `### Gate
+}
+function renderGateDetails(gate, kept) {
+  const failing = /* @__PURE__ */ new Map();
+  const notes = /* @__PURE__ */ new Map();
+  const add = (groups, cause, where) => {
+    const list = groups.get(cause);
+    if (list) list.push(where);
+    else groups.set(cause, [where]);
+  };
+  for (const division of gate.divisions.filter((d) => kept.has(d.division))) {
+    const id = String(division.division);
+    const failed = division.checks.filter((c) => !c.passed);
+    const described = new Set(failed.map(describeFailure));
+    for (const check3 of failed) {
+      const { cause, value } = checkCause(check3);
+      add(failing, cause, `${id} (${value})`);
+    }
+    for (const reason of division.reasons) {
+      if (!described.has(reason)) add(failing, escapeMarkdown(reason), id);
+    }
+    const inconclusive = division.checks.find((c) => c.nonInferiority?.decision === "inconclusive");
+    const test = inconclusive?.nonInferiority;
+    if (inconclusive && test) {
+      add(
+        notes,
+        `AUC change too small to tell from a drop of ${num(Math.abs(inconclusive.bound))} (not blocking)`,
+        `${id} (\u0394 ${signed2(test.estimate)}, MDE ${num(test.minimumDetectable)})`
+      );
+    }
+    for (const note of division.notes) {
+      if (test && note.startsWith("too small to tell:")) continue;
+      if (division.outcome === "fallback" && note.startsWith(FALLBACK_NOTE)) {
+        const why = note.slice(FALLBACK_NOTE.length).replace(/^: /, "");
+        add(notes, FALLBACK_NOTE, why ? `${id} (${escapeMarkdown(why)})` : id);
+      } else add(notes, escapeMarkdown(note), id);
+    }
+  }
+  const line = (mark) => ([cause, where]) => `- ${mark} ${cause}: division${where.length === 1 ? "" : "s"} ${where.join(", ")}`;
+  const lines = [...[...failing].map(line("\u274C")), ...[...notes].map(line("\u2139\uFE0F"))];
+  return lines.length === 0 ? "" : `### Gate reasons
 
 ${lines.join("\n")}`;
 }
@@ -45079,20 +45137,46 @@ function renderBalanceTable(models) {
     model.cv ? `${num(model.cv.mean.auc)} \xB1 ${num(model.cv.std.auc)} (${model.cv.folds.length} folds)` : "\u2014"
   ]);
   const header = ["division", "test rows", "train rows", "rebalancing (pos:neg)", "threshold", "CV AUC"];
-  return `### Class balance, threshold and cross-validation
+  return collapsed(
+    "Class balance, thresholds, confusion matrices and cross-validation",
+    `${table(header, rows)}
+
+${renderConfusionTable(models)}`
+  );
+}
+function renderConfusionTable(models) {
+  const rows = models.flatMap((model) => {
+    const test = model.test;
+    if (!test) return [];
+    const { tp, fp, tn, fn } = test.confusion;
+    return [
+      [cell(`${model.division} ${model.name}`), num(test.threshold), `${tp}`, `${fn}`, `${fp}`, `${tn}`]
+    ];
+  });
+  if (rows.length === 0) return "";
+  const header = ["division", "threshold", "TP", "FN", "FP", "TN"];
+  return `Confusion matrices on the hold-out rows at each division's threshold (TP/FN: positives predicted positive/negative; FP/TN: negatives predicted positive/negative):
 
 ${table(header, rows)}`;
 }
+function collapsed(summary2, body) {
+  return `<details><summary>${escapeHtml(summary2)}</summary>
+
+${body}
+
+</details>`;
+}
 function renderCharts(model, input2) {
   if (!model.curves) return [];
-  const production = input2.production?.models.find((m) => m.division === model.division)?.curves;
-  const lines = [{ label: "candidate", roc: model.curves.roc }];
-  if (production) lines.push({ label: "comparison model", roc: production.roc });
+  const compared = comparisonOf(input2, model.division)?.roc;
+  const production = compared?.production ?? input2.production?.models.find((m) => m.division === model.division)?.curves?.roc;
+  const lines = [{ label: "candidate", roc: compared?.candidate ?? model.curves.roc }];
+  if (production) lines.push({ label: "comparison model", roc: production });
   const legend = [...lines.map((l) => l.label), "chance"].map((label, i) => `${CHART_COLOURS[i]?.name ?? "line"}: ${label}`).join(", ");
   const title = `division ${model.division} (${model.name})`;
   return [
     [
-      `<details${model.division === 0 ? " open" : ""}><summary>Charts: ${escapeHtml(title)}</summary>`,
+      `<details><summary>Charts: ${escapeHtml(title)}</summary>`,
       "",
       rocChart(`ROC, ${title}`, lines),
       "",
@@ -45442,7 +45526,12 @@ var DivisionComparisonSchema = external_exports.strictObject({
   aucDifference: PairedDifferenceSchema,
   /** The paired DeLong test of the AUC difference (absent in reports written before it). */
   aucDelong: DelongDifferenceSchema.optional(),
-  verdict: external_exports.enum(Verdicts)
+  verdict: external_exports.enum(Verdicts),
+  /**
+   * Both models' ROC points on the same rows, so one chart can draw both (absent in reports
+   * written before it).
+   */
+  roc: external_exports.strictObject({ candidate: CurvesSchema.shape.roc, production: CurvesSchema.shape.roc }).optional()
 });
 var ComparisonReportSchema = external_exports.strictObject({
   version: external_exports.literal(COMPARISON_REPORT_VERSION),
