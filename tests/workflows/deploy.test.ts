@@ -62,7 +62,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   chmodSync(join(bin, 'az'), 0o755);
-  for (const auc of [0.9, 0.91, 0.92, 0.93])
+  for (const auc of [0.9, 0.91, 0.92, 0.93, 0.94])
     await registry.registerVersion('opp', await makeBundle(auc === 0.93 ? {} : passingMetrics(auc), auc), {
       snapshotId: `snap-${auc}`,
       gitSha: 'deadbeef',
@@ -102,6 +102,7 @@ function trafficHistory(): Record<string, number>[] {
 /** Dispatches deploy.yml with `inputs` and runs its job on a fresh checkout. */
 async function dispatch(
   inputs: Record<string, string>,
+  editConfig: (config: Record<string, any>) => void = () => {},
 ): Promise<JobRun & { logins: Record<string, string>[] }> {
   const run = mkdtempSync(join(dir, 'run-'));
   const workspace = join(run, 'workspace');
@@ -146,6 +147,7 @@ async function dispatch(
         const shipped = JSON.parse(readFileSync(config, 'utf8'));
         shipped.traffic = { ...shipped.traffic, stepWaitSeconds: 0, healthPollSeconds: 0.05 };
         shipped.azureml = { ...shipped.azureml, pollSeconds: 0 };
+        editConfig(shipped);
         writeFileSync(config, JSON.stringify(shipped));
       },
       'azure/login': (login) => {
@@ -159,6 +161,7 @@ async function dispatch(
   return { ...job, logins };
 }
 
+/** The dispatches follow one another on one workspace, as on a real endpoint: each starts from where the last left it. */
 describe('deploy.yml, dispatched', () => {
   it('rolls a registered version out blue/green in the traffic steps asked for, then promotes it', async () => {
     const first = await dispatch({ model: 'opp:1', division: '', traffic: '', promote: 'true' });
@@ -233,4 +236,22 @@ describe('deploy.yml, dispatched', () => {
       'opp-v2': 100,
     });
   }, 60_000);
+
+  it('with the scoring probe configured, rolls traffic back when the new deployment answers 500s', async () => {
+    fake.failingScoring.add('opp-v5');
+    const before = trafficHistory().length;
+    const job = await dispatch(
+      { model: 'opp:5', division: '', traffic: '10,100', promote: 'true' },
+      (config) => {
+        config.azureml.probe = { requests: 2, body: { records: [] } };
+      },
+    );
+    expect(job.failed).toBe(true);
+    expect(job.errors.join('\n')).toMatch(/opp-v5/);
+    expect(trafficHistory().slice(before)).toEqual([{ 'opp-v2': 90, 'opp-v5': 10 }, { 'opp-v2': 100 }]);
+    expect(liveTraffic()).toEqual({ 'opp-v2': 100 });
+    expect(job.summary).toMatch(/rolled back\s*\|\s*yes/);
+    expect((await registry.getVersion('opp', '2')).stage).toBe('production');
+    expect(fake.violations).toEqual([]);
+  }, 40_000);
 });
