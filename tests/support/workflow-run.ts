@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
@@ -304,7 +304,7 @@ export async function runJobSteps(steps: readonly WorkflowStep[], options: JobRu
         ok = standIn.run(workspace, script.trim());
         result.output += `[stand-in for: ${script.trim()}]\n`;
       } else {
-        ok = runChild(
+        ok = await runChild(
           'bash',
           ['--noprofile', '--norc', '-eo', 'pipefail', writeScript(files, script)],
           env,
@@ -332,7 +332,7 @@ export async function runJobSteps(steps: readonly WorkflowStep[], options: JobRu
         const inputEnv = Object.fromEntries(
           Object.entries(withDefaults).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
         );
-        ok = runChild(process.execPath, [main], { ...env, ...inputEnv }, workspace, result);
+        ok = await runChild(process.execPath, [main], { ...env, ...inputEnv }, workspace, result);
       }
     } else {
       const name = step.uses?.split('@')[0] ?? '';
@@ -392,24 +392,38 @@ function actionMain(dir: string): string {
   return metadata.runs.main;
 }
 
-/** Runs a step's process in `cwd` with only `env` (and PATH, HOME); collects its output and errors. */
-function runChild(
+/**
+ * Runs a step's process in `cwd` with only `env` (and PATH, HOME); collects its output and errors.
+ * Asynchronous, so servers in the test's own process (fakes, proxies) answer the step meanwhile.
+ */
+async function runChild(
   command: string,
   args: string[],
   env: Record<string, string>,
   cwd: string,
   result: JobRun,
-): boolean {
-  const child = spawnSync(command, args, {
+): Promise<boolean> {
+  const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  result.output += child.stdout + child.stderr;
-  result.errors.push(...[...child.stdout.matchAll(/^::error(?: [^:]*)?::(.*)$/gm)].map((m) => decode(m[1]!)));
-  if (child.status !== 0 && child.stderr.trim()) result.errors.push(child.stderr.trim());
-  return child.status === 0;
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
+  });
+  result.output += stdout + stderr;
+  result.errors.push(...[...stdout.matchAll(/^::error(?: [^:]*)?::(.*)$/gm)].map((m) => decode(m[1]!)));
+  if (status !== 0 && stderr.trim()) result.errors.push(stderr.trim());
+  return status === 0;
 }
 
 /** Undoes the workflow-command escaping of `%`, CR and LF. */
