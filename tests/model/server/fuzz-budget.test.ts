@@ -23,7 +23,7 @@ const LIVE_STALL_MS = 500;
  * time, while work that grows with a hostile input (the 1.7 s nested body of 4407e04) is there
  * in every run.
  */
-const RUNS = 3;
+const RUNS = 5;
 const MiB = 1 << 20;
 
 const spec = compileFeatureSpec(loadFeatureSpec(defaultConfigPath('features.json')));
@@ -122,7 +122,8 @@ function hostileCases(): Case[] {
         'GET /health/live HTTP/1.1',
         Array.from({ length: 1500 }, (_, i) => `X-H${i}: v`),
       ),
-      status: [200],
+      // About 16 KiB of headers, at Node's default limit: Node 20 reads them, Node 24 answers 431.
+      status: [200, 431],
     },
     {
       name: '__proto__ and constructor headers',
