@@ -27,13 +27,6 @@ interface Check {
 const ROUTING_KEYS = new Set(['division']);
 
 /**
- * Most fields an instance or a raw record may carry. The seed's records have a few dozen; a
- * body of tens of thousands of keys would otherwise cost one error (or one featurising step)
- * per key before its 400.
- */
-export const MAX_INSTANCE_FIELDS = 1000;
-
-/**
  * Validates request instances against a feature spec. An instance is either the features by
  * name (the seed's request form) or `{"record": {...}}`, a raw record featurised by the very code
  * training used. Bounds come from the spec's ranges (`CompiledFeatureSpec.ranges`, the same ones
@@ -77,8 +70,6 @@ export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisi
       return [{ field: path || '(body)', message: `must be a JSON object, got ${show(instance)}` }];
     }
     const object = instance as Record<string, unknown>;
-    const tooMany = tooManyFields(object, path || '(body)');
-    if (tooMany) return [tooMany];
     if ('record' in object) return validateRecord(object, path);
 
     let errors: FieldError[] = [];
@@ -139,8 +130,6 @@ export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisi
         { field: at(path, 'record'), message: `must be a JSON object, got ${show(record)}` },
       ];
     }
-    const tooMany = tooManyFields(record as Record<string, unknown>, at(path, 'record'));
-    if (tooMany) return [...errors, tooMany];
     const result = spec.computeFeatures(record);
     if (!result.ok)
       errors.push({
@@ -156,14 +145,6 @@ export function createInstanceValidator(spec: CompiledFeatureSpec, allowedDivisi
     }
     return errors.length > 0 || !result.ok ? errors : { features: result.features, division };
   }
-}
-
-/** An error when `object` has more than {@link MAX_INSTANCE_FIELDS} own keys (counted without copying them). */
-function tooManyFields(object: Record<string, unknown>, field: string): FieldError | undefined {
-  let keys = 0;
-  for (const _ in object) if (++keys > MAX_INSTANCE_FIELDS) break;
-  if (keys <= MAX_INSTANCE_FIELDS) return undefined;
-  return { field, message: `has more than ${MAX_INSTANCE_FIELDS} fields` };
 }
 
 /** Why `value` is not a valid value for `check`, or undefined when it is. */

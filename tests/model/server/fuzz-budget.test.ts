@@ -56,7 +56,7 @@ interface Case extends TimedCase {
   status?: number[];
 }
 
-/** Wide objects: 70k keys, refused by count before any per-field work (MAX_INSTANCE_FIELDS). */
+/** Wide objects: 70k keys, refused by the pre-parse key count (MAX_JSON_OBJECT_KEYS) before any per-field work. */
 function wideObjects(): Case[] {
   const keys = `{${Array.from({ length: 70_000 }, (_, i) => `"k${i}":0`).join(',')}}`;
   return [
