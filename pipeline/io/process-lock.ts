@@ -21,7 +21,7 @@ export function acquireProcessLock(lock: string, inUse: (owner: number) => Error
     }
     const owner = readOwner(lock);
     if (owner === process.pid) return;
-    if (owner !== undefined && isRunning(owner)) throw inUse(owner);
+    if (owner !== undefined && isProcessRunning(owner)) throw inUse(owner);
     // Its owner is gone: the lock is stale.
     try {
       unlinkSync(lock);
@@ -51,7 +51,9 @@ function readOwner(lock: string): number | undefined {
   }
 }
 
-function isRunning(pid: number): boolean {
+/** True when a process with this id exists on this host (signal 0 only checks). */
+export function isProcessRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

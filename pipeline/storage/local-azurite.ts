@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from '../errors/StorageError.js';
-import { acquireProcessLock, releaseProcessLock } from '../io/process-lock.js';
+import { acquireProcessLock, isProcessRunning, releaseProcessLock } from '../io/process-lock.js';
 import { type AzuriteInstance, startAzurite } from './azurite.js';
 
 /** Folder under `$OPP_HOME` holding the local Azurite's data. */
@@ -114,14 +114,14 @@ async function stopLeftover(state: LocalAzuriteState | undefined, location: stri
   if (!state || state.ownerPid === process.pid || !isAzuriteOn(state.azuritePid, location)) return;
   signal(state.azuritePid, 'SIGTERM');
   const deadline = Date.now() + LEFTOVER_STOP_MS;
-  while (isAlive(state.azuritePid)) {
+  while (isProcessRunning(state.azuritePid)) {
     if (Date.now() > deadline) {
       signal(state.azuritePid, 'SIGKILL');
       break;
     }
     await sleep(POLL_MS);
   }
-  while (isAlive(state.azuritePid)) await sleep(POLL_MS);
+  while (isProcessRunning(state.azuritePid)) await sleep(POLL_MS);
 }
 
 function readState(path: string): LocalAzuriteState | undefined {
@@ -140,21 +140,12 @@ function readState(path: string): LocalAzuriteState | undefined {
  * by another program since). Without /proc a running process is taken to be it.
  */
 function isAzuriteOn(pid: number, location: string): boolean {
-  if (!isAlive(pid)) return false;
+  if (!isProcessRunning(pid)) return false;
   try {
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     return command.some((arg) => arg.includes('azurite')) && command.includes(location);
   } catch {
     return process.platform !== 'linux';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

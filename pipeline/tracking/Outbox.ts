@@ -1,6 +1,7 @@
 import { appendFile, cp, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { AtomicFile } from '../io/AtomicFile.js';
+import { isProcessRunning } from '../io/process-lock.js';
 import type { KeyValue, MetricEntry } from './internal/batch-limits.js';
 import type { RunEndStatus } from './tracker.js';
 
@@ -168,21 +169,10 @@ export class Outbox {
         return () => rm(file, { force: true });
       } catch {
         const holder = Number(await readFile(file, 'utf8').catch(() => ''));
-        if (holder === process.pid || isAlive(holder)) return undefined;
+        if (holder === process.pid || isProcessRunning(holder)) return undefined;
         await rm(file, { force: true }); // stale: its process is gone
       }
     }
     return undefined;
-  }
-}
-
-/** True when a process with this id exists (signal 0 only checks). */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

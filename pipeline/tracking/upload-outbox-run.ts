@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { isTrackingError, TrackingError } from '../errors/TrackingError.js';
+import { isProcessRunning } from '../io/process-lock.js';
 import { type KeyValue, LOG_BATCH_LIMITS, type MetricEntry } from './internal/batch-limits.js';
 import { type RetryOptions, withRetry } from './internal/retry.js';
 import { isRetriedByClient, type MlflowRestClient } from './MlflowRestClient.js';
-import { isAlive, type Outbox, type OutboxOp, type OutboxRun, type OutboxState } from './Outbox.js';
+import type { Outbox, OutboxOp, OutboxRun, OutboxState } from './Outbox.js';
 import { LOCAL_RUN_ID_TAG, MLFLOW_TAGS } from './tracker.js';
 
 export interface UploadOutboxRunOptions {
@@ -44,7 +45,7 @@ export async function uploadOutboxRun(
     const state = await outbox.readState(localRunId);
     if (state.done) return 'uploaded';
     const journal = await outbox.readJournal(localRunId);
-    if (!journal.some((op) => op.op === 'end') && run.pid !== process.pid && !isAlive(run.pid)) {
+    if (!journal.some((op) => op.op === 'end') && run.pid !== process.pid && !isProcessRunning(run.pid)) {
       await outbox.append(localRunId, { op: 'end', status: 'KILLED', endTime: Date.now() });
       journal.push(...(await outbox.readJournal(localRunId)).slice(journal.length));
     }

@@ -46637,7 +46637,7 @@ function acquireProcessLock(lock, inUse) {
     }
     const owner = readOwner(lock);
     if (owner === process.pid) return;
-    if (owner !== void 0 && isRunning(owner)) throw inUse(owner);
+    if (owner !== void 0 && isProcessRunning(owner)) throw inUse(owner);
     try {
       unlinkSync(lock);
     } catch {
@@ -46660,7 +46660,8 @@ function readOwner(lock) {
     return void 0;
   }
 }
-function isRunning(pid) {
+function isProcessRunning(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -46857,14 +46858,14 @@ async function stopLeftover(state3, location) {
   if (!state3 || state3.ownerPid === process.pid || !isAzuriteOn(state3.azuritePid, location)) return;
   signal(state3.azuritePid, "SIGTERM");
   const deadline = Date.now() + LEFTOVER_STOP_MS;
-  while (isAlive(state3.azuritePid)) {
+  while (isProcessRunning(state3.azuritePid)) {
     if (Date.now() > deadline) {
       signal(state3.azuritePid, "SIGKILL");
       break;
     }
     await sleep2(POLL_MS);
   }
-  while (isAlive(state3.azuritePid)) await sleep2(POLL_MS);
+  while (isProcessRunning(state3.azuritePid)) await sleep2(POLL_MS);
 }
 function readState(path) {
   try {
@@ -46875,20 +46876,12 @@ function readState(path) {
   }
 }
 function isAzuriteOn(pid, location) {
-  if (!isAlive(pid)) return false;
+  if (!isProcessRunning(pid)) return false;
   try {
     const command = readFileSync3(`/proc/${pid}/cmdline`, "utf8").split("\0");
     return command.some((arg) => arg.includes("azurite")) && command.includes(location);
   } catch {
     return process.platform !== "linux";
-  }
-}
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error63) {
-    return error63.code === "EPERM";
   }
 }
 function signal(pid, name) {

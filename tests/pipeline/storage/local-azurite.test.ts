@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TableClient } from '@azure/data-tables';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStorageError } from '../../../pipeline/errors/StorageError.js';
+import { isProcessRunning } from '../../../pipeline/io/process-lock.js';
 import { startAzurite } from '../../../pipeline/storage/azurite.js';
 import {
   LOCAL_AZURITE_LOCK,
@@ -51,15 +52,6 @@ function azuritesOn(location: string): number[] {
   return pids;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (!condition()) {
@@ -99,7 +91,7 @@ describe('the local Azurite of an OPP_HOME', () => {
     first.kill('SIGKILL');
     await firstExit;
     expect(
-      await waitUntil(() => !isAlive(orphan), EXIT_DEADLINE_MS),
+      await waitUntil(() => !isProcessRunning(orphan), EXIT_DEADLINE_MS),
       'Azurite outlived its opp process',
     ).toBe(true);
 
@@ -150,7 +142,7 @@ describe('the local Azurite of an OPP_HOME', () => {
 
     const target = await resolveStorage({ env: { OPP_HOME: home } });
     try {
-      expect(isAlive(leftover.pid)).toBe(false);
+      expect(isProcessRunning(leftover.pid)).toBe(false);
       expect(azuritesOn(location)).toEqual([target.azurite!.pid]);
       // What the leftover stored was saved, not lost to a kill nor overwritten later.
       expect((await table(target.connectionString).getEntity<{ value: number }>('p', 'old')).value).toBe(1);
