@@ -86,30 +86,59 @@ const DECISION_LABEL = {
 const VERDICT_LABEL = { better: 'better', worse: 'worse', 'no-real-change': 'no real change' } as const;
 
 /**
- * The PR metric report as GitHub Markdown: gate verdict, per-division metrics vs the
- * comparison model (deltas, AUC bootstrap interval, pass/fail), class balance and threshold,
- * ROC and calibration charts (Mermaid xychart-beta), provenance and the artifact link.
+ * What the report's sections read: the comment's input with the gate optional (the train
+ * action's summary reports models that nothing has gated yet).
+ */
+export type ReportView = Omit<MetricsCommentInput, 'gate'> & { gate?: GateResult };
+
+/** Where {@link renderReport} puts the sections: after `head` lines and `header`, within `maxChars`. */
+export interface ReportLayout {
+  head?: readonly string[];
+  header: string;
+  maxChars: number;
+}
+
+/**
+ * The PR metric report as GitHub Markdown: gate verdict, one compact table (AUC, its change
+ * vs the comparison model with the bootstrap interval, the smallest detectable change, the
+ * outcome), the gate's reasons, then collapsed: the other metrics, class balance, thresholds,
+ * confusion matrices, ROC and calibration charts (Mermaid xychart-beta); provenance last.
  *
  * Never longer than `maxChars`: charts go first, then division rows (failing divisions are
  * kept longest), each with a note pointing to the full report.
  */
 export function renderMetricsComment(input: MetricsCommentInput, options: RenderCommentOptions = {}): string {
-  const maxChars = options.maxChars ?? GITHUB_COMMENT_MAX_CHARS;
-  const head = options.marker === false ? [] : [METRICS_COMMENT_MARKER];
-  const divisions = orderForTruncation(input);
-  const charts = input.report.models.flatMap((model) => renderCharts(model, input));
+  return renderReport(input, {
+    head: options.marker === false ? [] : [METRICS_COMMENT_MARKER],
+    header: renderHeader(input),
+    maxChars: options.maxChars ?? GITHUB_COMMENT_MAX_CHARS,
+  });
+}
+
+/**
+ * The report's sections under `layout.header`, the one renderer of the comment and of the
+ * train, metrics-gate and deploy job summaries: table, reasons (with a gate), collapsed details,
+ * charts, provenance; charts, then rows, dropped to fit `layout.maxChars`.
+ */
+export function renderReport(view: ReportView, layout: ReportLayout): string {
+  const { maxChars } = layout;
+  const head = layout.head ?? [];
+  const divisions = orderForTruncation(view);
+  const charts = view.report.models.flatMap((model) => renderCharts(model, view));
   for (let rows = divisions.length; rows >= 0; rows--) {
-    const kept = new Set(divisions.slice(0, rows).map((d) => d.division));
+    const kept = new Set(divisions.slice(0, rows));
     const omittedRows = divisions.length - rows;
+    const models = view.report.models.filter((m) => kept.has(m.division));
     for (let chartCount = rows === divisions.length ? charts.length : 0; chartCount >= 0; chartCount--) {
       const text = [
         ...head,
-        renderHeader(input),
-        renderDivisionTable(input, kept, omittedRows),
-        renderGateDetails(input.gate, kept),
-        renderBalanceTable(input.report.models.filter((m) => kept.has(m.division))),
+        layout.header,
+        `### Divisions\n\n${renderDivisionTable(view, kept, omittedRows)}`,
+        view.gate ? renderGateReasons(view.gate, kept) : '',
+        renderOtherMetrics(view, models),
+        renderBalanceTable(models),
         renderChartSection(charts.slice(0, chartCount), charts.length - chartCount),
-        renderProvenance(input),
+        renderProvenance(view),
       ]
         .filter((part) => part !== '')
         .join('\n\n');
@@ -117,18 +146,19 @@ export function renderMetricsComment(input: MetricsCommentInput, options: Render
     }
   }
   const note = `\n\n_Report cut to fit ${maxChars} characters: see the full report._\n`;
-  const bare = [...head, renderHeader(input), renderProvenance(input)].join('\n\n');
+  const bare = [...head, layout.header, renderProvenance(view)].join('\n\n');
   return `${bare.slice(0, Math.max(0, maxChars - note.length))}${note}`.slice(0, maxChars);
 }
 
-/** Failing divisions first, then the others in report order: the rows kept longest. */
-function orderForTruncation(input: MetricsCommentInput): DivisionGateResult[] {
-  const failing = input.gate.divisions.filter((d) => d.outcome === 'fail');
-  return [...failing, ...input.gate.divisions.filter((d) => d.outcome !== 'fail')];
+/** Division ids, failing divisions first, then the others in report order: the rows kept longest. */
+function orderForTruncation(view: ReportView): number[] {
+  const failing = new Set(view.gate?.divisions.filter((d) => d.outcome === 'fail').map((d) => d.division));
+  const ids = view.report.models.map((m) => m.division);
+  return [...ids.filter((id) => failing.has(id)), ...ids.filter((id) => !failing.has(id))];
 }
 
 /** Resolves where the comparison model came from. */
-export function resolveComparisonModel(input: MetricsCommentInput): ComparisonModel {
+export function resolveComparisonModel(input: ReportView): ComparisonModel {
   if (input.comparisonModel) return input.comparisonModel;
   if (input.comparison) return input.comparison.comparison;
   return { source: input.production ? 'registry' : 'none' };
@@ -162,41 +192,71 @@ function renderHeader(input: MetricsCommentInput): string {
   ].join('\n');
 }
 
-function productionSet(input: MetricsCommentInput, division: number): MetricSet | undefined {
+function productionSet(input: ReportView, division: number): MetricSet | undefined {
   return input.production?.models.find((m) => m.division === division)?.test;
 }
 
-function comparisonOf(input: MetricsCommentInput, division: number): DivisionComparison | undefined {
+function comparisonOf(input: ReportView, division: number): DivisionComparison | undefined {
   return input.comparison?.divisions.find((d) => d.division === division);
 }
 
-function renderDivisionTable(input: MetricsCommentInput, kept: ReadonlySet<number>, omitted: number): string {
-  const rows = input.report.models
-    .filter((model) => kept.has(model.division))
-    .map((model) => {
-      const gate = input.gate.divisions.find((d) => d.division === model.division);
-      const label = cell(`${model.division} ${model.name}`);
-      const outcome = gate ? OUTCOME_LABEL[gate.outcome] : 'n/a';
-      if (!model.test) return [label, outcome, '—', ...TABLE_METRICS.map(() => '—')];
-      const compared = comparisonOf(input, model.division);
-      const production = compared?.production ?? productionSet(input, model.division);
-      const test = model.test;
-      const metricCell = (key: MetricName) =>
-        production ? `${num(test[key])} (${signed(test[key] - production[key])})` : num(test[key]);
-      return [
-        label,
-        outcome,
-        aucCell(test, compared, production, model.aucInterval, gate),
-        ...TABLE_METRICS.map((m) => metricCell(m.key)),
-      ];
-    });
-  const header = ['division', 'gate', 'AUC (Δ, 95% CI)', ...TABLE_METRICS.map((m) => m.label)];
+/**
+ * The headline table, compact enough to read in 30 seconds (at most 6 columns): division,
+ * candidate AUC, its change vs the comparison model (with the paired bootstrap's interval when
+ * there is one), the smallest change the hold-out can detect, the AUC verdict, and the outcome. Columns no division has a value for are left
+ * out; the other metrics are in a collapsed section ({@link renderOtherMetrics}).
+ */
+export function renderDivisionTable(view: ReportView, kept: ReadonlySet<number>, omitted = 0): string {
+  const models = view.report.models.filter((model) => kept.has(model.division));
+  const rows = models.map((model) => {
+    const gate = view.gate?.divisions.find((d) => d.division === model.division);
+    const compared = comparisonOf(view, model.division);
+    const production = compared?.production ?? productionSet(view, model.division);
+    const tested = gate?.checks.find((c) => c.kind === 'nonInferiority')?.nonInferiority;
+    const test = model.test;
+    return {
+      division: cell(`${model.division} ${model.name}`),
+      auc: test ? aucCell(test, compared || production ? undefined : model.aucInterval) : '—',
+      delta: test ? deltaCell(test, compared, production) : undefined,
+      mde: tested
+        ? `${num(tested.minimumDetectable)}${tested.method === 'bootstrap' ? ' (bootstrap se)' : ''}`
+        : undefined,
+      decision: tested ? DECISION_LABEL[tested.decision] : compared && VERDICT_LABEL[compared.verdict],
+      outcome: outcomeCell(model, gate),
+    };
+  });
+  const withDelta = rows.some((r) => r.delta !== undefined);
+  const withMde = rows.some((r) => r.mde !== undefined);
+  const withDecision = rows.some((r) => r.decision !== undefined);
+  const header = [
+    'division',
+    'AUC',
+    ...(withDelta ? [view.comparison ? 'Δ AUC (95% CI)' : 'Δ AUC'] : []),
+    ...(withMde ? ['MDE'] : []),
+    ...(withDecision ? ['AUC verdict'] : []),
+    view.gate ? 'gate' : 'status',
+  ];
+  const body = rows.map((r) => [
+    r.division,
+    r.auc,
+    ...(withDelta ? [r.delta ?? '—'] : []),
+    ...(withMde ? [r.mde ?? '—'] : []),
+    ...(withDecision ? [r.decision ?? '—'] : []),
+    r.outcome,
+  ]);
   const note =
     omitted > 0
       ? `\n\n_${omitted} more division${omitted === 1 ? '' : 's'} in the full report (comment size limit)._`
       : '';
-  const rule = input.comparison ? describeNonInferiority(input.gate) : '';
-  return `### Divisions\n\n${table(header, rows)}${note}\n\nΔ = candidate − comparison model on the same rows (for Brier, lower is better).${rule ? `\n\n${collapsed('How the gate judges AUC', rule)}` : ''}`;
+  const legend = withDelta ? '\n\nΔ = candidate − comparison model on the same rows.' : '';
+  const rule = view.comparison && view.gate ? describeNonInferiority(view.gate) : '';
+  return `${table(header, body)}${note}${legend}${rule ? `\n\n${collapsed('How the gate judges AUC', rule)}` : ''}`;
+}
+
+/** The gate's outcome, or without a gate the model's status. */
+function outcomeCell(model: ModelReport, gate: DivisionGateResult | undefined): string {
+  if (gate) return OUTCOME_LABEL[gate.outcome];
+  return model.status === 'fallback' ? '↪️ fallback' : 'trained';
 }
 
 /** The non-regression rule the gate applied, in words (empty without one). */
@@ -221,24 +281,40 @@ export function describeNonInferiority(gate: GateResult): string {
   ].join(' ');
 }
 
-function aucCell(
+/** The candidate's AUC; without a comparison, with the test AUC's own bootstrap interval when training computed one. */
+function aucCell(test: MetricSet, interval: ModelReport['aucInterval']): string {
+  return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
+}
+
+/** AUC change vs the comparison model: with the paired bootstrap's interval from a comparison report. */
+function deltaCell(
   test: MetricSet,
   compared: DivisionComparison | undefined,
   production: MetricSet | undefined,
-  interval: ModelReport['aucInterval'],
-  gate?: DivisionGateResult,
-): string {
+): string | undefined {
   if (compared) {
     const { estimate, interval } = compared.aucDifference;
-    const tested = gate?.checks.find((c) => c.kind === 'nonInferiority')?.nonInferiority;
-    const verdict = tested
-      ? `${DECISION_LABEL[tested.decision]}, MDE ${num(tested.minimumDetectable)}${tested.method === 'bootstrap' ? ' (bootstrap se)' : ''}`
-      : VERDICT_LABEL[compared.verdict];
-    return `${num(test.auc)} (${signed(estimate)}, [${signed(interval.low)}, ${signed(interval.high)}]) ${verdict}`;
+    return `${signed(estimate)} [${signed(interval.low)}, ${signed(interval.high)}]`;
   }
-  if (production) return `${num(test.auc)} (${signed(test.auc - production.auc)})`;
-  // No comparison: the test AUC's own bootstrap interval, when training computed one.
-  return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
+  return production ? signed(test.auc - production.auc) : undefined;
+}
+
+/** The metrics beside AUC, with their change vs the comparison model: collapsed, below the reasons. */
+function renderOtherMetrics(view: ReportView, models: readonly ModelReport[]): string {
+  const rows = models.flatMap((model) => {
+    const test = model.test;
+    if (!test) return [];
+    const production = comparisonOf(view, model.division)?.production ?? productionSet(view, model.division);
+    const metricCell = (key: MetricName) =>
+      production ? `${num(test[key])} (${signed(test[key] - production[key])})` : num(test[key]);
+    return [[cell(`${model.division} ${model.name}`), ...TABLE_METRICS.map((m) => metricCell(m.key))]];
+  });
+  if (rows.length === 0) return '';
+  const compared = view.comparison !== undefined || view.production !== undefined;
+  return collapsed(
+    'Accuracy, precision, recall, F1, PR-AUC and Brier',
+    `${table(['division', ...TABLE_METRICS.map((m) => m.label)], rows)}\n\nOn the hold-out rows${compared ? ', in brackets Δ vs the comparison model on the same rows' : ''}; accuracy, precision, recall and F1 at each division's threshold; for Brier, lower is better.`,
+  );
 }
 
 /** How the gate's note on a fallback division starts (its reason follows). */
@@ -277,7 +353,7 @@ function checkCause(check: GateCheck): { cause: string; value: string } {
  * divisions 1 (0.600), 3 (0.650)"): failing checks first, then other reasons, then notes
  * (which do not fail a division), each in the order the divisions first show them.
  */
-function renderGateDetails(gate: GateResult, kept: ReadonlySet<number>): string {
+export function renderGateReasons(gate: GateResult, kept: ReadonlySet<number>): string {
   const failing = new Map<string, string[]>();
   const notes = new Map<string, string[]>();
   const add = (groups: Map<string, string[]>, cause: string, where: string) => {
@@ -370,7 +446,7 @@ function collapsed(summary: string, body: string): string {
   return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
 }
 
-function renderCharts(model: ModelReport, input: MetricsCommentInput): string[] {
+function renderCharts(model: ModelReport, input: ReportView): string[] {
   if (!model.curves) return [];
   // The comparison report's curves are both models' on the same rows: preferred.
   const compared = comparisonOf(input, model.division)?.roc;
@@ -408,7 +484,7 @@ function renderChartSection(charts: readonly string[], omitted: number): string 
   return `### ROC and calibration\n\n${charts.join('\n\n')}${note}`;
 }
 
-function renderProvenance(input: MetricsCommentInput): string {
+function renderProvenance(input: ReportView): string {
   const { report } = input;
   const lines = [
     `- data snapshot: ${report.snapshotId ? inlineCode(report.snapshotId) : 'n/a'}`,

@@ -357,9 +357,9 @@ describe('pr-comment.yml on a genuine artifact', () => {
     expect(body).toContain('## opp metrics gate: ✅ passed (advisory: sample data)');
     expect(body).toContain('a **model trained from the base commit** `ccccccc`');
     expect(body).toContain(
-      '| 6 division-6 | ✅ pass | 0.717 (−0.018, [−0.040, +0.003]) ⚠️ too small to tell, MDE 0.031 |',
+      '| 6 division-6 | 0.717 | −0.018 [−0.040, +0.003] | 0.031 | ⚠️ too small to tell | ✅ pass |',
     );
-    expect(body).toContain('0.750 (+0.002, [−0.004, +0.008]) no worse, MDE 0.008 |');
+    expect(body).toContain('| 0 general | 0.750 | +0.002 [−0.004, +0.008] | 0.008 | no worse | ✅ pass |');
     expect(body).toContain(
       'Holm-corrected across 2 divisions, using the paired DeLong test (DeLong et al. 1988)',
     );

@@ -55,9 +55,18 @@ describe('renderMetricsComment', () => {
     const text = renderMetricsComment({ report, gate, comparison, artifactUrl: 'https://example.test/a/1' });
     expect(text.startsWith(`${METRICS_COMMENT_MARKER}\n`)).toBe(true);
     expect(text).toContain('## opp metrics gate: ❌ failed');
-    expect(text).toContain('| 0 general | ✅ pass | 0.750 (+0.010, [−0.004, +0.027]) no real change |');
-    expect(text).toMatch(/\| 1 division-1 \| ❌ fail \| .* 0\.600 \(−0\.100\) .* \|/);
-    expect(text).toMatch(/\| 6 division-6 \| ↪️ fallback \| — \| — .* \|/);
+    // The headline table: AUC, its change with the bootstrap interval, the verdict, the outcome.
+    expect(text).toContain('\n| division | AUC | Δ AUC (95% CI) | AUC verdict | gate |\n');
+    expect(text).toContain('| 0 general | 0.750 | +0.010 [−0.004, +0.027] | no real change | ✅ pass |');
+    expect(text).toContain('| 1 division-1 | 0.750 | +0.010 [−0.004, +0.027] | no real change | ❌ fail |');
+    expect(text).toContain('| 6 division-6 | — | — | — | ↪️ fallback |');
+    // The other metrics, with their deltas, are in a collapsed section: recall is division 1's failure.
+    const start = text.indexOf('<details><summary>Accuracy, precision, recall');
+    const others = text.slice(start, text.indexOf('</details>', start));
+    expect(others).toMatch(/\n\| 1 division-1 \| [^|]+ \| [^|]+ \| 0\.600 \(−0\.100\) \|/);
+    // The fallback division has no hold-out metrics of its own: no row there.
+    expect(others).toContain('| 0 general |');
+    expect(others).not.toContain('6 division-6');
     // Gate reasons, one line per cause; report text in them (fallback reasons) is escaped.
     expect(text).toContain('- ❌ recall below the minimum 0.700: division 1 (0.600)\n');
     expect(text).toContain('- ℹ️ served by the general model: division 6 (only 120 rows \\(needs 500\\))\n');
@@ -83,7 +92,9 @@ describe('renderMetricsComment', () => {
       comparisonModel: { source: 'registry', modelVersion: 'opp-general:12' },
     });
     expect(text).toContain('the **production model from the registry** (`opp-general:12`)');
-    expect(text).toContain('| 0 general | ✅ pass | 0.750 (+0.010) |');
+    // A metrics report gives a delta but no interval: the header does not promise one.
+    expect(text).toContain('\n| division | AUC | Δ AUC | gate |\n');
+    expect(text).toContain('| 0 general | 0.750 | +0.010 | ✅ pass |');
     const roc = text.slice(text.indexOf('```mermaid'), text.indexOf('```', text.indexOf('```mermaid') + 3));
     expect(roc.match(/^ {4}line \[/gm)).toHaveLength(3);
     expect(text).toContain('ROC lines: blue: candidate, orange: comparison model, grey: chance.');
@@ -124,7 +135,8 @@ describe('renderMetricsComment', () => {
     const text = renderMetricsComment({ report: withCv, gate: evaluateGate(withCv, config) });
     expect(text).toContain('**no comparison model** (thresholds only).');
     expect(text).not.toContain('scored on the same pinned hold-out rows');
-    expect(text).toContain('| 0 general | ✅ pass | 0.750 [0.730, 0.770] |');
+    expect(text).toContain('\n| division | AUC | gate |\n');
+    expect(text).toContain('| 0 general | 0.750 [0.730, 0.770] | ✅ pass |');
     expect(text).toContain('| 0.420 | 0.741 ± 0.012 (3 folds) |');
   });
 
@@ -252,10 +264,12 @@ describe('renderMetricsComment with the non-inferiority rule', () => {
     expect(text).toContain('## opp metrics gate: ✅ passed');
     // MDE = (1.959964 + 0.841621) × 0.011 = 0.0308.
     expect(text).toContain(
-      '| 6 division-6 | ✅ pass | 0.717 (−0.018, [−0.040, +0.003]) ⚠️ too small to tell, MDE 0.031 |',
+      '| 6 division-6 | 0.717 | −0.018 [−0.040, +0.003] | 0.031 | ⚠️ too small to tell | ✅ pass |',
     );
     // Division 0 has no DeLong se: the bootstrap's, (0.027 + 0.004) / 3.92 = 0.0079, is named.
-    expect(text).toContain('0.750 (+0.010, [−0.004, +0.027]) no worse, MDE 0.022 (bootstrap se)');
+    expect(text).toContain(
+      '| 0 general | 0.750 | +0.010 [−0.004, +0.027] | 0.022 (bootstrap se) | no worse | ✅ pass |',
+    );
     expect(text).toContain('Holm-corrected across 2 divisions');
     expect(text).toContain(
       'the paired DeLong test (DeLong et al. 1988) and the paired bootstrap standard error',
@@ -275,7 +289,7 @@ describe('renderMetricsComment deltas', () => {
     const gate = evaluateGate(report, config, { comparison });
     const text = renderMetricsComment({ report, gate, comparison });
     expect(text).not.toContain('±');
-    expect(text).toContain('| 0 general | ✅ pass | 0.750 (0.000, [−0.004, +0.027]) no real change |');
+    expect(text).toContain('| 0 general | 0.750 | 0.000 [−0.004, +0.027] | no real change | ✅ pass |');
     expect(text).toMatch(/\| 0\.\d{3} \(0\.000\) \|/);
   });
 });
@@ -314,6 +328,7 @@ describe('renderMetricsComment reading order and size', () => {
       '### Divisions',
       '<details><summary>How the gate judges AUC</summary>',
       '### Gate reasons',
+      '<details><summary>Accuracy, precision, recall, F1, PR-AUC and Brier</summary>',
       '<details><summary>Class balance, thresholds, confusion matrices and cross-validation</summary>',
       '| division | threshold | TP | FN | FP | TN |',
       '### ROC and calibration',
@@ -321,14 +336,20 @@ describe('renderMetricsComment reading order and size', () => {
       '### Provenance',
     ].map(at);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    // One table: each division's verdict beside its name, then AUC and the other metrics.
+    // One compact table (at most 6 columns, read in 30 seconds); the other metrics are collapsed.
+    const headline = text.slice(text.indexOf('### Divisions')).split('\n')[2]!;
+    expect(headline).toBe('| division | AUC | Δ AUC (95% CI) | MDE | AUC verdict | gate |');
+    expect(headline.split(' | ')).toHaveLength(6);
     expect(text).toContain(
-      '\n| division | gate | AUC (Δ, 95% CI) | accuracy | precision | recall | F1 | PR-AUC | Brier |\n',
+      '| 3 division-3 | 0.710 | 0.000 [−0.020, +0.020] | 0.028 | ⚠️ too small to tell | ❌ fail |',
+    );
+    expect(text).toContain(
+      '| 3 division-3 | 0.830 (−0.050) | 0.770 (−0.060) | 0.660 (−0.080) | 0.680 (−0.100) |',
     );
     // Every section but the headline, the table and the reasons is collapsed.
     expect(text).not.toContain('<details open');
-    expect(text.match(/<details>/g)).toHaveLength(2 + 8);
-    expect(text.match(/<\/details>/g)).toHaveLength(2 + 8);
+    expect(text.match(/<details>/g)).toHaveLength(3 + 8);
+    expect(text.match(/<\/details>/g)).toHaveLength(3 + 8);
     // The confusion matrix is the metrics report's, at the division's threshold.
     expect(text).toContain('| 3 division-3 | 0.420 | 383 | 143 | 83 | 3394 |');
     // Candidate and comparison model on one ROC chart per division.
@@ -344,7 +365,10 @@ describe('renderMetricsComment reading order and size', () => {
       expect(text).not.toContain('left out to fit');
       expect(text).not.toMatch(/more divisions? in the full report/);
       expect(text.match(/```mermaid/g)).toHaveLength(2 * count);
-      expect(text).toContain(`| ${count - 1} division-${count - 1} | ❌ fail |`);
+      expect(text).toMatch(
+        new RegExp(`\\n\\| ${count - 1} division-${count - 1} \\| 0\\.\\d{3} \\| [^\\n]+ \\| ❌ fail \\|\\n`),
+      );
+      expect(text.match(/<details><summary>Accuracy, precision, recall/g)).toHaveLength(1);
     }
   });
 
