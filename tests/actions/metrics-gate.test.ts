@@ -79,6 +79,15 @@ describe('metrics-gate action', () => {
       /^metrics gate failed for 2 divisions:\n {2}division 0 \(general\): auc 0\.7000 dropped/,
     );
     expect(result.summary).toContain('## opp metrics gate: ❌ failed');
+    // The comment's report: the compact table, the reasons by cause, the collapsed details.
+    expect(result.summary).toContain(
+      '\n| division | AUC | Δ AUC | gate |\n| --- | --- | --- | --- |\n| 0 general | 0.700 | −0.060 | ❌ fail |\n| 2 division-2 | 0.750 | 0.000 | ❌ fail |\n',
+    );
+    expect(result.summary).toContain('- ❌ recall below the minimum 0.700: division 2 (0.660)\n');
+    expect(result.summary).toContain(
+      '<details><summary>Accuracy, precision, recall, F1, PR-AUC and Brier</summary>',
+    );
+    expect(result.summary).toContain('<details><summary>Charts: division 2 (division-2)</summary>');
   });
 
   it('in report mode creates the PR comment once, then updates it in place', async () => {

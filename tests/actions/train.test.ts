@@ -52,8 +52,29 @@ describe('train action', () => {
     const report = JSON.parse(readFileSync(result.outputs.metrics!, 'utf8'));
     expect(report.seed).toBe(7);
     expect(existsSync(join(out, '0'))).toBe(true);
-    expect(result.summary).toContain('## opp train');
-    expect(result.summary).toMatch(/general/);
+    // The summary is the gate report's sections, from this run's metrics.json, with no verdict.
+    const { summary } = result;
+    expect(summary.startsWith('## opp train: 1 division trained, not gated yet\n')).toBe(true);
+    expect(summary).toContain('**Not gated yet.**');
+    expect(summary).not.toMatch(/opp metrics gate|✅ pass|❌ fail|### Gate reasons/);
+    expect(summary).toContain('| seed | 7 |');
+    const general = report.models.find((m: { division: number }) => m.division === 0);
+    const { auc, threshold, confusion } = general.test;
+    expect(summary).toContain('\n| division | AUC | status |\n');
+    expect(summary).toMatch(
+      new RegExp(`\\n\\| 0 general \\| ${auc.toFixed(3)}( \\[[^\\]]+\\])? \\| trained \\|\\n`),
+    );
+    expect(summary).toContain(
+      `| 0 general | ${threshold.toFixed(3)} | ${confusion.tp} | ${confusion.fn} | ${confusion.fp} | ${confusion.tn} |`,
+    );
+    expect(summary).toContain(
+      '<details><summary>Class balance, thresholds, confusion matrices and cross-validation</summary>',
+    );
+    expect(summary).toContain('<details><summary>Charts: division 0 (general)</summary>');
+    expect(summary.match(/```mermaid/g)).toHaveLength(
+      2 * report.models.filter((m: { curves?: unknown }) => m.curves).length,
+    );
+    expect(summary).toContain('### Provenance');
   });
 
   it('fails naming the input when the data file or the backend is wrong', async () => {

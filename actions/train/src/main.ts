@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { bundleDir, REPORT_FILE } from '../../../model/bundle/training-output.js';
-import { formatMetricsTable } from '../../../model/training/format-report.js';
 import { trainFromFiles } from '../../../model/training/train-from-files.js';
-import { codeBlock } from '../../../pipeline/reports/markdown-escape.js';
+import { renderTrainingSummary } from '../../../pipeline/reports/job-summary.js';
+import { runUrlFromEnv } from '../../shared/github-env.js';
 import { failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
 import { useBundledWasm } from './bundled-wasm.js';
 import { readInputs } from './inputs.js';
@@ -36,10 +36,10 @@ export async function run(): Promise<void> {
     core.setOutput('backend', backend);
     core.setOutput('seed', String(result.report.seed));
     core.setOutput('seconds', seconds.toFixed(1));
+    // The same report sections as the metrics gate's, without a verdict: nothing is gated yet.
     await writeSummary(
-      [
-        '## opp train',
-        '',
+      renderTrainingSummary(
+        result.report,
         keyValueTable([
           ['data', inputs.data],
           ['rows', table.rows],
@@ -48,10 +48,8 @@ export async function run(): Promise<void> {
           ['seconds', seconds.toFixed(1)],
           ['output', inputs.out],
         ]),
-        '',
-        codeBlock(formatMetricsTable(result.report), 'text'),
-        '',
-      ].join('\n'),
+        { runUrl: runUrlFromEnv() },
+      ),
     );
   } catch (error) {
     failWith(error);
