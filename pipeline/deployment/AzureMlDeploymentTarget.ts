@@ -126,4 +126,8 @@ export class AzureMlDeploymentTarget implements DeploymentTarget {
   async deleteDeployment(endpoint: string, deployment: string): Promise<void> {
     await this.client.deleteDeployment(endpoint, deployment, this.lro);
   }
+
+  async scoringUri(endpoint: string): Promise<string | undefined> {
+    return (await this.client.getEndpoint(endpoint))?.scoringUri;
+  }
 }

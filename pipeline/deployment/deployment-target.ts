@@ -45,6 +45,11 @@ export interface DeploymentTarget {
   /** The tail of the deployment's container/server log ('' when there is none). */
   getLogs(endpoint: string, deployment: string, tail: number): Promise<string>;
   deleteDeployment(endpoint: string, deployment: string): Promise<void>;
+  /**
+   * The URL clients score on (Azure ML's `scoringUri`); absent on targets without one
+   * endpoint-wide URL (the local target's router is started separately).
+   */
+  scoringUri?(endpoint: string): Promise<string | undefined>;
 }
 
 /** A deployment name for a model version: `<model>-v<version>[-d<division>]`, at most 32 characters. */

@@ -147,6 +147,19 @@ describe('register and deploy actions (local registry and target)', () => {
       'gate-passed': 'true',
     });
     expect(d1.summary).toContain('## opp deploy: ✅ opp:1');
+    // What was rolled out: a first deployment (no old one); the local target has no scoring URI.
+    expect(d1.outputs).not.toHaveProperty('scoring-uri');
+    expect(d1.summary).toContain('\n| action-ep | - | opp-v1 | - | opp-v1 100% | - |\n');
+    // Each traffic step as it happened: share, split, the probe's result, the time.
+    expect(d1.summary).toMatch(
+      /\n\| action-ep \| opp-v1 \| 100% \| opp-v1 100% \| ✅ error rate 0\.0%: [^|\n]*\/health\/ready ok \| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \|\n/,
+    );
+    // The gate it re-checked: verdict and the comment's compact table.
+    expect(d1.summary).toContain('### Gate re-checked on `opp:1`: ✅ passed');
+    expect(d1.summary).toContain(
+      '\n| division | AUC | gate |\n| --- | --- | --- |\n| 0 general | 0.900 | ✅ pass |\n',
+    );
+    expect(d1.summary).not.toContain('### Rollback');
 
     const bad = await makeBundle({ 'placeholder-fail-health': '' });
     const r2 = await harness.run(register, { bundle: bad, name: 'opp', config }, env);
@@ -160,7 +173,12 @@ describe('register and deploy actions (local registry and target)', () => {
     expect(d2.errors.at(-1)).toMatch(/traffic unchanged/);
     expect(d2.summary).toContain('## opp deploy: ❌ opp:2');
     expect(d2.summary).toContain('| rolled back | yes |');
-    expect(d2.summary).toContain('| traffic now | {"opp-v1":100} |');
+    expect(d2.summary).toContain('| traffic now | opp-v1 100% |');
+    expect(d2.summary).toContain('### Traffic steps\n\nNo traffic moved.');
+    expect(d2.summary).toMatch(
+      /### Rollback\n\n- \d{4}-\d\d-\d\dT[\d:.]+Z: action-ep rolled back from opp-v2: not healthy after 1 s: [^\n]*answered 503\. Traffic restored to opp-v1 100%\.\n/,
+    );
+    expect(d2.summary).toContain('### Gate re-checked on `opp:2`: ✅ passed');
     expect(d2.summary).toContain('### Logs of the failed deployment');
     expect(d2.summary).toMatch(/readiness probe \d+ failed/);
     expect(d2.outputs).toEqual({ 'gate-passed': 'true' });
@@ -186,6 +204,11 @@ describe('register and deploy actions (local registry and target)', () => {
     expect(result.errors.at(-1)).toMatch(/^metrics gate failed for 1 division:\n.*auc/);
     expect(result.outputs).toEqual({ 'gate-passed': 'false' });
     expect(result.stdout).not.toMatch(/deploying weak:1/);
+    // The summary says why: the gate's verdict, the compact table and the reason.
+    expect(result.summary).toContain('## opp deploy: ❌ weak:1 refused by the gate\n\nNothing was deployed');
+    expect(result.summary).toContain('### Gate re-checked on `weak:1`: ❌ failed');
+    expect(result.summary).toContain('| 0 general | 0.700 | ❌ fail |');
+    expect(result.summary).toContain('- ❌ AUC below the minimum 0.800: division 0 (0.700)');
   });
 
   it('refuses a model with NaN weights: register stores nothing, deploy creates no deployment', async () => {

@@ -3,13 +3,20 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { AzureMlModelRegistry } from '../../pipeline/registry/AzureMlModelRegistry.js';
 import { azuriteContainers, clientFor } from '../support/azureml-fixture.js';
 import { type AzuriteBlob, startAzuriteBlob } from '../support/azurite-blob.js';
 import { type BlobTlsProxy, startBlobTlsProxy } from '../support/blob-tls-proxy.js';
 import { makeBundle, sampleMetricsReport } from '../support/bundle-fixture.js';
 import { FAKE_TOKEN, type FakeAzureMl, startFakeAzureMl } from '../support/fake-azureml.js';
-import { checkoutWorkingTree, type JobRun, readJob, runJobSteps } from '../support/workflow-run.js';
+import {
+  checkoutWorkingTree,
+  type JobRun,
+  jobOutputs,
+  readJob,
+  runJobSteps,
+} from '../support/workflow-run.js';
 
 /**
  * deploy.yml (issue 25, item 4c): a `workflow_dispatch` run rehearsed as a runner runs it: the
@@ -84,6 +91,18 @@ function passingMetrics(auc: number): Record<string, string> {
   for (const model of report.models)
     if (model.test) Object.assign(model.test, { accuracy: 0.9, precision: 0.85, recall: 0.8, f1: 0.82 });
   return { 'metrics.json': JSON.stringify(report) };
+}
+
+/**
+ * The GitHub deployment's environment after `job`: the job's `environment:` as written, its
+ * expressions evaluated with the run's step outputs, as GitHub does once the job ends.
+ */
+function environmentOf(job: JobRun): Record<string, string> {
+  const workflow = parse(readFileSync(WORKFLOW, 'utf8')) as {
+    jobs: { deploy: { environment: string | Record<string, string> } };
+  };
+  const environment = workflow.jobs.deploy.environment;
+  return jobOutputs(typeof environment === 'string' ? { name: environment } : environment, job);
 }
 
 /** The endpoint's traffic now. */
@@ -189,6 +208,29 @@ describe('deploy.yml, dispatched', () => {
     expect([...fake.deployments.keys()].sort()).toEqual([`${ENDPOINT}/opp-v1`, `${ENDPOINT}/opp-v2`]);
     expect(second.summary).toContain('## opp deploy: ✅ opp:2');
     expect(second.summary).toContain('promoted to production');
+    // The GitHub deployment links to the endpoint's scoring URI, as Azure ML reports it.
+    const scoringUri = (fake.endpoints.get(ENDPOINT) as { properties: { scoringUri: string } }).properties
+      .scoringUri;
+    expect(scoringUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/inference\/opp-scoring\/score$/);
+    expect(second.outputs.deploy?.['scoring-uri']).toBe(scoringUri);
+    expect(environmentOf(second)).toEqual({ name: 'production', url: scoringUri });
+    // The summary: what was rolled out (new and old deployment), each step as it happened, the gate.
+    expect(second.summary).toContain(
+      `\n| ${ENDPOINT} | \`${scoringUri}\` | opp-v2 | opp-v1 \\(100% before\\) | opp-v1 0%, opp-v2 100% | - |\n`,
+    );
+    const steps = second.summary.match(/^\| opp-scoring \| opp-v2 \| .*$/gm)!;
+    expect(steps.map((row) => row.split(' | ').slice(2, 4))).toEqual([
+      ['25%', 'opp-v1 75%, opp-v2 25%'],
+      ['60%', 'opp-v1 40%, opp-v2 60%'],
+      ['100%', 'opp-v1 0%, opp-v2 100%'],
+    ]);
+    expect(
+      steps.every((row) =>
+        /\| ✅ error rate 0\.0%: provisioning state Succeeded \| [\d-]+T[\d:.]+Z \|$/.test(row),
+      ),
+    ).toBe(true);
+    expect(second.summary).toContain('### Gate re-checked on `opp:2`: ✅ passed');
+    expect(second.summary).toContain('| 0 general | 0.910 | ✅ pass |');
     expect((await registry.getVersion('opp', '2')).stage).toBe('production');
     // Every blob read went through the datastore's account with the CLI's token; nothing else left.
     expect(proxy.requests.length).toBeGreaterThan(0);
@@ -218,6 +260,8 @@ describe('deploy.yml, dispatched', () => {
     expect(job.summary).toContain('## opp deploy: ❌ opp:3');
     expect(job.summary).toMatch(/rolled back\s*\|\s*yes/);
     expect(job.summary).toContain('OOMKilled');
+    // Nothing was rolled out: the deployment gets no URL.
+    expect(environmentOf(job)).toEqual({ name: 'production', url: '' });
     expect((await registry.getVersion('opp', '3')).stage).not.toBe('production');
     expect((await registry.getVersion('opp', '2')).stage).toBe('production');
     expect(fake.violations).toEqual([]);
@@ -228,7 +272,11 @@ describe('deploy.yml, dispatched', () => {
     const job = await dispatch({ model: 'opp:4', division: '', traffic: '', promote: 'true' });
     expect(job.failed).toBe(true);
     expect(job.errors.join('\n')).toMatch(/metrics gate failed/);
-    expect(job.outputs).toEqual({});
+    // Only the re-check's verdict: no model, endpoint or scoring URI (the deployment gets no URL).
+    expect(job.outputs).toEqual({ deploy: { 'gate-passed': 'false' } });
+    expect(environmentOf(job)).toEqual({ name: 'production', url: '' });
+    expect(job.summary).toContain('## opp deploy: ❌ opp:4 refused by the gate');
+    expect(job.summary).toMatch(/\| 0 general \| 0\.930 \| ❌ fail \|\n/);
     const writes = fake.requests.slice(requests).filter((r) => r.method !== 'GET' && r.method !== 'POST');
     expect(writes).toEqual([]);
     expect(liveTraffic()).toEqual({
@@ -251,6 +299,13 @@ describe('deploy.yml, dispatched', () => {
     expect(trafficHistory().slice(before)).toEqual([{ 'opp-v2': 90, 'opp-v5': 10 }, { 'opp-v2': 100 }]);
     expect(liveTraffic()).toEqual({ 'opp-v2': 100 });
     expect(job.summary).toMatch(/rolled back\s*\|\s*yes/);
+    // The step that failed, with the probe's result, then the rollback.
+    expect(job.summary).toMatch(
+      /\n\| opp-scoring \| opp-v5 \| 10% \| opp-v2 90%, opp-v5 10% \| ❌ error rate 100\.0%: 2\/2 scoring calls to opp-v5 failed \\\(last: HTTP 500\\\) \| [\d-]+T[\d:.]+Z \|\n/,
+    );
+    expect(job.summary).toMatch(
+      /### Rollback\n\n- [\d-]+T[\d:.]+Z: opp-scoring rolled back from opp-v5: at 10%: error rate 1 \\\(max 0\.01\\\): 2\/2 scoring calls [^\n]+\. Traffic restored to opp-v2 100%\.\n/,
+    );
     expect((await registry.getVersion('opp', '2')).stage).toBe('production');
     expect(fake.violations).toEqual([]);
   }, 40_000);

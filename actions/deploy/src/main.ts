@@ -2,7 +2,11 @@ import * as core from '@actions/core';
 import { connectAzureMl } from '../../../pipeline/azureml/create-client.js';
 import { loadDeploymentConfig } from '../../../pipeline/config/deployment-config.js';
 import { assertFiniteModelVersion } from '../../../pipeline/deployment/assert-finite-model-version.js';
-import { type DeployResult, deployModelVersion } from '../../../pipeline/deployment/blue-green.js';
+import {
+  BLUE_GREEN_DEFAULTS,
+  type DeployResult,
+  deployModelVersion,
+} from '../../../pipeline/deployment/blue-green.js';
 import { createDeploymentTarget } from '../../../pipeline/deployment/create-target.js';
 import {
   type RolloutOverrides,
@@ -10,14 +14,20 @@ import {
   rolloutEndpoints,
   rolloutOptions,
 } from '../../../pipeline/deployment/rollout-plan.js';
-import { type DeploymentError, isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
+import { isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
+import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
 import { createRegistry } from '../../../pipeline/registry/create-registry.js';
-import { codeBlock, inlineCode } from '../../../pipeline/reports/markdown-escape.js';
-import { cell, failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
+import { renderGateRecheck } from '../../../pipeline/reports/job-summary.js';
+import { failWith, writeSummary } from '../../shared/outcome.js';
 import { recheckGate } from './gate-recheck.js';
 import { readInputs } from './inputs.js';
+import { failureSummary, type RolloutLog, refusedSummary, successSummary } from './summary.js';
 
-/** Blue/green rollout of a registered model version; a failed rollout is rolled back by the library. */
+/**
+ * Blue/green rollout of a registered model version; a failed rollout is rolled back by the
+ * library. The job summary says what was rolled out, each traffic step as it happened, the gate
+ * it re-checked, and the rollback if one happened; `scoring-uri` is the endpoint's URL.
+ */
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
@@ -30,8 +40,20 @@ export async function run(): Promise<void> {
     const registry = await createRegistry(inputs.registry ?? config.registry, connect);
     const model = await resolveModelVersion(registry, inputs.model);
     await assertFiniteModelVersion(registry, model);
-    if (inputs.gate) await recheckGate(registry, model, inputs.gate);
-    else core.warning(`skip-gate: deploying ${model.name}:${model.version} without re-checking the gate`);
+    const name = `${model.name}:${model.version}`;
+    const log: RolloutLog = {
+      model: name,
+      target: inputs.target ?? config.target,
+      steps: [],
+      rollbacks: [],
+      gate: `### Gate not re-checked\n\n\`skip-gate\` was set: ${name} was deployed without re-checking the gate.`,
+    };
+    if (inputs.gate) {
+      const checked = await recheckGate(registry, model, inputs.gate);
+      log.gate = renderGateRecheck(name, checked.report, checked.gate);
+      if (!checked.gate.passed) await writeSummary(refusedSummary(log));
+      assertGatePassed(checked.gate);
+    } else core.warning(`skip-gate: deploying ${name} without re-checking the gate`);
     const target = await createDeploymentTarget(inputs.target ?? config.target, config, registry, connect);
     const overrides: RolloutOverrides = {
       endpoint: inputs.endpoint,
@@ -44,24 +66,51 @@ export async function run(): Promise<void> {
     const results: DeployResult[] = [];
     try {
       for (const endpoint of rolloutEndpoints(config, overrides)) {
-        core.info(`deploying ${model.name}:${model.version} to ${target.kind} endpoint ${endpoint.name}`);
+        core.info(`deploying ${name} to ${target.kind} endpoint ${endpoint.name}`);
+        const options = rolloutOptions(config, overrides, endpoint);
+        const maxErrorRate = options.maxErrorRate ?? BLUE_GREEN_DEFAULTS.maxErrorRate;
         results.push(
           await deployModelVersion(target, endpoint.name, model, {
-            ...rolloutOptions(config, overrides, endpoint),
+            ...options,
             onProgress: (e) => {
-              if (e.stage === 'traffic') core.info(`  ${e.percent}% on ${e.deployment}: ${e.health.detail}`);
-              else if (e.stage === 'rollback') core.warning(`rolling back ${e.deployment}: ${e.reason}`);
+              const at = new Date().toISOString();
+              if (e.stage === 'traffic') {
+                core.info(`  ${e.percent}% on ${e.deployment}: ${e.health.detail}`);
+                const passed = e.health.healthy && e.health.errorRate <= maxErrorRate;
+                log.steps.push({
+                  endpoint: endpoint.name,
+                  deployment: e.deployment,
+                  percent: e.percent,
+                  traffic: e.traffic,
+                  health: e.health,
+                  passed,
+                  at,
+                });
+              } else if (e.stage === 'rollback') {
+                core.warning(`rolling back ${e.deployment}: ${e.reason}`);
+                log.rollbacks.push({
+                  endpoint: endpoint.name,
+                  deployment: e.deployment,
+                  reason: e.reason,
+                  traffic: e.traffic,
+                  at,
+                });
+              }
             },
           }),
         );
       }
     } catch (error) {
-      if (isDeploymentError(error))
-        await writeSummary(failureSummary(`${model.name}:${model.version}`, error, results));
+      if (isDeploymentError(error)) await writeSummary(failureSummary(log, error, results));
       throw error;
     }
     if (inputs.promote) await registry.setStage(model.name, model.version, 'production');
-    core.setOutput('model', `${model.name}:${model.version}`);
+    const scoringUris = new Map<string, string>();
+    for (const r of results) {
+      const uri = await target.scoringUri?.(r.endpoint);
+      if (uri) scoringUris.set(r.endpoint, uri);
+    }
+    core.setOutput('model', name);
     core.setOutput('version', model.version);
     core.setOutput('endpoints', JSON.stringify(results.map((r) => r.endpoint)));
     core.setOutput('deployments', JSON.stringify(results.map((r) => r.deployment)));
@@ -69,52 +118,12 @@ export async function run(): Promise<void> {
       'traffic',
       JSON.stringify(Object.fromEntries(results.map((r) => [r.endpoint, r.traffic]))),
     );
+    // The first endpoint's (the only one in single-endpoint mode): the GitHub deployment's URL.
+    const first = results[0] && scoringUris.get(results[0].endpoint);
+    if (first) core.setOutput('scoring-uri', first);
     core.setOutput('promoted', String(inputs.promote));
-    await writeSummary(
-      successSummary(`${model.name}:${model.version}`, target.kind, results, inputs.promote),
-    );
+    await writeSummary(successSummary(log, results, scoringUris, inputs.promote));
   } catch (error) {
     failWith(error);
   }
-}
-
-function successSummary(model: string, target: string, results: DeployResult[], promoted: boolean): string {
-  return [
-    `## opp deploy: ✅ ${cell(model)}`,
-    '',
-    `Target ${inlineCode(target)}${promoted ? '; promoted to production in the registry' : ''}.`,
-    '',
-    '| endpoint | deployment | traffic | deleted |',
-    '| --- | --- | --- | --- |',
-    ...results.map(
-      (r) =>
-        `| ${cell(r.endpoint)} | ${cell(r.deployment)} | ${cell(JSON.stringify(r.traffic))} | ${cell(r.deleted.join(', ') || '-')} |`,
-    ),
-    ...results.flatMap((r) => r.warnings.map((w) => `\n> ⚠️ ${cell(r.endpoint)}: ${cell(w)}`)),
-    '',
-  ].join('\n');
-}
-
-/** The failure, where it failed, the traffic left behind, and the failed deployment's logs. */
-function failureSummary(model: string, error: DeploymentError, done: DeployResult[]): string {
-  const { details } = error;
-  return [
-    `## opp deploy: ❌ ${cell(model)}`,
-    '',
-    cell(error.message),
-    '',
-    keyValueTable([
-      ['endpoint', details.endpoint],
-      ['deployment', details.deployment],
-      ['failed at', details.phase],
-      ['rolled back', details.rolledBack ? 'yes' : 'no'],
-      ['traffic now', JSON.stringify(details.traffic)],
-      ['endpoints already deployed', done.map((r) => r.endpoint).join(', ') || '-'],
-    ]),
-    '',
-    '### Logs of the failed deployment',
-    '',
-    codeBlock(details.logs ?? '(no logs were returned)', 'text'),
-    '',
-  ].join('\n');
 }
