@@ -21,7 +21,7 @@ export function renderMetricsSummary(input: MetricsCommentInput): string {
 }
 
 /** What the train summary says instead of a verdict. */
-export const NOT_GATED_NOTE =
+const NOT_GATED_NOTE =
   '> [!NOTE]\n> **Not gated yet.** These are the hold-out metrics of the models just trained. The metrics gate (the metrics-gate action, on the pull request or before registering) judges them against the gate config and the comparison model; nothing here passes or fails them.';
 
 /**

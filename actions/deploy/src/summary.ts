@@ -5,7 +5,7 @@ import { codeBlock, inlineCode } from '../../../pipeline/reports/markdown-escape
 import { cell, keyValueTable } from '../../shared/outcome.js';
 
 /** One traffic step as it happened: the share moved to the new deployment and what the probe saw. */
-export interface TrafficStep {
+interface TrafficStep {
   endpoint: string;
   deployment: string;
   percent: number;
@@ -18,7 +18,7 @@ export interface TrafficStep {
 }
 
 /** A rollback as it happened. */
-export interface Rollback {
+interface Rollback {
   endpoint: string;
   deployment: string;
   reason: string;
@@ -38,7 +38,7 @@ export interface RolloutLog {
 }
 
 /** `{"a":90,"b":10}` as `a 90%, b 10%` (`none` when empty). */
-export function trafficText(traffic: Record<string, number>): string {
+function trafficText(traffic: Record<string, number>): string {
   const entries = Object.entries(traffic);
   return entries.length === 0 ? 'none' : entries.map(([name, pct]) => `${name} ${pct}%`).join(', ');
 }

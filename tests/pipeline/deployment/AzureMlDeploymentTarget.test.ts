@@ -69,6 +69,16 @@ describe('AzureMlDeploymentTarget (real SDK against the fake ARM server)', () =>
     expect((await clientFor(fake).listEndpointKeys('ep-blue')).primaryKey).toBe('fake-primary-key');
   });
 
+  it("gives the endpoint's scoring URI as the service reports it, none for an endpoint that does not exist", async () => {
+    await deployModelVersion(target, 'ep-uri', version('1'), fast);
+    const uri = await target.scoringUri('ep-uri');
+    expect(uri).toBe(`${fake.url}/inference/ep-uri/score`);
+    expect(uri).toBe(
+      (fake.endpoints.get('ep-uri') as { properties: { scoringUri: string } }).properties.scoringUri,
+    );
+    expect(await target.scoringUri('ep-missing')).toBeUndefined();
+  });
+
   it('fails provisioning ⇒ traffic unchanged, deployment removed, container logs in the error', async () => {
     await deployModelVersion(target, 'ep-fail', version('1'), fast);
     fake.failingDeployments.set('opp-v2', 'Traceback: cannot load model-0/weights.bin\nexit code 1');
