@@ -44,11 +44,8 @@ writeFileSync(gateConfig, JSON.stringify({ minimum: { auc: 0.8 }, maximum: {}, m
 
 afterAll(async () => {
   const registry = new LocalModelRegistry(join(home, 'registry'));
-  await new LocalDeploymentTarget(
-    registry,
-    { serverCommand: ['node'] },
-    join(home, 'endpoints'),
-  ).removeEndpoint('action-ep');
+  const target = new LocalDeploymentTarget(registry, { serverCommand: ['node'] }, join(home, 'endpoints'));
+  for (const endpoint of ['action-ep', 'skip-ep']) await target.removeEndpoint(endpoint);
   harness.dispose();
 });
 
@@ -209,6 +206,22 @@ describe('register and deploy actions (local registry and target)', () => {
     expect(result.summary).toContain('### Gate re-checked on `weak:1`: ❌ failed');
     expect(result.summary).toContain('| 0 general | 0.700 | ❌ fail |');
     expect(result.summary).toContain('- ❌ AUC below the minimum 0.800: division 0 (0.700)');
+  });
+
+  it('with skip-gate deploys without the re-check, and the summary says the gate was not re-checked', async () => {
+    const result = await harness.run(
+      deploy,
+      { model: 'weak:1', config, 'gate-config': gateConfig, 'skip-gate': 'true', endpoint: 'skip-ep' },
+      env,
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.outputs).toMatchObject({ model: 'weak:1', endpoints: '["skip-ep"]' });
+    expect(result.outputs).not.toHaveProperty('gate-passed');
+    expect(result.stdout).toContain('::warning::skip-gate: deploying weak:1 without re-checking the gate');
+    expect(result.summary).toContain(
+      '### Gate not re-checked\n\n`skip-gate` was set: the gate was not re-checked on `weak:1`.',
+    );
+    expect(result.summary).not.toContain('### Gate re-checked');
   });
 
   it('refuses a model with NaN weights: register stores nothing, deploy creates no deployment', async () => {

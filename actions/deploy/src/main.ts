@@ -18,6 +18,7 @@ import { isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
 import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
 import { createRegistry } from '../../../pipeline/registry/create-registry.js';
 import { renderGateRecheck } from '../../../pipeline/reports/job-summary.js';
+import { inlineCode } from '../../../pipeline/reports/markdown-escape.js';
 import { failWith, writeSummary } from '../../shared/outcome.js';
 import { recheckGate } from './gate-recheck.js';
 import { readInputs } from './inputs.js';
@@ -46,7 +47,7 @@ export async function run(): Promise<void> {
       target: inputs.target ?? config.target,
       steps: [],
       rollbacks: [],
-      gate: `### Gate not re-checked\n\n\`skip-gate\` was set: ${name} was deployed without re-checking the gate.`,
+      gate: `### Gate not re-checked\n\n\`skip-gate\` was set: the gate was not re-checked on ${inlineCode(name)}.`,
     };
     if (inputs.gate) {
       const checked = await recheckGate(registry, model, inputs.gate);
