@@ -44927,22 +44927,33 @@ var DECISION_LABEL = {
 };
 var VERDICT_LABEL = { better: "better", worse: "worse", "no-real-change": "no real change" };
 function renderMetricsComment(input2, options = {}) {
-  const maxChars = options.maxChars ?? GITHUB_COMMENT_MAX_CHARS;
-  const head = options.marker === false ? [] : [METRICS_COMMENT_MARKER];
-  const divisions = orderForTruncation(input2);
-  const charts = input2.report.models.flatMap((model) => renderCharts(model, input2));
+  return renderReport(input2, {
+    head: options.marker === false ? [] : [METRICS_COMMENT_MARKER],
+    header: renderHeader(input2),
+    maxChars: options.maxChars ?? GITHUB_COMMENT_MAX_CHARS
+  });
+}
+function renderReport(view, layout) {
+  const { maxChars } = layout;
+  const head = layout.head ?? [];
+  const divisions = orderForTruncation(view);
+  const charts = view.report.models.flatMap((model) => renderCharts(model, view));
   for (let rows = divisions.length; rows >= 0; rows--) {
-    const kept = new Set(divisions.slice(0, rows).map((d) => d.division));
+    const kept = new Set(divisions.slice(0, rows));
     const omittedRows = divisions.length - rows;
+    const models = view.report.models.filter((m) => kept.has(m.division));
     for (let chartCount = rows === divisions.length ? charts.length : 0; chartCount >= 0; chartCount--) {
       const text = [
         ...head,
-        renderHeader(input2),
-        renderDivisionTable(input2, kept, omittedRows),
-        renderGateDetails(input2.gate, kept),
-        renderBalanceTable(input2.report.models.filter((m) => kept.has(m.division))),
+        layout.header,
+        `### Divisions
+
+${renderDivisionTable(view, kept, omittedRows)}`,
+        view.gate ? renderGateReasons(view.gate, kept) : "",
+        renderOtherMetrics(view, models),
+        renderBalanceTable(models),
         renderChartSection(charts.slice(0, chartCount), charts.length - chartCount),
-        renderProvenance(input2)
+        renderProvenance(view)
       ].filter((part) => part !== "").join("\n\n");
       if (text.length <= maxChars) return `${text}
 `;
@@ -44952,12 +44963,13 @@ function renderMetricsComment(input2, options = {}) {
 
 _Report cut to fit ${maxChars} characters: see the full report._
 `;
-  const bare = [...head, renderHeader(input2), renderProvenance(input2)].join("\n\n");
+  const bare = [...head, layout.header, renderProvenance(view)].join("\n\n");
   return `${bare.slice(0, Math.max(0, maxChars - note.length))}${note}`.slice(0, maxChars);
 }
-function orderForTruncation(input2) {
-  const failing = input2.gate.divisions.filter((d) => d.outcome === "fail");
-  return [...failing, ...input2.gate.divisions.filter((d) => d.outcome !== "fail")];
+function orderForTruncation(view) {
+  const failing = new Set(view.gate?.divisions.filter((d) => d.outcome === "fail").map((d) => d.division));
+  const ids = view.report.models.map((m) => m.division);
+  return [...ids.filter((id) => failing.has(id)), ...ids.filter((id) => !failing.has(id))];
 }
 function resolveComparisonModel(input2) {
   if (input2.comparisonModel) return input2.comparisonModel;
@@ -44995,35 +45007,54 @@ function productionSet(input2, division) {
 function comparisonOf(input2, division) {
   return input2.comparison?.divisions.find((d) => d.division === division);
 }
-function renderDivisionTable(input2, kept, omitted) {
-  const rows = input2.report.models.filter((model) => kept.has(model.division)).map((model) => {
-    const gate = input2.gate.divisions.find((d) => d.division === model.division);
-    const label = cell(`${model.division} ${model.name}`);
-    const outcome = gate ? OUTCOME_LABEL[gate.outcome] : "n/a";
-    if (!model.test) return [label, outcome, "\u2014", ...TABLE_METRICS.map(() => "\u2014")];
-    const compared = comparisonOf(input2, model.division);
-    const production = compared?.production ?? productionSet(input2, model.division);
+function renderDivisionTable(view, kept, omitted = 0) {
+  const models = view.report.models.filter((model) => kept.has(model.division));
+  const rows = models.map((model) => {
+    const gate = view.gate?.divisions.find((d) => d.division === model.division);
+    const compared = comparisonOf(view, model.division);
+    const production = compared?.production ?? productionSet(view, model.division);
+    const tested = gate?.checks.find((c) => c.kind === "nonInferiority")?.nonInferiority;
     const test = model.test;
-    const metricCell = (key) => production ? `${num(test[key])} (${signed2(test[key] - production[key])})` : num(test[key]);
-    return [
-      label,
-      outcome,
-      aucCell(test, compared, production, model.aucInterval, gate),
-      ...TABLE_METRICS.map((m) => metricCell(m.key))
-    ];
+    return {
+      division: cell(`${model.division} ${model.name}`),
+      auc: test ? aucCell(test, compared || production ? void 0 : model.aucInterval) : "\u2014",
+      delta: test ? deltaCell(test, compared, production) : void 0,
+      mde: tested ? `${num(tested.minimumDetectable)}${tested.method === "bootstrap" ? " (bootstrap se)" : ""}` : void 0,
+      decision: tested ? DECISION_LABEL[tested.decision] : compared && VERDICT_LABEL[compared.verdict],
+      outcome: outcomeCell(model, gate)
+    };
   });
-  const header = ["division", "gate", "AUC (\u0394, 95% CI)", ...TABLE_METRICS.map((m) => m.label)];
+  const withDelta = rows.some((r) => r.delta !== void 0);
+  const withMde = rows.some((r) => r.mde !== void 0);
+  const withDecision = rows.some((r) => r.decision !== void 0);
+  const header = [
+    "division",
+    "AUC",
+    ...withDelta ? [view.comparison ? "\u0394 AUC (95% CI)" : "\u0394 AUC"] : [],
+    ...withMde ? ["MDE"] : [],
+    ...withDecision ? ["AUC verdict"] : [],
+    view.gate ? "gate" : "status"
+  ];
+  const body = rows.map((r) => [
+    r.division,
+    r.auc,
+    ...withDelta ? [r.delta ?? "\u2014"] : [],
+    ...withMde ? [r.mde ?? "\u2014"] : [],
+    ...withDecision ? [r.decision ?? "\u2014"] : [],
+    r.outcome
+  ]);
   const note = omitted > 0 ? `
 
 _${omitted} more division${omitted === 1 ? "" : "s"} in the full report (comment size limit)._` : "";
-  const rule = input2.comparison ? describeNonInferiority(input2.gate) : "";
-  return `### Divisions
-
-${table(header, rows)}${note}
-
-\u0394 = candidate \u2212 comparison model on the same rows (for Brier, lower is better).${rule ? `
+  const legend = withDelta ? "\n\n\u0394 = candidate \u2212 comparison model on the same rows." : "";
+  const rule = view.comparison && view.gate ? describeNonInferiority(view.gate) : "";
+  return `${table(header, body)}${note}${legend}${rule ? `
 
 ${collapsed("How the gate judges AUC", rule)}` : ""}`;
+}
+function outcomeCell(model, gate) {
+  if (gate) return OUTCOME_LABEL[gate.outcome];
+  return model.status === "fallback" ? "\u21AA\uFE0F fallback" : "trained";
 }
 function describeNonInferiority(gate) {
   const rule = gate.nonInferiority;
@@ -45042,15 +45073,32 @@ function describeNonInferiority(gate) {
     `_no worse_: the one-sided ${Math.round((1 - rule.alpha) * 100)}% lower bound of \u0394 is above \u2212${rule.margin}; _too small to tell_: the hold-out cannot exclude a drop of ${rule.margin} (flagged, not blocking); MDE: the smallest AUC change the division's hold-out detects with ${Math.round(rule.power * 100)}% power (two-sided \u03B1 = ${rule.alpha}). The interval shown is the paired bootstrap's.`
   ].join(" ");
 }
-function aucCell(test, compared, production, interval, gate) {
-  if (compared) {
-    const { estimate, interval: interval2 } = compared.aucDifference;
-    const tested = gate?.checks.find((c) => c.kind === "nonInferiority")?.nonInferiority;
-    const verdict = tested ? `${DECISION_LABEL[tested.decision]}, MDE ${num(tested.minimumDetectable)}${tested.method === "bootstrap" ? " (bootstrap se)" : ""}` : VERDICT_LABEL[compared.verdict];
-    return `${num(test.auc)} (${signed2(estimate)}, [${signed2(interval2.low)}, ${signed2(interval2.high)}]) ${verdict}`;
-  }
-  if (production) return `${num(test.auc)} (${signed2(test.auc - production.auc)})`;
+function aucCell(test, interval) {
   return interval ? `${num(test.auc)} [${num(interval.low)}, ${num(interval.high)}]` : num(test.auc);
+}
+function deltaCell(test, compared, production) {
+  if (compared) {
+    const { estimate, interval } = compared.aucDifference;
+    return `${signed2(estimate)} [${signed2(interval.low)}, ${signed2(interval.high)}]`;
+  }
+  return production ? signed2(test.auc - production.auc) : void 0;
+}
+function renderOtherMetrics(view, models) {
+  const rows = models.flatMap((model) => {
+    const test = model.test;
+    if (!test) return [];
+    const production = comparisonOf(view, model.division)?.production ?? productionSet(view, model.division);
+    const metricCell = (key) => production ? `${num(test[key])} (${signed2(test[key] - production[key])})` : num(test[key]);
+    return [[cell(`${model.division} ${model.name}`), ...TABLE_METRICS.map((m) => metricCell(m.key))]];
+  });
+  if (rows.length === 0) return "";
+  const compared = view.comparison !== void 0 || view.production !== void 0;
+  return collapsed(
+    "Accuracy, precision, recall, F1, PR-AUC and Brier",
+    `${table(["division", ...TABLE_METRICS.map((m) => m.label)], rows)}
+
+On the hold-out rows${compared ? ", in brackets \u0394 vs the comparison model on the same rows" : ""}; accuracy, precision, recall and F1 at each division's threshold; for Brier, lower is better.`
+  );
 }
 var FALLBACK_NOTE = "served by the general model";
 function metricLabel(metric) {
@@ -45077,7 +45125,7 @@ function checkCause(check3) {
       };
   }
 }
-function renderGateDetails(gate, kept) {
+function renderGateReasons(gate, kept) {
   const failing = /* @__PURE__ */ new Map();
   const notes = /* @__PURE__ */ new Map();
   const add = (groups, cause, where) => {
