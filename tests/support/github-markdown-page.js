@@ -149,12 +149,25 @@ function chartFacts({ figure, error }) {
     return { kind, colour: bars[0]?.getAttribute('fill') ?? '', points: bars.length };
   });
   const viewBox = svg.viewBox.baseVal;
+  // Axis labels drawn over one another cannot be read.
+  let overlappingLabels = 0;
+  for (const axis of svg.querySelectorAll('.bottom-axis .label, .left-axis .label')) {
+    const boxes = [...axis.querySelectorAll('text')].map((t) => t.getBoundingClientRect());
+    const across = axis.closest('.bottom-axis') !== null;
+    for (let i = 1; i < boxes.length; i++) {
+      const [a, b] = [boxes[i - 1], boxes[i]];
+      const apart = across ? a.right <= b.left || b.right <= a.left : a.bottom <= b.top || b.bottom <= a.top;
+      if (!apart && a.width > 0 && b.width > 0) overlappingLabels++;
+    }
+  }
   return {
     error: error ?? (svg.getAttribute('aria-roledescription') === 'error' ? 'error diagram' : undefined),
     role: svg.getAttribute('aria-roledescription'),
     title: svg.querySelector('.chart-title text')?.textContent ?? '',
     width: svg.getBoundingClientRect().width,
+    bottom: svg.getBoundingClientRect().bottom + window.scrollY,
     naturalWidth: viewBox?.width ?? 0,
+    overlappingLabels,
     plots,
   };
 }
@@ -210,11 +223,13 @@ async function renderDocument(source, index) {
   sanitize(parsed);
   renderAlerts(parsed);
   article.append(...[...parsed.childNodes].map((node) => document.importNode(node, true)));
-  if (source.openDetails === 'all')
-    for (const details of article.querySelectorAll('details')) details.open = true;
-  else if (typeof source.openDetails === 'number')
-    article.querySelectorAll('details')[source.openDetails]?.setAttribute('open', '');
+  // Charts are drawn in open sections (Mermaid measures its text); then the sections are set as asked.
+  for (const details of article.querySelectorAll('details')) details.open = true;
   const charts = await renderCharts(article, `doc-${index}`);
+  for (const details of article.querySelectorAll('details')) {
+    const summary = details.querySelector('summary')?.textContent ?? '';
+    details.open = source.openDetails === 'all' || summary.startsWith(source.openDetails.summaryStartsWith);
+  }
   return {
     name: source.name,
     headings: [...article.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h) => ({
@@ -254,7 +269,7 @@ async function renderDocument(source, index) {
 
 async function main() {
   const sources = JSON.parse(document.getElementById('opp-documents').textContent);
-  const facts = { documents: [], pwned: false };
+  const facts = { documents: [], pageHeight: 0, pwned: false };
   try {
     mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'default' });
     for (const [index, source] of sources.entries())
@@ -262,6 +277,7 @@ async function main() {
   } catch (error) {
     facts.error = String(error?.stack ?? error);
   }
+  facts.pageHeight = document.documentElement.scrollHeight;
   // A script smuggled into a document would set this: the sanitizer and the CSP must stop it.
   facts.pwned = Boolean(window.oppPwned || document.body.dataset.pwned);
   const bytes = new TextEncoder().encode(JSON.stringify(facts));

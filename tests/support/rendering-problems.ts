@@ -98,7 +98,7 @@ const LEAKED_MARKDOWN: readonly { pattern: RegExp; what: string }[] = [
 
 /**
  * Where the page does not show what the Markdown declares: every Mermaid block drawn as an SVG
- * with its declared series (kind, points, colour), the headings and tables, all `<details>`, no
+ * with its declared series (kind, points, colour), at full size, its axis labels apart, the headings and tables, all `<details>`, no
  * Markdown left as text, nothing wider than the column outside a scroll container, nothing
  * executable left. One line per problem; none when the document renders as written.
  */
@@ -119,6 +119,9 @@ export function findRenderingProblems(markdown: string, facts: DocumentFacts): s
       drawn.plots.map((p, j) => [p.kind, p.points, chart.plots[j]?.colour ? p.colour : '*']),
     );
     if (!drawn.error && want !== got) problems.push(`${name}: declares series ${want}, the SVG has ${got}`);
+    if (drawn.overlappingLabels) {
+      problems.push(`${name}: ${drawn.overlappingLabels} pairs of axis labels drawn over one another`);
+    }
     const scale = (drawn.width ?? 0) / (drawn.naturalWidth || 1);
     if (!drawn.error && scale < MIN_CHART_SCALE) {
       problems.push(

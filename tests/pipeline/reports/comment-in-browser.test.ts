@@ -18,6 +18,11 @@ const documents = {
   brokenChart: small.replace(/^( {4}line \[)/m, '$1oops, '),
   // A chart laid out wider than the column: the browser shrinks it, and its text with it.
   wideChart: small.replace('%%{init: {', '%%{init: {"xyChart": {"width": 1200}, '),
+  // 21 category labels on a 700 px axis (the ROC charts' axis before it became numeric).
+  crowdedAxis: small.replace(
+    'x-axis "false positive rate" 0 --> 1',
+    `x-axis "false positive rate" [${Array.from({ length: 21 }, (_, i) => `"${(i / 20).toFixed(2)}"`).join(', ')}]`,
+  ),
   // An element GitHub keeps with a width no style of its caps.
   wideElement: small.replace('### Provenance', '<hr width="1200">\n\n### Provenance'),
   // No blank line after <summary>: GitHub shows the section's Markdown as text.
@@ -100,6 +105,12 @@ describe('the checks fail on a defective document', () => {
   it('a chart shrunk to fit the column', () => {
     expect(problems('wideChart')).toEqual([
       'chart 1 (ROC, division 0 (general)): laid out 1200px wide, shown at 71% in the 850px column',
+    ]);
+  });
+
+  it('a chart whose axis labels run into one another', () => {
+    expect(problems('crowdedAxis')).toEqual([
+      'chart 1 (ROC, division 0 (general)): 20 pairs of axis labels drawn over one another',
     ]);
   });
 
