@@ -6,12 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
+import { cropTop, readPng, writePng } from './png.js';
 
 /** Debian's Chromium (`.ci/install-system-packages`). */
 export const CHROMIUM = '/usr/bin/chromium';
 /** Width of a PR comment's body on github.com (the Markdown column), in CSS pixels. */
 export const COMMENT_COLUMN_PX = 850;
 
+/** The page's width: the column, the comment's padding and border, the body's padding (GITHUB_CSS). */
+const PAGE_WIDTH_PX = COMMENT_COLUMN_PX + 2 * (16 + 1 + 16);
+/** More than the window height headless Chromium keeps from the page's viewport. */
+const WINDOW_CHROME_PX = 200;
 const PAGE_SCRIPT = new URL('./github-markdown-page.js', import.meta.url);
 const MERMAID = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');
 
@@ -34,8 +39,11 @@ export function chromiumArgs(profileDir: string): string[] {
 export interface MarkdownDocument {
   name: string;
   markdown: string;
-  /** `<details>` to open: all (as a test reads them), or the n-th only (as a screenshot shows). @default 'all' */
-  openDetails?: 'all' | number;
+  /**
+   * `<details>` to open: all (as a test reads them), or those whose summary starts with this text
+   * (the rest collapsed, as GitHub first shows them). @default 'all'
+   */
+  openDetails?: 'all' | { summaryStartsWith: string };
 }
 
 /** A Mermaid chart as the page drew it. */
@@ -46,6 +54,10 @@ export interface ChartFacts {
   title?: string;
   /** Drawn width, and the width Mermaid laid it out for (px). */
   width?: number;
+  /** Pairs of neighbouring axis labels drawn over one another. */
+  overlappingLabels?: number;
+  /** Where its bottom edge is on the page (px from the top; 0 in a closed section). */
+  bottom?: number;
   naturalWidth?: number;
   /** The plots in drawing order: kind, colour, points (line vertices or bars). */
   plots: { kind: string; colour: string; points: number }[];
@@ -73,6 +85,8 @@ export interface DocumentFacts {
 /** What the page read back. */
 export interface PageFacts {
   documents: DocumentFacts[];
+  /** The page's height in px. */
+  pageHeight: number;
   /** Whether a script from a document ran. */
   pwned: boolean;
   error?: string;
@@ -113,8 +127,8 @@ export function buildCommentPage(documents: readonly MarkdownDocument[]): string
 }
 
 export interface RenderOptions {
-  /** Write a PNG of the page here, `width`×`height` px. */
-  screenshot?: { file: string; width: number; height: number };
+  /** Write a PNG of the page here, as wide as the column and its frame, its top `height` px (from the page's facts). */
+  screenshot?: { file: string; height: (facts: PageFacts) => number };
   /** Virtual time Chromium gives the page's scripts, in ms. @default 30000 */
   budgetMs?: number;
 }
@@ -145,11 +159,16 @@ export function renderInChromium(
     const encoded = /id="opp-facts" data-base64="([A-Za-z0-9+/=]*)"/.exec(dump.stdout ?? '')?.[1];
     if (!encoded)
       throw new Error(`the page wrote no facts (status ${dump.status}): ${dump.stderr?.slice(-2000)}`);
+    const facts = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as PageFacts;
     if (shot) {
-      run([`--window-size=${shot.width},${shot.height}`, `--screenshot=${shot.file}`]);
-      if (!existsSync(shot.file)) throw new Error(`chromium wrote no screenshot to ${shot.file}`);
+      // Headless Chromium's viewport is shorter than its window: shoot taller, then cut.
+      const height = Math.ceil(shot.height(facts));
+      const raw = join(dir, 'screenshot.png');
+      run([`--window-size=${PAGE_WIDTH_PX},${height + WINDOW_CHROME_PX}`, `--screenshot=${raw}`]);
+      if (!existsSync(raw)) throw new Error(`chromium wrote no screenshot`);
+      writePng(shot.file, cropTop(readPng(raw), height));
     }
-    return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as PageFacts;
+    return facts;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -160,7 +179,7 @@ const GITHUB_CSS = `
 body { margin: 0; padding: 16px; background: #fff; }
 main { display: flex; flex-direction: column; gap: 32px; align-items: flex-start; }
 .markdown-body { box-sizing: content-box; width: ${COMMENT_COLUMN_PX}px; padding: 16px; border: 1px solid #d1d9e0; border-radius: 6px;
-  font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif, "Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji";
+  font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif, "Apple Color Emoji", "Segoe UI Emoji";
   font-size: 14px; line-height: 1.5; word-wrap: break-word; color: #1f2328; }
 .markdown-body > *:first-child { margin-top: 0 !important; }
 .markdown-body > *:last-child { margin-bottom: 0 !important; }
