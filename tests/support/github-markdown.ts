@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
+import { CHROMIUM, chromiumArgs } from './chromium.js';
 import { cropTop, readPng, writePng } from './png.js';
 
-/** Debian's Chromium (`.ci/install-system-packages`). */
-export const CHROMIUM = '/usr/bin/chromium';
 /** Width of a PR comment's body on github.com (the Markdown column), in CSS pixels. */
 export const COMMENT_COLUMN_PX = 850;
 
@@ -19,21 +18,6 @@ const PAGE_WIDTH_PX = COMMENT_COLUMN_PX + 2 * (16 + 1 + 16);
 const WINDOW_CHROME_PX = 200;
 const PAGE_SCRIPT = new URL('./github-markdown-page.js', import.meta.url);
 const MERMAID = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');
-
-/** Flags that run Debian's Chromium headless on these machines (`../shared/FACTS.md`). */
-export function chromiumArgs(profileDir: string): string[] {
-  return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--hide-scrollbars',
-    `--user-data-dir=${profileDir}`,
-  ];
-}
 
 /** One Markdown document to show, as a comment body. */
 export interface MarkdownDocument {
