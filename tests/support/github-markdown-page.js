@@ -277,6 +277,8 @@ async function main() {
   } catch (error) {
     facts.error = String(error?.stack ?? error);
   }
+  // Let queued events (an image's error, a section's toggle) run before asking whether a script ran.
+  await new Promise((resolve) => setTimeout(resolve, 500));
   facts.pageHeight = document.documentElement.scrollHeight;
   // A script smuggled into a document would set this: the sanitizer and the CSP must stop it.
   facts.pwned = Boolean(window.oppPwned || document.body.dataset.pwned);
