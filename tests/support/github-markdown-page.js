@@ -55,7 +55,7 @@ function allowedUrl(attribute, value) {
 
 function sanitize(root) {
   for (const node of [...root.querySelectorAll('*')]) {
-    if (!node.isConnected || !root.contains(node)) continue;
+    if (!root.contains(node)) continue; // inside an element dropped with its contents
     const name = node.localName;
     const inTable = name === 'tr' || name === 'td' || name === 'th' || /^t(head|body|foot)$/.test(name);
     const stray =
@@ -261,7 +261,9 @@ async function renderDocument(source, index) {
         (e) => outsideCharts(e) && [...e.attributes].some((a) => /^on/i.test(a.name)),
       ).length,
       javascriptUrls: [...article.querySelectorAll('[href], [src]')].filter(
-        (e) => outsideCharts(e) && !allowedUrl('href', e.getAttribute('href') ?? e.getAttribute('src')),
+        (e) =>
+          outsideCharts(e) &&
+          ['href', 'src'].some((a) => e.hasAttribute(a) && !allowedUrl(a, e.getAttribute(a))),
       ).length,
     },
   };

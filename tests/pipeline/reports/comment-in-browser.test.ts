@@ -9,11 +9,18 @@ import { declaredContent, findRenderingProblems } from '../../support/rendering-
 // rendered so in headless Chromium, then read back. The defect cases prove the same checks fail.
 const inputs8 = commentInputs(8);
 const inputs30 = commentInputs(30);
+// A fork's pull request: unverified metrics, sample data, the sample-data gate (GitHub alerts head it).
+const fork8 = {
+  ...inputs8,
+  unverified: true,
+  advisory: { dataSource: 'sample records', gateConfig: 'configs/examples/gate-sample-data.json' },
+};
 const small = renderMetricsComment(commentInputs(2));
 const documents = {
   comment8: renderMetricsComment(inputs8),
   comment30: renderMetricsComment(inputs30),
   summary30: renderMetricsSummary(inputs30),
+  fork8: renderMetricsComment(fork8),
   // A series line that Mermaid cannot parse.
   brokenChart: small.replace(/^( {4}line \[)/m, '$1oops, '),
   // A chart laid out wider than the column: the browser shrinks it, and its text with it.
@@ -66,6 +73,7 @@ describe('the PR comment and the job summary in headless Chromium, as GitHub ren
     ['comment8', inputs8],
     ['comment30', inputs30],
     ['summary30', inputs30],
+    ['fork8', fork8],
   ] as const)(
     '%s: every chart draws its series, nothing overflows the column, nothing is left as Markdown',
     (name, input) => {
@@ -86,12 +94,19 @@ describe('the PR comment and the job summary in headless Chromium, as GitHub ren
     ['comment8', inputs8],
     ['comment30', inputs30],
     ['summary30', inputs30],
+    ['fork8', fork8],
   ] as const)('%s: the verdict heads it and the first table lists every division', (name, input) => {
     const shown = facts(name);
     expect(shown.headings[0]).toMatchObject({ level: 2 });
     expect(shown.headings[0]!.text).toContain(input.gate.passed ? 'passed' : 'failed');
     for (const model of input.report.models) expect(shown.tables[0]!.text).toContain(model.name);
     expect(shown.text).not.toContain('opp-metrics-report');
+  });
+
+  it("a fork's comment opens with its warning and advisory note as GitHub alerts", () => {
+    const text = facts('fork8').text.replace(/\s+/g, ' ');
+    expect(text).toContain('Warning Unverified metrics.');
+    expect(text).toContain('Note Advisory: sample data.');
   });
 });
 
