@@ -1,5 +1,4 @@
-import type { DocumentFacts } from './github-markdown.js';
-import { markdownToHtml } from './github-markdown.js';
+import { type DocumentFacts, markdownToHtml } from './github-markdown.js';
 
 /** A Mermaid xychart as its Markdown declares it. */
 export interface DeclaredChart {
