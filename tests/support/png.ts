@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
 
 /** A decoded 8-bit RGB(A) PNG: enough to check what a screenshot shows. */
 export interface Image {
@@ -72,4 +72,42 @@ export function countColour(image: Image, hex: string, tolerance = 24): number {
     }
   }
   return count;
+}
+
+/** The top `height` rows of an image (a screenshot cut to what it should show). */
+export function cropTop(image: Image, height: number): Image {
+  const rows = Math.min(image.height, Math.max(1, Math.round(height)));
+  const stride = image.width * image.channels;
+  return { ...image, height: rows, pixels: image.pixels.slice(0, rows * stride) };
+}
+
+/** Encodes an 8-bit RGB(A) image as a PNG, each row filtered against the one above (small for screenshots). */
+export function writePng(file: string, image: Image): void {
+  const stride = image.width * image.channels;
+  const raw = Buffer.alloc(image.height * (stride + 1));
+  for (let y = 0; y < image.height; y++) {
+    raw[y * (stride + 1)] = 2; // filter "up"
+    for (let x = 0; x < stride; x++) {
+      const above = y > 0 ? image.pixels[(y - 1) * stride + x]! : 0;
+      raw[y * (stride + 1) + 1 + x] = (image.pixels[y * stride + x]! - above) & 0xff;
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(image.width, 0);
+  header.writeUInt32BE(image.height, 4);
+  header.set([8, image.channels === 4 ? 6 : 2, 0, 0, 0], 8);
+  const chunk = (type: string, body: Buffer) => {
+    const out = Buffer.alloc(12 + body.length);
+    out.writeUInt32BE(body.length, 0);
+    out.write(type, 4, 'latin1');
+    body.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
+    return out;
+  };
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const data = deflateSync(raw, { level: 9 });
+  writeFileSync(
+    file,
+    Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', data), chunk('IEND', Buffer.alloc(0))]),
+  );
 }

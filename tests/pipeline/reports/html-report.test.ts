@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { MetricsReportSchema } from '../../../model/metrics-report.js';
 import { renderHtmlReport, writeHtmlReport } from '../../../pipeline/reports/html-report.js';
 import { PALETTE } from '../../../pipeline/reports/svg-charts.js';
+import { CHROMIUM, chromiumArgs } from '../../support/chromium.js';
 import { metricsReportFixture } from '../../support/metrics-report-fixture.js';
 import { countColour, readPng } from '../../support/png.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const report = MetricsReportSchema.parse(metricsReportFixture());
 
 describe('renderHtmlReport', () => {
@@ -56,15 +56,7 @@ describe('the report in a browser', () => {
     const run = spawnSync(
       CHROMIUM,
       [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        `--user-data-dir=${join(dir, 'profile')}`,
-        '--hide-scrollbars',
+        ...chromiumArgs(join(dir, 'profile')),
         '--window-size=1300,1500',
         `--screenshot=${screenshot}`,
         `file://${file}`,
