@@ -32,7 +32,7 @@ export function createArtifactStore(dir: string): ArtifactStore {
   const files = (runId: string, name: string) => {
     const root = folder(runId, name);
     return existsSync(root)
-      ? listFiles(root, false)
+      ? listFiles(root, true)
           .map((file) => relative(root, file))
           .sort()
       : undefined;
