@@ -16,6 +16,7 @@ const BENCHES = [
   'trainer-parity',
   'tracking',
   'bootstrap',
+  'pr-push-to-comment',
 ];
 
 const wanted = process.argv.slice(2);

@@ -1,8 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  AccountSASPermissions,
+  AccountSASResourceTypes,
+  AccountSASServices,
+  generateAccountSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { afterAll, beforeAll } from 'vitest';
-import { type AzuriteInstance, startAzurite } from '../../pipeline/storage/azurite.js';
+import { type AzuriteInstance, DEV_ACCOUNT, DEV_KEY, startAzurite } from '../../pipeline/storage/azurite.js';
 import {
   createStorageClients,
   ensureStorage,
@@ -48,4 +55,21 @@ export function useAzurite(): TestAzurite {
       return { prefix, clients };
     },
   };
+}
+
+/**
+ * A connection string to `instance` that may only read and list (an account SAS with `rl` on
+ * blobs and tables): what pr.yml's header advises for its storage secret.
+ */
+export function readOnlyConnectionString(instance: AzuriteInstance): string {
+  const sas = generateAccountSASQueryParameters(
+    {
+      expiresOn: new Date(Date.now() + 3_600_000),
+      permissions: AccountSASPermissions.parse('rl'),
+      services: AccountSASServices.parse('bt').toString(),
+      resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+    },
+    new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY),
+  ).toString();
+  return `BlobEndpoint=${instance.blobEndpoint};TableEndpoint=${instance.tableEndpoint};SharedAccessSignature=${sas}`;
 }

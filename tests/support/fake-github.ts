@@ -2,20 +2,21 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { gitHubContract } from './contracts/github.js';
 import type { ContractOperation } from './contracts/swagger.js';
+import { publicUser, pullRequest, simpleUser } from './fake-github-resources.js';
 
 /**
  * A local stand-in for the parts of GitHub's REST API opp uses: issue comments (list with
- * pagination and Link headers, create, update, delete). Binds 127.0.0.1 on a free port.
+ * pagination and Link headers, create, update, delete), the token's user (GET /user) and a pull
+ * request's head (GET /repos/{owner}/{repo}/pulls/{n}). Binds 127.0.0.1 on a free port.
  * Tokens map to users; faults can be injected per method and path.
  *
- * The issue-comment routes are contract-checked against GitHub's published REST description
+ * Every route is contract-checked against GitHub's published REST description
  * (tests/contracts/github-rest/, an extract of github/rest-api-description): a request the
  * description refuses gets GitHub's answer (422 `Validation Failed`, or 404 for a path parameter
  * that is no such thing) and is recorded in `violations`; a response the fake would send that
  * the description refuses is a bug in the fake: it answers 500 instead, records it in
  * `responseViolations`, and `close()` throws. Error statuses the description leaves out (GitHub
- * sends 403 and 404 to any operation) are checked as its `basic-error`. `GET /user` and
- * `GET /repos/{owner}/{repo}/pulls/{n}` are not in the extract and are answered unchecked.
+ * sends 403 and 404 to any operation) are checked as its `basic-error`.
  */
 
 export interface FakeComment {
@@ -109,31 +110,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return new Date(clock).toISOString();
   };
 
-  const user = (login: string) => {
-    const id = login.length;
-    const api = `${base}/users/${encodeURIComponent(login)}`;
-    return {
-      login,
-      id,
-      node_id: `U_${id}`,
-      avatar_url: `https://avatars.github.test/u/${id}`,
-      gravatar_id: '',
-      url: api,
-      html_url: `https://github.test/${encodeURIComponent(login)}`,
-      followers_url: `${api}/followers`,
-      following_url: `${api}/following{/other_user}`,
-      gists_url: `${api}/gists{/gist_id}`,
-      starred_url: `${api}/starred{/owner}{/repo}`,
-      subscriptions_url: `${api}/subscriptions`,
-      organizations_url: `${api}/orgs`,
-      repos_url: `${api}/repos`,
-      events_url: `${api}/events{/privacy}`,
-      received_events_url: `${api}/received_events`,
-      type: login.endsWith('[bot]') ? ('Bot' as const) : ('User' as const),
-      site_admin: false,
-    };
-  };
-
   const add = (key: string, owner: string, repo: string, issue: number, body: string, login: string) => {
     const id = nextId++;
     const time = tick();
@@ -144,7 +120,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       html_url: `https://github.test/${owner}/${repo}/pull/${issue}#issuecomment-${id}`,
       issue_url: `${base}/repos/${owner}/${repo}/issues/${issue}`,
       body,
-      user: user(login),
+      user: simpleUser(base, login),
       created_at: time,
       updated_at: time,
       author_association: 'NONE',
@@ -216,14 +192,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (url.pathname === '/user' && method === 'GET') {
       // GitHub refuses GET /user to installation tokens such as a workflow's GITHUB_TOKEN.
       if (login.endsWith('[bot]')) return send(403, { message: 'Resource not accessible by integration' });
-      return send(200, { login, id: login.length, type: 'User' });
+      return send(200, publicUser(base, login));
     }
     const pull = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(url.pathname);
     if (pull && method === 'GET') {
       const head = pulls.get(`${pull[1]}/${pull[2]}#${pull[3]}`);
       return head
-        ? send(200, { number: Number(pull[3]), head: { sha: head } })
-        : send(404, { message: 'Not Found' });
+        ? send(200, pullRequest(base, pull[1]!, pull[2]!, Number(pull[3]), head))
+        : send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
     }
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
     const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);

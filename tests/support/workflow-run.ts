@@ -452,3 +452,29 @@ function parseSimpleOutputs(text: string): Record<string, string> {
   }
   return outputs;
 }
+
+/**
+ * {@link npmCiStandIn} for an `npm ci` inside a longer `run:` script (e.g. pr.yml's base-commit
+ * step, `cd .base && npm ci … && node build/…`): an `npm` in `dir` that, for `npm ci`, links this
+ * repository's node_modules into the current folder (the install, without the registry) and then
+ * runs the package's own `prepare` script for real (what `npm ci` runs after installing; here
+ * `npm run build`) unless `--ignore-scripts` is given; any other npm command goes to the real npm.
+ * Returns the PATH for the steps' env, with `dir` first.
+ */
+export function npmCiShim(root: string, dir: string): string {
+  const npm = execFileSync('bash', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim();
+  mkdirSync(dir, { recursive: true });
+  const script = [
+    '#!/usr/bin/env bash',
+    'set -eo pipefail',
+    `real=${JSON.stringify(npm)}`,
+    'if [ "$1" != ci ]; then exec "$real" "$@"; fi',
+    'if [ -e node_modules ] || [ -L node_modules ]; then echo "npm ci shim: node_modules already there" >&2; exit 1; fi',
+    `ln -s ${JSON.stringify(join(root, 'node_modules'))} node_modules`,
+    'for arg in "$@"; do if [ "$arg" = --ignore-scripts ]; then exit 0; fi; done',
+    'exec "$real" run prepare --if-present',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'npm'), script, { mode: 0o755 });
+  return `${dir}:${process.env.PATH ?? ''}`;
+}

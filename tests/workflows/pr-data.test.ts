@@ -2,20 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  AccountSASPermissions,
-  AccountSASResourceTypes,
-  AccountSASServices,
-  generateAccountSASQueryParameters,
-  StorageSharedKeyCredential,
-} from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFeatureSpec } from '../../pipeline/features/compile-spec.js';
 import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
 import { createSnapshot } from '../../pipeline/ingestion/snapshot.js';
-import { DEV_ACCOUNT, DEV_KEY } from '../../pipeline/storage/azurite.js';
 import { defaultConfigPath } from '../../pipeline/util/package-root.js';
-import { useAzurite } from '../support/azurite.js';
+import { readOnlyConnectionString, useAzurite } from '../support/azurite.js';
 import { readJob, runJobSteps } from '../support/workflow-run.js';
 
 /**
@@ -44,17 +36,7 @@ beforeAll(async () => {
   prefix = fresh.prefix;
   const spec = compileFeatureSpec(loadFeatureSpec(defaultConfigPath('features.json')));
   snapshotId = (await createSnapshot(fresh.clients, spec)).snapshotId;
-  const sas = generateAccountSASQueryParameters(
-    {
-      expiresOn: new Date(Date.now() + 3_600_000),
-      permissions: AccountSASPermissions.parse('rl'),
-      services: AccountSASServices.parse('bt').toString(),
-      resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
-    },
-    new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY),
-  ).toString();
-  const endpoints = azurite.instance;
-  readOnly = `BlobEndpoint=${endpoints.blobEndpoint};TableEndpoint=${endpoints.tableEndpoint};SharedAccessSignature=${sas}`;
+  readOnly = readOnlyConnectionString(azurite.instance);
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -9,13 +9,13 @@ export const GITHUB_CONTRACT_VERSION = '2022-11-28';
 let cached: OpenApi3Contract | undefined;
 
 /**
- * The issue-comment operations of GitHub's REST description (an extract of
+ * The operations opp calls in GitHub's REST description (issue comments, GET /user, pulls.get; an extract of
  * github/rest-api-description's api.github.com.2022-11-28.json; tests/contracts/SOURCE.md says
  * which parts, from which commit).
  */
 export function gitHubContract(): OpenApi3Contract {
   cached ??= new OpenApi3Contract(
-    `${contracts}github-rest/api.github.com.${GITHUB_CONTRACT_VERSION}.issue-comments.json`,
+    `${contracts}github-rest/api.github.com.${GITHUB_CONTRACT_VERSION}.extract.json`,
   );
   return cached;
 }

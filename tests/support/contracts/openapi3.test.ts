@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github.js';
+import { publicUser, pullRequest } from '../fake-github-resources.js';
 import { GITHUB_CONTRACT_VERSION, gitHubContract } from './github.js';
 
 const contract = gitHubContract();
 
-describe('the OpenAPI 3.0 checker on the vendored GitHub issue-comment description', () => {
+describe('the OpenAPI 3.0 checker on the vendored GitHub description (issue comments)', () => {
   it('reads the REST API version from the extract', () => {
     expect(contract.apiVersion).toBe(GITHUB_CONTRACT_VERSION);
   });
@@ -104,10 +105,44 @@ describe('the OpenAPI 3.0 checker on the vendored GitHub issue-comment descripti
   });
 });
 
+describe('the checker on GET /user and pulls.get', () => {
+  it('matches them and refuses a pull number that is not a number (404, as GitHub answers)', () => {
+    expect(contract.match('GET', '/user')?.operationId).toBe('users/get-authenticated');
+    const get = contract.match('GET', '/repos/acme/opp/pulls/7')!;
+    expect(get.operationId).toBe('pulls/get');
+    expect(contract.checkOperation(get, new URLSearchParams(), undefined)).toBeUndefined();
+    expect(
+      contract.checkOperation(
+        contract.match('GET', '/repos/acme/opp/pulls/7.5')!,
+        new URLSearchParams(),
+        undefined,
+      ),
+    ).toEqual({ status: 404, errors: ['path parameter pull_number: expected an integer'] });
+  });
+
+  it('takes a full public-user and pull-request, and refuses the stubs the fake used to send', () => {
+    const user = contract.match('GET', '/user')!;
+    const api = 'http://127.0.0.1:1';
+    expect(contract.checkResponse(user, 200, publicUser(api, 'alice'))).toEqual([]);
+    expect(contract.checkResponse(user, 200, { login: 'alice', id: 5, type: 'User' })[0]).toMatch(
+      /fits none of the oneOf alternatives/,
+    );
+    const get = contract.match('GET', '/repos/acme/opp/pulls/7')!;
+    expect(contract.checkResponse(get, 200, pullRequest(api, 'acme', 'opp', 7, 'a'.repeat(40)))).toEqual([]);
+    const stub = contract.checkResponse(get, 200, { number: 7, head: { sha: 'a'.repeat(40) } });
+    expect(stub).toContain('200 body.head.repo: required');
+    expect(stub).toContain('200 body.base: required');
+    const noRepo = pullRequest(api, 'acme', 'opp', 7, 'a'.repeat(40));
+    expect(
+      contract.checkResponse(get, 200, { ...noRepo, head: { ...noRepo.head, repo: { name: 'opp' } } }),
+    ).toContain('200 body.head.repo.full_name: required');
+  });
+});
+
 describe('the fake GitHub, checked against the description', () => {
   let github: FakeGitHub;
   beforeEach(async () => {
-    github = await startFakeGitHub();
+    github = await startFakeGitHub({ tokens: { 'test-token': 'github-actions[bot]', pat: 'alice' } });
   });
   afterEach(() => github.close());
 
@@ -134,6 +169,28 @@ describe('the fake GitHub, checked against the description', () => {
     const res = await call('GET', '/repos/acme/opp/issues/latest/comments');
     expect(res.status).toBe(404);
     expect(github.violations).toHaveLength(1);
+  });
+
+  it('answers GET /user and pulls.get as the description says, and refuses a pull number that is not one', async () => {
+    const asAlice = await fetch(`${github.url}/user`, { headers: { authorization: 'token pat' } });
+    expect(asAlice.status).toBe(200);
+    expect(await asAlice.json()).toMatchObject({ login: 'alice', user_view_type: 'public' });
+    // A workflow's GITHUB_TOKEN is an installation token: GitHub refuses it GET /user.
+    const asBot = await call('GET', '/user');
+    expect(asBot.status).toBe(403);
+    expect(await asBot.json()).toMatchObject({ message: 'Resource not accessible by integration' });
+    github.setPullRequest('acme', 'opp', 7, 'a'.repeat(40));
+    const pull = await call('GET', '/repos/acme/opp/pulls/7');
+    expect(pull.status).toBe(200);
+    expect(await pull.json()).toMatchObject({ number: 7, head: { sha: 'a'.repeat(40) } });
+    expect((await call('GET', '/repos/acme/opp/pulls/8')).status).toBe(404);
+    expect(github.violations).toEqual([]);
+    const named = await call('GET', '/repos/acme/opp/pulls/latest');
+    expect(named.status).toBe(404);
+    expect(github.violations).toEqual([
+      'GET /repos/acme/opp/pulls/latest: path parameter pull_number: expected an integer',
+    ]);
+    expect(github.responseViolations).toEqual([]);
   });
 
   it('sends comments (created, listed, updated) that the description takes', async () => {
