@@ -1,6 +1,6 @@
 /** One HTTP request to an MLflow server, with bearer token, timeout and retries. For internal use. */
 import { TrackingError } from '../../errors/TrackingError.js';
-import { type RetryAfter, type RetryOptions, withRetry } from './retry.js';
+import { type RetryAfter, type RetryOptions, withRetry } from '../../util/retry.js';
 
 /** Returns a bearer token for each request (e.g. from @azure/identity), or undefined for none. */
 export type TokenProvider = () => Promise<string | undefined>;
