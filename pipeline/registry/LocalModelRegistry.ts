@@ -9,8 +9,9 @@ import { assertSafeBundlePath, hashFile, listBundleFiles } from './internal/bund
 import { withDirLock } from './internal/dir-lock.js';
 import { archiveOtherProductions, findProduction } from './internal/production-stage.js';
 import {
+  checkModelName,
+  checkRegistration,
   type ListVersionsOptions,
-  MODEL_NAME_PATTERN,
   type ModelLineage,
   type ModelRegistry,
   type ModelStage,
@@ -59,7 +60,7 @@ export class LocalModelRegistry implements ModelRegistry {
     lineage: ModelLineage,
     options: RegisterVersionOptions = {},
   ): Promise<ModelVersion> {
-    checkName(name);
+    checkRegistration(name, options.tags);
     const files = await listBundleFiles(bundleDir);
     await assertFiniteModelsIn(bundleDir);
     for (const file of files) await this.storeBlob(join(bundleDir, ...file.path.split('/')), file.sha256);
@@ -139,7 +140,7 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   private modelDir(name: string): string {
-    checkName(name);
+    checkModelName(name);
     return join(this.root, 'models', name);
   }
 
@@ -215,14 +216,5 @@ export class LocalModelRegistry implements ModelRegistry {
 
   private toVersion(manifest: Manifest): ModelVersion {
     return { ...manifest, uri: this.versionDir(manifest.name, manifest.version) };
-  }
-}
-
-function checkName(name: string): void {
-  if (!MODEL_NAME_PATTERN.test(name)) {
-    throw new RegistryError(
-      `bad model name "${name}": use letters, digits, '-', '_' and '.', starting with a letter or digit`,
-      name,
-    );
   }
 }

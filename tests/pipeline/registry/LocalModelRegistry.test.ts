@@ -35,6 +35,16 @@ describe('LocalModelRegistry', () => {
     expect(await registry.getVersion('opp', '1')).toEqual(v);
   });
 
+  it('refuses user tags under the reserved opp. prefix and bad names, writing nothing', async () => {
+    const registry = await newRegistry();
+    const bundle = await makeBundle();
+    await expect(
+      registry.registerVersion('opp', bundle, lineage, { tags: { team: 'bids', 'opp.stage': 'production' } }),
+    ).rejects.toThrow(/tags opp\.stage: the opp\. prefix is reserved/);
+    await expect(registry.registerVersion('../up', bundle, lineage)).rejects.toThrow(/bad model name/);
+    expect(await readdir(registry.root)).toEqual([]);
+  });
+
   it('stores identical files once (content-addressed)', async () => {
     const registry = await newRegistry();
     const bundle = await makeBundle();
