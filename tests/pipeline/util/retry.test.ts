@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withRetry } from '../../../pipeline/util/retry.js';
+import { readRetryAfter, withRetry } from '../../../pipeline/util/retry.js';
 
 /** An action that fails `failures` times with `error`, then answers `done`. */
 function flaky(failures: number, error: () => unknown = () => new Error('flaky')) {
@@ -75,5 +75,20 @@ describe('withRetry', () => {
     setTimeout(() => stop.abort(), 20);
     await expect(running).rejects.toMatchObject({ name: 'AbortError' });
     expect(calls).toEqual([1]);
+  });
+});
+
+describe('readRetryAfter', () => {
+  const now = Date.parse('2026-12-05T10:00:00Z');
+  it.each([
+    [{ 'retry-after-ms': '1500' }, 1500],
+    [{ 'x-ms-retry-after-ms': '250', 'retry-after': '9' }, 250],
+    [{ 'retry-after': '3' }, 3000],
+    [{ 'retry-after': 'Sat, 05 Dec 2026 10:00:04 GMT' }, 4000],
+    [{ 'retry-after': 'Sat, 05 Dec 2026 09:59:00 GMT' }, 0],
+    [{ 'retry-after': 'soon' }, undefined],
+    [{}, undefined],
+  ])('reads %j as %j ms', (headers, ms) => {
+    expect(readRetryAfter(new Headers(headers), now)).toBe(ms);
   });
 });
