@@ -52,7 +52,7 @@ export function listActions() {
 /**
  * An action's worker-thread entry (`src/fit-worker.ts`): bundled beside the action as
  * `dist/fit-worker.js`, and the action's bundle told so (`OPP_BUNDLED_FIT_WORKER`, read by
- * model/parallel/WorkerPool.ts), so its workers run code of the same bundle, never build/.
+ * model/parallel/fit-workers.ts), so its workers run code of the same bundle, never build/.
  */
 const FIT_WORKER_ENTRY = 'fit-worker';
 

@@ -23,19 +23,15 @@ const OPTIMIZERS = new Set(['adam', 'adamw', 'sgd']);
 /** The kernel describes at most this many layers (hidden + output). */
 const MAX_FUSED_LAYERS = 17;
 
-/** Parses an engine name from a CLI option, config or the environment. */
-export function parseEngineName(value: string, source = ENGINE_ENV): EngineName {
+/** Parses an engine name from the environment. */
+export function parseEngineName(value: string): EngineName {
   const name = value.trim().toLowerCase();
   if ((EngineNames as readonly string[]).includes(name)) return name as EngineName;
-  throw new ConfigError(`${source}: unknown engine "${value}" (expected ${EngineNames.join(', ')})`);
+  throw new ConfigError(`${ENGINE_ENV}: unknown engine "${value}" (expected ${EngineNames.join(', ')})`);
 }
 
-/**
- * The requested engine: the option if given, else `$OPP_ENGINE`, else the config's
- * `training.engine`, else `auto`.
- */
-export function requestedEngine(option?: string, configured?: EngineName): EngineName {
-  if (option) return parseEngineName(option, '--engine');
+/** The requested engine: `$OPP_ENGINE`, else the config's `training.engine`, else `auto`. */
+export function requestedEngine(configured?: EngineName): EngineName {
   const env = process.env[ENGINE_ENV];
   if (env) return parseEngineName(env);
   return configured ?? 'auto';
@@ -107,7 +103,7 @@ export function fitWithEngine(
   settings: EngineSettings,
   options: FitOptions,
 ): Promise<FitResult> {
-  const requested = requestedEngine(undefined, settings.engine);
+  const requested = requestedEngine(settings.engine);
   const engine = resolveEngine(
     requested,
     train.features,

@@ -3,7 +3,7 @@ import { isTrialPrunedError, TrialPrunedError } from '../../pipeline/errors/Tria
 import type { ObjectiveFunction, ObjectiveModule, TrialReporter } from './objective.js';
 import { type OpenStudyOptions, Study, type TrialOutcome } from './study.js';
 import { countStates, type TrialRecord } from './trial.js';
-import { type TrialExecutor, TrialWorkerPool } from './worker-pool.js';
+import { startTrialWorkers, type TrialExecutor } from './trial-workers.js';
 
 /** Where a running study stands, passed to {@link RunStudyOptions.onProgress} after each trial. */
 export interface StudyProgress {
@@ -79,7 +79,7 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
     executor =
       typeof options.objective === 'function'
         ? inThreadExecutor(options.objective)
-        : await TrialWorkerPool.start(options.objective, lanes);
+        : await startTrialWorkers(options.objective, lanes);
   } catch (error) {
     await study.close();
     throw error;

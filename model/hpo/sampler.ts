@@ -32,11 +32,6 @@ export function defaultGamma(n: number): number {
   return Math.min(Math.ceil(GOOD_FRACTION * n), MAX_GOOD_TRIALS);
 }
 
-/** Hyperopt's split: ⌈0.25·√n⌉ good trials, at most 25 (Bergstra et al. 2013). */
-export function hyperoptGamma(n: number): number {
-  return Math.min(Math.ceil(0.25 * Math.sqrt(n)), MAX_GOOD_TRIALS);
-}
-
 /**
  * Kernel weights of `n` trials in trial-number order: all 1 below 25 trials; beyond, the 25
  * newest weigh 1 and older ones ramp linearly from 1/n (hyperopt's "linear forgetting",

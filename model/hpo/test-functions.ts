@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Params, SearchSpace } from './distributions.js';
 import type { TrialReporter } from './objective.js';
 
@@ -97,7 +98,7 @@ export const SLOW_TRIAL_MS = 40;
 
 /** An objective module export: Branin after a short wait, like a (very) small training run. */
 export async function slowBraninObjective(params: Params): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, SLOW_TRIAL_MS));
+  await sleep(SLOW_TRIAL_MS);
   return branin.evaluate(params);
 }
 

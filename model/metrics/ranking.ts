@@ -8,45 +8,64 @@ export function orderByScoreDescending(scores: Scores): Uint32Array {
   return order;
 }
 
+/** Scores ranked once, to take the AUC of many weightings of the rows (a bootstrap). */
+export interface RankedScores {
+  /** Row indices, highest score first ({@link orderByScoreDescending}). */
+  order: Uint32Array;
+  /** `groupEnd[k]`: one past the last position of the tie group that starts at position k. */
+  groupEnd: Uint32Array;
+}
+
+/** Sorts rows by score once and marks the tie groups. */
+export function rankScores(scores: Scores): RankedScores {
+  const order = orderByScoreDescending(scores);
+  const groupEnd = new Uint32Array(order.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && scores[order[end]!] === scores[order[start]!]) end++;
+    groupEnd[start] = end;
+    start = end;
+  }
+  return { order, groupEnd };
+}
+
 /**
  * Area under the ROC curve: the probability that a random positive scores above a random
  * negative, counting ties as one half (the Mann-Whitney statistic with mid-ranks). NaN when
  * either class is absent.
  *
  * @param weights - optional per-row multiplicities (a bootstrap resample); default 1 each.
- * @param order - optional precomputed {@link orderByScoreDescending}, to reuse across calls.
+ * @param ranked - optional precomputed {@link rankScores}, to reuse across calls.
  */
 export function rocAuc(
   labels: Labels,
   scores: Scores,
   weights?: ArrayLike<number>,
-  order?: Uint32Array,
+  ranked: RankedScores = rankScores(scores),
 ): number {
   checkLengths(labels, scores);
-  const sorted = order ?? orderByScoreDescending(scores);
+  const { order, groupEnd } = ranked;
   // Walk from the highest score down: each negative loses to every positive above it and
   // draws (one half) with each positive tied with it. O(n) after the sort.
   let posAbove = 0;
   let pairs = 0;
-  let totalPos = 0;
   let totalNeg = 0;
-  let i = 0;
-  while (i < sorted.length) {
-    const score = scores[sorted[i]!]!;
+  for (let start = 0; start < order.length; ) {
+    const end = groupEnd[start]!;
     let groupPos = 0;
     let groupNeg = 0;
-    for (; i < sorted.length && scores[sorted[i]!] === score; i++) {
-      const row = sorted[i]!;
+    for (let k = start; k < end; k++) {
+      const row = order[k]!;
       const w = weights ? weights[row]! : 1;
       if (labels[row] === 1) groupPos += w;
       else groupNeg += w;
     }
     pairs += groupNeg * (posAbove + 0.5 * groupPos);
     posAbove += groupPos;
-    totalPos += groupPos;
     totalNeg += groupNeg;
+    start = end;
   }
-  return totalPos === 0 || totalNeg === 0 ? Number.NaN : pairs / (totalPos * totalNeg);
+  return posAbove === 0 || totalNeg === 0 ? Number.NaN : pairs / (posAbove * totalNeg);
 }
 
 /**

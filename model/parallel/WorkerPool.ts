@@ -1,137 +1,152 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { OppError } from '../../pipeline/errors/OppError.js';
-import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
-import type { BackendName } from '../tf/backend.js';
-import type { EpochLog } from '../training/fit-network.js';
-import type { FitTask, FitTaskResult } from '../training/fit-task.js';
-import { createSerialRunner, type FitRunner } from './fit-runner.js';
-import type { WorkerReply } from './fit-worker.js';
-import { workerThreadsFor } from './worker-threads.js';
+import type { Worker } from 'node:worker_threads';
 
 /**
- * The worker file's name beside the bundle, in an action bundle that ships its own worker
- * (actions/bundle.mjs defines it for actions with a `src/fit-worker.ts`); undefined elsewhere.
+ * One task as a pool runs it on a worker: how to send it, how to read the worker's messages
+ * while it runs, and what it becomes when the worker dies under it.
  */
-declare const OPP_BUNDLED_FIT_WORKER: string | undefined;
+export interface PoolTask<T> {
+  /** Sends the task to the worker. */
+  post(worker: Worker): void;
+  /**
+   * A message from the worker while this task runs: `{ value }` or `{ error }` when it ends the
+   * task, undefined for one along the way (progress, a question answered on `worker`).
+   */
+  onMessage(message: unknown, worker: Worker): { value: T } | { error: Error } | undefined;
+  /** What the task becomes when its worker thread exits under it (a crash, out of memory). */
+  onCrash(exitCode: number): { value: T } | { error: Error };
+}
 
-/**
- * The worker script. In an action bundle that ships one, the worker bundle beside it (so the
- * bundle never mixes its own code with a build/ of the checkout). Otherwise the compiled
- * JavaScript under build/ (resolved from PACKAGE_ROOT, so it works from source under vitest,
- * from build/, and from an installed package): Node cannot start a worker from a .ts file, and
- * `npm test` builds first (pretest).
- */
-export const FIT_WORKER_SCRIPT =
-  typeof OPP_BUNDLED_FIT_WORKER === 'string'
-    ? fileURLToPath(new URL(OPP_BUNDLED_FIT_WORKER, import.meta.url))
-    : join(PACKAGE_ROOT, 'build', 'model', 'parallel', 'fit-worker.js');
+export interface WorkerPoolOptions {
+  /** Worker threads, ≥ 1. */
+  size: number;
+  /** Starts one worker thread. */
+  spawn: () => Worker;
+  /**
+   * Resolves once a new worker can take tasks (e.g. it has loaded its code); rejects when it
+   * cannot, which ends the pool: no task can run any more. Default: at once.
+   */
+  ready?: (worker: Worker) => Promise<void>;
+}
 
-interface Job {
-  task: FitTask;
-  onEpoch?: ((log: EpochLog) => void) | undefined;
-  resolve: (result: FitTaskResult) => void;
+interface Slot {
+  worker: Worker;
+  /** The task running on it, with how to settle it. */
+  running?: { task: PoolTask<unknown>; settle: (outcome: { value: unknown } | { error: Error }) => void };
+}
+
+interface Queued {
+  task: PoolTask<unknown>;
+  resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
 
 /**
- * A pool of worker threads, each running fit tasks one at a time on its own tfjs backend
- * (tfjs-backend-wasm has no threads in Node, so this is how several cores get used). Tasks
- * are self-contained and seeded, so results do not depend on which worker runs which task.
+ * A fixed set of worker threads, each running one task at a time, tasks handed out in the order
+ * they came. A worker that dies fails (or settles, as its task says) the task it ran and is
+ * replaced, so a crash costs one task, not a thread; a replacement that cannot start ends
+ * the pool with that error for every waiting and later task.
  */
-export class WorkerPool implements FitRunner {
-  private readonly idle: Worker[] = [];
-  private readonly queue: Job[] = [];
-  private readonly busy = new Map<Worker, Job>();
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly idle: Slot[] = [];
+  private readonly queue: Queued[] = [];
   private closed = false;
+  private fatal: Error | undefined;
+  /** Settles when every first worker is ready (or one could not start). */
+  readonly started: Promise<void>;
 
-  /**
-   * @param concurrency - worker threads to start (≥ 1).
-   * @param backend - the backend each worker uses (it announces nothing; the caller does).
-   * @throws OppError when the compiled worker script is missing (run `npm run build`).
-   */
-  constructor(
-    readonly concurrency: number,
-    backend: BackendName,
-  ) {
-    if (!existsSync(FIT_WORKER_SCRIPT)) {
-      throw new OppError(`worker script ${FIT_WORKER_SCRIPT} is missing: run \`npm run build\` first`);
+  constructor(private readonly options: WorkerPoolOptions) {
+    const starting: Promise<void>[] = [];
+    for (let i = 0; i < options.size; i++) {
+      const slot: Slot = { worker: options.spawn() };
+      this.slots.push(slot);
+      starting.push(this.start(slot));
     }
-    for (let i = 0; i < concurrency; i++) {
-      const worker = new Worker(FIT_WORKER_SCRIPT, { workerData: { backend } });
-      worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply));
-      worker.on('error', (error) => this.onFailure(worker, error));
-      worker.on('exit', (code) => {
-        if (!this.closed) this.onFailure(worker, new OppError(`a training worker exited with code ${code}`));
-      });
-      this.idle.push(worker);
-    }
+    this.started = Promise.all(starting).then(() => {
+      if (this.fatal) throw this.fatal;
+    });
+    // A caller that never awaits `started` learns of a failed start from its tasks instead.
+    this.started.catch(() => undefined);
   }
 
-  run(task: FitTask, onEpoch?: (log: EpochLog) => void): Promise<FitTaskResult> {
-    if (this.closed) return Promise.reject(new OppError('the worker pool is closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ task, onEpoch, resolve, reject });
+  get size(): number {
+    return this.options.size;
+  }
+
+  /** Runs `task` on the next free worker. */
+  run<T>(task: PoolTask<T>): Promise<T> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    if (this.closed) return Promise.reject(new Error('the worker pool is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ task, resolve: resolve as (value: unknown) => void, reject });
       this.dispatch();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.idle, ...this.busy.keys()];
-    this.idle.length = 0;
-    await Promise.all(all.map((w) => w.terminate()));
+    for (const queued of this.queue.splice(0)) queued.reject(new Error('the worker pool is closed'));
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
-  private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.shift()!;
-      const job = this.queue.shift()!;
-      this.busy.set(worker, job);
-      worker.postMessage(job.task);
-    }
-  }
-
-  private onReply(worker: Worker, reply: WorkerReply): void {
-    const job = this.busy.get(worker);
-    if (!job) return;
-    if (reply.type === 'epoch') {
-      job.onEpoch?.(reply.log);
+  /** Waits until the slot's worker is ready, then listens to it and offers it work. */
+  private async start(slot: Slot): Promise<void> {
+    const worker = slot.worker;
+    // Errors surface through `exit` (and `ready`); an unhandled one would end the process.
+    worker.on('error', () => undefined);
+    // A worker that exits before it is ready (its code crashed while loading) cannot start.
+    let exitedEarly: (code: number) => void = () => undefined;
+    const early = new Promise<never>((_, reject) => {
+      exitedEarly = (code) =>
+        reject(new Error(`a worker thread exited with code ${code} before it was ready`));
+    });
+    worker.once('exit', exitedEarly);
+    try {
+      await Promise.race([this.options.ready?.(worker) ?? Promise.resolve(), early]);
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
       return;
+    } finally {
+      worker.off('exit', exitedEarly);
     }
-    this.busy.delete(worker);
-    this.idle.push(worker);
-    if (reply.type === 'done') job.resolve(reply.result);
-    else {
-      const error = new OppError(`${job.task.label}: ${reply.message}`);
-      error.name = reply.name;
-      job.reject(error);
-    }
+    if (this.closed || slot.worker !== worker) return;
+    worker.on('message', (message: unknown) => {
+      const running = slot.running;
+      const outcome = running?.task.onMessage(message, worker);
+      if (running && outcome) {
+        slot.running = undefined;
+        this.idle.push(slot);
+        running.settle(outcome);
+        this.dispatch();
+      }
+    });
+    worker.once('exit', (code) => {
+      if (this.closed) return;
+      const running = slot.running;
+      slot.running = undefined;
+      running?.settle(running.task.onCrash(code));
+      slot.worker = this.options.spawn();
+      void this.start(slot);
+    });
+    this.idle.push(slot);
     this.dispatch();
   }
 
-  private onFailure(worker: Worker, error: Error): void {
-    const job = this.busy.get(worker);
-    this.busy.delete(worker);
-    job?.reject(error);
-    // A crashed worker is not reused; fail what is queued rather than wait forever.
-    if (this.idle.length === 0 && this.busy.size === 0)
-      for (const queued of this.queue.splice(0)) queued.reject(error);
+  private dispatch(): void {
+    while (!this.fatal && this.idle.length > 0 && this.queue.length > 0) {
+      const slot = this.idle.shift()!;
+      const { task, resolve, reject } = this.queue.shift()!;
+      slot.running = {
+        task,
+        settle: (outcome) => ('error' in outcome ? reject(outcome.error) : resolve(outcome.value)),
+      };
+      task.post(slot.worker);
+    }
   }
-}
 
-/**
- * The runner for `workers` threads: a pool of worker threads, or this thread alone for 1 and
- * for the native backends ({@link workerThreadsFor}; `announce` gets the line saying so).
- */
-export function createFitRunner(
-  requested: number,
-  backend: BackendName,
-  announce?: (line: string) => void,
-): FitRunner {
-  const { workers, note } = workerThreadsFor(requested, backend);
-  if (note) announce?.(note);
-  return workers > 1 ? new WorkerPool(workers, backend) : createSerialRunner();
+  /** A worker could not start: nothing can run any more. */
+  private fail(error: Error): void {
+    this.fatal ??= error;
+    for (const queued of this.queue.splice(0)) queued.reject(this.fatal);
+  }
 }

@@ -9,7 +9,7 @@ export type WorkerReply =
   | { type: 'done'; result: FitTaskResult }
   | { type: 'error'; name: string; message: string };
 
-// Started by WorkerPool: set the backend once, then run tasks one at a time as they arrive.
+// Started by startFitWorkers (fit-workers.ts): set the backend once, then run tasks one at a time as they arrive.
 if (parentPort) {
   const port = parentPort;
   const ready = useBackend((workerData as { backend: BackendName }).backend);

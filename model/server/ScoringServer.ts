@@ -33,21 +33,6 @@ export interface ScoringServerOptions {
   requestTimeoutMs?: number;
 }
 
-/** One answer per instance. `probability`, `prediction` and `confidence` are the seed's fields. */
-export interface Prediction {
-  probability: number;
-  /** 1 = pursue: probability at or above the model's threshold. */
-  prediction: 0 | 1;
-  /** Distance from a coin toss, as the seed's score.py computed it: |p − 0.5| × 2, in [0, 1]. */
-  confidence: number;
-  /** Percentile rank of the probability among the training set's (0-100). */
-  percentile: number;
-  threshold: number;
-  model: { name: string; version: string; division: number };
-  /** Set when the requested division had no model of its own. */
-  fallback?: string;
-}
-
 const DEFAULT_MAX_BODY = 1 << 20;
 const DEFAULT_MAX_INSTANCES = 1000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

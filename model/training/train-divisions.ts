@@ -164,7 +164,7 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
   // The engine that trained the models: the fused WebAssembly kernel where it supports the
   // network, else tfjs on `options.backend` (model/engine/select-engine.ts).
   const engine = resolveEngine(
-    requestedEngine(undefined, config.training.engine),
+    requestedEngine(config.training.engine),
     table.featureNames.length,
     networkSettings(config),
   );

@@ -5,7 +5,7 @@ import { loadFeatureSpec } from '../../pipeline/features/feature-spec.js';
 import { currentGitSha } from '../bundle/provenance.js';
 import { writeTrainingOutput } from '../bundle/training-output.js';
 import { loadTrainingData, type TrainingTable } from '../data/load-training-data.js';
-import { createFitRunner } from '../parallel/WorkerPool.js';
+import { createFitRunner } from '../parallel/fit-workers.js';
 import { requestedBackend, useBackend } from '../tf/backend.js';
 import { loadTrainingConfig, type TrainingConfig } from '../training-config.js';
 import type { EpochLog } from './fit-network.js';

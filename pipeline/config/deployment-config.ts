@@ -95,7 +95,6 @@ export const DeploymentConfigSchema = z.strictObject({
 });
 
 export type DeploymentConfig = z.output<typeof DeploymentConfigSchema>;
-export type TrafficConfig = z.output<typeof TrafficConfigSchema>;
 
 /** Reads and validates `configs/deployment.json` (or another file of that shape). */
 export function loadDeploymentConfig(file: string): DeploymentConfig {

@@ -4,7 +4,7 @@ import { currentGitSha } from '../../model/bundle/provenance.js';
 import { readTrainingReport, writeTrainingOutput } from '../../model/bundle/training-output.js';
 import { loadTrainingData } from '../../model/data/load-training-data.js';
 import type { MetricsReport } from '../../model/metrics-report.js';
-import { createFitRunner } from '../../model/parallel/WorkerPool.js';
+import { createFitRunner } from '../../model/parallel/fit-workers.js';
 import { useBackend } from '../../model/tf/backend.js';
 import type { EpochLog } from '../../model/training/fit-network.js';
 import { plannedFits, trainDivisions } from '../../model/training/train-divisions.js';

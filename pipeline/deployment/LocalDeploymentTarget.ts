@@ -5,7 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ConfigError } from '../errors/ConfigError.js';
 import { DeploymentError } from '../errors/DeploymentError.js';
+import { OppError } from '../errors/OppError.js';
 import { AtomicFile } from '../io/AtomicFile.js';
+import { withProcessLock } from '../io/process-lock.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import { oppPath } from '../util/opp-home.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
@@ -15,7 +17,6 @@ import type {
   DeploymentTarget,
   HealthReport,
 } from './deployment-target.js';
-import { withStateLock } from './internal/state-lock.js';
 import { serverEnvironment } from './local-server-env.js';
 
 /** What the local target needs to run a scoring server for a bundle. */
@@ -57,6 +58,8 @@ const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+)/;
 const READY_POLL_MS = 25;
 const PROBE_TIMEOUT_MS = 2_000;
+/** How long a state change waits for another process's lock on the endpoint (changes take milliseconds). */
+const STATE_LOCK_TIMEOUT_MS = 30_000;
 
 /**
  * Deployment target on this machine: each deployment is a server process (detached, so it
@@ -232,15 +235,28 @@ export class LocalDeploymentTarget implements DeploymentTarget {
 
   /**
    * Reads, changes and writes the endpoint's state as one step, under the endpoint's lock
-   * (see {@link withStateLock}): two `opp deploy` runs on one endpoint lose no update.
+   * (`state.json.lock`, see {@link withProcessLock}): two `opp deploy` runs on one endpoint
+   * lose no update.
    */
   private async updateState(endpoint: string, change: (state: EndpointState) => void): Promise<void> {
     await mkdir(join(this.root, checkName(endpoint, 'endpoint')), { recursive: true });
-    await withStateLock(this.stateFile(endpoint), async () => {
-      const state = await this.readState(endpoint);
-      change(state);
-      await this.writeState(endpoint, state);
-    });
+    const file = this.stateFile(endpoint);
+    const lock = `${file}.lock`;
+    await withProcessLock(
+      lock,
+      async () => {
+        const state = await this.readState(endpoint);
+        change(state);
+        await this.writeState(endpoint, state);
+      },
+      {
+        timeoutMs: STATE_LOCK_TIMEOUT_MS,
+        timedOut: (owner) =>
+          new OppError(
+            `${file} is locked by process ${owner} (lock ${lock}) for over ${STATE_LOCK_TIMEOUT_MS / 1000} s: is another opp deploy stuck? Stop it, or remove the lock if no such process runs`,
+          ),
+      },
+    );
   }
 
   /** The endpoint's traffic split and deployments (empty when it does not exist). */

@@ -20,7 +20,3 @@ export class ArtifactError extends OppError {
     super(message, options);
   }
 }
-
-export function isArtifactError(error: unknown): error is ArtifactError {
-  return error instanceof ArtifactError;
-}

@@ -18,7 +18,3 @@ export class GitHubApiError extends OppError {
     super(message, options);
   }
 }
-
-export function isGitHubApiError(error: unknown): error is GitHubApiError {
-  return error instanceof GitHubApiError;
-}

@@ -24,7 +24,3 @@ export class NonFiniteModelError extends OppError {
     super(message, options);
   }
 }
-
-export function isNonFiniteModelError(error: unknown): error is NonFiniteModelError {
-  return error instanceof NonFiniteModelError;
-}

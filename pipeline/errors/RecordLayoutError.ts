@@ -21,7 +21,3 @@ export class RecordLayoutError extends OppError {
     super(message, options);
   }
 }
-
-export function isRecordLayoutError(error: unknown): error is RecordLayoutError {
-  return error instanceof RecordLayoutError;
-}

@@ -18,7 +18,3 @@ export class RegistryError extends OppError {
     super(message, options);
   }
 }
-
-export function isRegistryError(error: unknown): error is RegistryError {
-  return error instanceof RegistryError;
-}

@@ -15,7 +15,3 @@ export class SourceError extends OppError {
     super(message, options);
   }
 }
-
-export function isSourceError(error: unknown): error is SourceError {
-  return error instanceof SourceError;
-}

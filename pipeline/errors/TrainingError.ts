@@ -16,7 +16,3 @@ export class TrainingError extends OppError {
     super(message, options);
   }
 }
-
-export function isTrainingError(error: unknown): error is TrainingError {
-  return error instanceof TrainingError;
-}

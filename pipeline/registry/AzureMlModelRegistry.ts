@@ -17,18 +17,19 @@ import { assertSafeBundlePath, hashFile, listBundleFiles } from './internal/bund
 import { archiveOtherProductions, findProduction } from './internal/production-stage.js';
 import {
   type BundleFile,
+  checkRegistration,
   type ListVersionsOptions,
-  MODEL_NAME_PATTERN,
   MODEL_STAGES,
   type ModelLineage,
   type ModelRegistry,
   type ModelStage,
   type ModelVersion,
+  RESERVED_TAG_PREFIX,
   type RegisterVersionOptions,
 } from './model-registry.js';
 import { createPagedIterable, type PagedAsyncIterable } from './paging.js';
 
-/** Tag keys opp writes on Azure ML model versions (user tags may not start with `opp.`). */
+/** Tag keys opp writes on Azure ML model versions (under RESERVED_TAG_PREFIX). */
 export const AML_TAGS = {
   stage: 'opp.stage',
   snapshotId: 'opp.snapshotId',
@@ -81,11 +82,8 @@ export class AzureMlModelRegistry implements ModelRegistry {
     lineage: ModelLineage,
     options: RegisterVersionOptions = {},
   ): Promise<ModelVersion> {
-    checkName(name);
     const tags = options.tags ?? {};
-    const reserved = Object.keys(tags).filter((k) => k.startsWith('opp.'));
-    if (reserved.length > 0)
-      throw new RegistryError(`tags ${reserved.join(', ')}: the opp. prefix is reserved`, name);
+    checkRegistration(name, tags);
     const files = await listBundleFiles(bundleDir);
     await assertFiniteModelsIn(bundleDir);
     const { datastore, client } = await this.getContainer();
@@ -209,10 +207,6 @@ export class AzureMlModelRegistry implements ModelRegistry {
   }
 }
 
-function checkName(name: string): void {
-  if (!MODEL_NAME_PATTERN.test(name)) throw new RegistryError(`bad model name "${name}"`, name);
-}
-
 function lineageTags(lineage: ModelLineage): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const key of LINEAGE_KEYS) if (lineage[key] !== undefined) tags[AML_TAGS[key]] = lineage[key];
@@ -233,7 +227,7 @@ function toModelVersion(resource: ModelVersionResource, name: string): ModelVers
   for (const [key, value] of Object.entries(resource.tags)) {
     if (key.startsWith(AML_TAGS.metricPrefix))
       metrics[key.slice(AML_TAGS.metricPrefix.length)] = Number(value);
-    else if (!key.startsWith('opp.')) tags[key] = value;
+    else if (!key.startsWith(RESERVED_TAG_PREFIX)) tags[key] = value;
   }
   for (const key of LINEAGE_KEYS) {
     const value = resource.tags[AML_TAGS[key]];

@@ -4,13 +4,14 @@ import { z } from 'zod';
 import { assertFiniteModelsIn } from '../../model/bundle/assert-finite-models-in.js';
 import { RegistryError } from '../errors/RegistryError.js';
 import { AtomicFile } from '../io/AtomicFile.js';
+import { withProcessLock } from '../io/process-lock.js';
 import { oppPath } from '../util/opp-home.js';
 import { assertSafeBundlePath, hashFile, listBundleFiles } from './internal/bundle-files.js';
-import { withDirLock } from './internal/dir-lock.js';
 import { archiveOtherProductions, findProduction } from './internal/production-stage.js';
 import {
+  checkModelName,
+  checkRegistration,
   type ListVersionsOptions,
-  MODEL_NAME_PATTERN,
   type ModelLineage,
   type ModelRegistry,
   type ModelStage,
@@ -20,6 +21,10 @@ import {
 import { createPagedIterable, decodeToken, encodeToken, type PagedAsyncIterable } from './paging.js';
 
 const MANIFEST = 'manifest.json';
+/** Stage changes of one model run under this lock (see withProcessLock). */
+const STAGE_LOCK = 'stage.lock';
+/** How long a stage change waits for another process's (changes take milliseconds). */
+const STAGE_LOCK_TIMEOUT_MS = 15_000;
 /** Attempts at reserving the next free version number before giving up. */
 const MAX_RESERVE_ATTEMPTS = 1000;
 
@@ -59,7 +64,7 @@ export class LocalModelRegistry implements ModelRegistry {
     lineage: ModelLineage,
     options: RegisterVersionOptions = {},
   ): Promise<ModelVersion> {
-    checkName(name);
+    checkRegistration(name, options.tags);
     const files = await listBundleFiles(bundleDir);
     await assertFiniteModelsIn(bundleDir);
     for (const file of files) await this.storeBlob(join(bundleDir, ...file.path.split('/')), file.sha256);
@@ -107,16 +112,25 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   async setStage(name: string, version: string, stage: ModelStage): Promise<ModelVersion> {
-    return withDirLock(join(this.modelDir(name), '.lock'), async () => {
-      const manifest = await this.readManifest(name, version);
-      if (stage === 'production')
-        await archiveOtherProductions(this, name, version, async (other) =>
-          this.writeManifest({ ...(await this.readManifest(name, other)), stage: 'archived' }),
-        );
-      const updated = { ...manifest, stage };
-      await this.writeManifest(updated);
-      return this.toVersion(updated);
-    });
+    const lock = join(this.modelDir(name), STAGE_LOCK);
+    return withProcessLock(
+      lock,
+      async () => {
+        const manifest = await this.readManifest(name, version);
+        if (stage === 'production')
+          await archiveOtherProductions(this, name, version, async (other) =>
+            this.writeManifest({ ...(await this.readManifest(name, other)), stage: 'archived' }),
+          );
+        const updated = { ...manifest, stage };
+        await this.writeManifest(updated);
+        return this.toVersion(updated);
+      },
+      {
+        timeoutMs: STAGE_LOCK_TIMEOUT_MS,
+        timedOut: (owner) =>
+          new RegistryError(`timed out waiting for lock ${lock} (held by process ${owner})`, name),
+      },
+    );
   }
 
   getProduction(name: string): Promise<ModelVersion | undefined> {
@@ -139,7 +153,7 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   private modelDir(name: string): string {
-    checkName(name);
+    checkModelName(name);
     return join(this.root, 'models', name);
   }
 
@@ -215,14 +229,5 @@ export class LocalModelRegistry implements ModelRegistry {
 
   private toVersion(manifest: Manifest): ModelVersion {
     return { ...manifest, uri: this.versionDir(manifest.name, manifest.version) };
-  }
-}
-
-function checkName(name: string): void {
-  if (!MODEL_NAME_PATTERN.test(name)) {
-    throw new RegistryError(
-      `bad model name "${name}": use letters, digits, '-', '_' and '.', starting with a letter or digit`,
-      name,
-    );
   }
 }

@@ -1,3 +1,4 @@
+import { RegistryError } from '../errors/RegistryError.js';
 import type { PagedAsyncIterable } from './paging.js';
 
 /** Lifecycle stage of a model version. At most one version per model name is `production`. */
@@ -105,3 +106,53 @@ export interface ModelRegistry {
 
 /** Model names: what Azure ML accepts and what is safe as a folder name. */
 export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+
+/** Tag keys opp writes itself start with this; a user's tag may not (it could shadow one). */
+export const RESERVED_TAG_PREFIX = 'opp.';
+
+/**
+ * Refuses a name {@link MODEL_NAME_PATTERN} does not allow (it becomes a folder and a URL part).
+ *
+ * @throws RegistryError naming the rule.
+ */
+export function checkModelName(name: string): void {
+  if (!MODEL_NAME_PATTERN.test(name)) {
+    throw new RegistryError(
+      `bad model name "${name.slice(0, 300)}": use up to 255 letters, digits, '-', '_' and '.', starting with a letter or digit`,
+      name,
+    );
+  }
+}
+
+/**
+ * What every registry checks before it registers: the name, and no user tag under the
+ * reserved `opp.` prefix.
+ *
+ * @throws RegistryError naming what is wrong.
+ */
+export function checkRegistration(name: string, tags: Record<string, string> = {}): void {
+  checkModelName(name);
+  const reserved = Object.keys(tags).filter((key) => key.startsWith(RESERVED_TAG_PREFIX));
+  if (reserved.length > 0) {
+    throw new RegistryError(
+      `tags ${reserved.join(', ')}: the ${RESERVED_TAG_PREFIX} prefix is reserved`,
+      name,
+    );
+  }
+}
+
+/** A model version named as `name:version`, the version a number or `production`. */
+export interface ModelRef {
+  name: string;
+  version: string;
+}
+
+/** Parses `name:version` or `name:production`; undefined when `text` is neither. */
+export function parseModelRef(text: string): ModelRef | undefined {
+  const colon = text.lastIndexOf(':');
+  const name = text.slice(0, colon);
+  const version = text.slice(colon + 1);
+  if (colon < 0 || !MODEL_NAME_PATTERN.test(name) || !/^(?:\d{1,18}|production)$/.test(version))
+    return undefined;
+  return { name, version };
+}

@@ -18,7 +18,7 @@ export interface CompareDivisionInput {
   candidate: MetricSet;
   /** The comparison model's metrics on the same rows. */
   production: MetricSet;
-  /** From `pairedBootstrapAucDifference` on the same rows. */
+  /** From `bootstrapAucDifference` (model/metrics/bootstrap.ts) on the same rows. */
   aucDifference: PairedDifference;
   /** From `pairedDelong` on the same rows, when computed. */
   aucDelong?: DelongDifference;

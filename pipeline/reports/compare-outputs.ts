@@ -1,6 +1,7 @@
 import { readHoldout } from '../../model/bundle/holdout.js';
 import { loadDivisionPredictors, readTrainingReport } from '../../model/bundle/training-output.js';
 import { loadTrainingData, type TrainingTable } from '../../model/data/load-training-data.js';
+import { type BootstrapResult, bootstrapAucDifference } from '../../model/metrics/bootstrap.js';
 import { pairedDelong } from '../../model/metrics/delong.js';
 import { computeMetricSet } from '../../model/metrics/metric-set.js';
 import { rocPoints } from '../../model/metrics/ranking.js';
@@ -8,8 +9,12 @@ import type { Predictor } from '../../model/Predictor.js';
 import { GENERAL_DIVISION } from '../config/divisions-config.js';
 import { InputError } from '../errors/InputError.js';
 import { compareDivision, createComparisonReport } from './compare-division.js';
-import type { ComparisonReport, ComparisonSource, DivisionComparison } from './comparison-report.js';
-import { pairedBootstrapAucDifference } from './paired-bootstrap.js';
+import type {
+  ComparisonReport,
+  ComparisonSource,
+  DivisionComparison,
+  PairedDifference,
+} from './comparison-report.js';
 
 export interface CompareTrainingOutputsOptions {
   /** Where the baseline came from (recorded in the report). @default 'base-commit' */
@@ -103,10 +108,13 @@ export async function compareTrainingOutputs(
         candidate: computeMetricSet(labels, candidateScores, candidate.threshold),
         production: computeMetricSet(labels, baselineScores, baseline.threshold),
         roc: { candidate: rocPoints(labels, candidateScores), production: rocPoints(labels, baselineScores) },
-        aucDifference: pairedBootstrapAucDifference(labels, candidateScores, baselineScores, {
-          ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
+        aucDifference: pairedDifference(
+          bootstrapAucDifference(labels, candidateScores, baselineScores, {
+            ...(options.resamples === undefined ? {} : { resamples: options.resamples }),
+            seed,
+          }),
           seed,
-        }),
+        ),
         ...(delong
           ? {
               aucDelong: {
@@ -183,4 +191,14 @@ class TableCache {
     }
     return loaded;
   }
+}
+
+/** The report's shape of a bootstrap result, with the seed that reproduces it. */
+function pairedDifference(result: BootstrapResult, seed: number): PairedDifference {
+  return {
+    estimate: result.estimate,
+    interval: { low: result.low, high: result.high, level: result.level },
+    resamples: result.resamples,
+    seed,
+  };
 }

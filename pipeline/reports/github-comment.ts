@@ -1,5 +1,6 @@
 import { getOctokit } from '@actions/github';
 import { GitHubApiError } from '../errors/GitHubApiError.js';
+import { type RetryOptions, withRetry } from '../util/retry.js';
 import { METRICS_COMMENT_MARKER } from './pr-comment.js';
 
 /** The Octokit client `@actions/github` builds (REST methods + pagination). */
@@ -138,9 +139,9 @@ export async function upsertMarkedComment(
   if (!body.trimStart().startsWith(marker)) {
     throw new GitHubApiError(`the comment body must start with its marker ${marker}`, 'upsert comment', 0);
   }
-  const retry = {
+  const retry: RetryOptions = {
     attempts: options.attempts ?? DEFAULT_ATTEMPTS,
-    delayMs: options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
+    baseDelayMs: options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
   };
   const where = `${issue.owner}/${issue.repo}#${issue.issueNumber}`;
   const params = { owner: issue.owner, repo: issue.repo };
@@ -202,39 +203,35 @@ async function createOnce(
   findExisting: () => Promise<IssueComment | undefined>,
 ): Promise<{ created: IssueComment } | { existing: IssueComment }> {
   const operation = `create comment on ${where}`;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { data } = await client.rest.issues.createComment({
-        owner: issue.owner,
-        repo: issue.repo,
-        issue_number: issue.issueNumber,
-        body,
-      });
-      return { created: data };
-    } catch (error) {
-      if (!isTransient(error) || attempt >= retry.attempts) throw toGitHubApiError(error, operation);
-      await sleep(retry.delayMs * 2 ** (attempt - 1));
-      // The failed create may have been stored: look before posting again.
-      const existing = await findExisting();
-      if (existing) return { existing };
-    }
+  try {
+    return await withRetry(
+      async (attempt) => {
+        // A failed create may have been stored: look before posting again.
+        const existing = attempt > 1 ? await findExisting() : undefined;
+        if (existing) return { existing };
+        const { data } = await client.rest.issues.createComment({
+          owner: issue.owner,
+          repo: issue.repo,
+          issue_number: issue.issueNumber,
+          body,
+        });
+        return { created: data };
+      },
+      // The look-up has retried on its own (a GitHubApiError): only the create is retried here.
+      (error) => !(error instanceof GitHubApiError) && isTransient(error),
+      retry,
+    );
+  } catch (error) {
+    throw error instanceof GitHubApiError ? error : toGitHubApiError(error, operation);
   }
-}
-
-interface RetryOptions {
-  attempts: number;
-  delayMs: number;
 }
 
 /** Runs an idempotent call, retrying transient failures with exponential backoff. */
 async function call<T>(operation: string, retry: RetryOptions, fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (!isTransient(error) || attempt >= retry.attempts) throw toGitHubApiError(error, operation);
-      await sleep(retry.delayMs * 2 ** (attempt - 1));
-    }
+  try {
+    return await withRetry(fn, isTransient, retry);
+  } catch (error) {
+    throw toGitHubApiError(error, operation);
   }
 }
 
@@ -269,10 +266,6 @@ function toGitHubApiError(error: unknown, operation: string): GitHubApiError {
       cause: error,
     },
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -3,6 +3,7 @@ import { connectAzureMl } from '../azureml/create-client.js';
 import { loadDeploymentConfig } from '../config/deployment-config.js';
 import { RegistryError } from '../errors/RegistryError.js';
 import { createRegistry, type RegistryKind } from '../registry/create-registry.js';
+import { parseModelRef } from '../registry/model-registry.js';
 import { oppPath } from '../util/opp-home.js';
 import { defaultConfigPath } from '../util/package-root.js';
 
@@ -14,8 +15,6 @@ export interface Baseline {
   modelVersion?: string;
 }
 
-const REGISTRY_REF = /^([A-Za-z0-9][A-Za-z0-9_.-]*):(\d+|production)$/;
-
 /**
  * Resolves `--baseline`: a training output folder as it is, or a registry reference
  * (`name:version`, `name:production`) downloaded once to `$OPP_HOME/baselines/` — a registered
@@ -26,13 +25,13 @@ const REGISTRY_REF = /^([A-Za-z0-9][A-Za-z0-9_.-]*):(\d+|production)$/;
  */
 export async function resolveBaseline(value: string, registryKind?: RegistryKind): Promise<Baseline> {
   if (existsSync(value) && statSync(value).isDirectory()) return { dir: value, source: 'base-commit' };
-  const ref = REGISTRY_REF.exec(value);
+  const ref = parseModelRef(value);
   if (!ref) {
     throw new RegistryError(
       `--baseline "${value}" is neither a training output folder nor a registry reference (<name>:<version> or <name>:production)`,
     );
   }
-  const [, name, wanted] = ref as unknown as [string, string, string];
+  const { name, version: wanted } = ref;
   const kind = registryKind ?? loadDeploymentConfig(defaultConfigPath('deployment.json')).registry;
   const registry = await createRegistry(kind, () => connectAzureMl());
   const version =

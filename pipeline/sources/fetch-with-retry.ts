@@ -1,5 +1,6 @@
 import { SourceError } from '../errors/SourceError.js';
 import { Random } from '../util/random.js';
+import { readRetryAfter, withRetry } from '../util/retry.js';
 
 /** Statuses worth retrying: the service may answer differently next time. */
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
@@ -25,6 +26,17 @@ export interface RetryOptions {
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
 
+/** One attempt that failed in a way worth trying again; `message` is the reason. */
+class RetryableFailure extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * POSTs JSON and returns the parsed JSON answer, retrying timeouts, dropped connections,
  * unparsable bodies and 408/429/5xx with exponential backoff and full jitter; a 429 or 503
@@ -42,85 +54,65 @@ export async function postJsonWithRetry(
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxAttempts = options.maxAttempts ?? 8;
-  const baseDelayMs = options.baseDelayMs ?? 200;
-  const maxDelayMs = options.maxDelayMs ?? 10_000;
   const random = new Random(options.seed ?? Date.now() ^ (process.pid << 8));
   const text = JSON.stringify(body);
-  let lastReason = '';
-  let lastStatus: number | undefined;
-  for (let attempt = 1; ; attempt++) {
+  const attempt = async (): Promise<unknown> => {
     options.abortSignal?.throwIfAborted();
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.abortSignal ? AbortSignal.any([timeout, options.abortSignal]) : timeout;
-    let retryAfterMs: number | undefined;
+    let response: Response;
+    let answer: string;
     try {
-      const response = await fetch(url, {
+      response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
         body: text,
         signal,
       });
-      lastStatus = response.status;
-      const answer = await response.text();
-      if (response.ok) {
-        try {
-          return JSON.parse(answer);
-        } catch {
-          lastReason = `HTTP ${response.status} with a body that is not JSON`;
-        }
-      } else {
-        lastReason = `HTTP ${response.status}: ${answer.slice(0, 200)}`;
-        if (!RETRYABLE_STATUSES.has(response.status)) {
-          throw new SourceError(`${what} failed: ${lastReason}`, response.status);
-        }
-        if (RETRY_AFTER_STATUSES.has(response.status)) retryAfterMs = readRetryAfter(response.headers);
-      }
+      answer = await response.text();
     } catch (error) {
-      if (error instanceof SourceError) throw error;
       options.abortSignal?.throwIfAborted();
-      lastStatus = undefined;
-      lastReason = timeout.aborted
-        ? `no answer within ${timeoutMs} ms`
-        : `connection failed (${describe(error)})`;
+      throw new RetryableFailure(
+        timeout.aborted ? `no answer within ${timeoutMs} ms` : `connection failed (${describe(error)})`,
+      );
     }
-    if (attempt >= maxAttempts) {
-      throw new SourceError(`${what} failed after ${attempt} attempts; last: ${lastReason}`, lastStatus);
+    if (response.ok) {
+      try {
+        return JSON.parse(answer);
+      } catch {
+        throw new RetryableFailure(`HTTP ${response.status} with a body that is not JSON`, response.status);
+      }
     }
-    const backoff = random.next() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-    const delayMs =
-      retryAfterMs === undefined ? backoff : Math.min(retryAfterMs, options.maxRetryAfterMs ?? 60_000);
-    options.onRetry?.({ attempt, delayMs, reason: lastReason });
-    await sleep(delayMs, options.abortSignal);
+    const reason = `HTTP ${response.status}: ${answer.slice(0, 200)}`;
+    if (!RETRYABLE_STATUSES.has(response.status)) {
+      throw new SourceError(`${what} failed: ${reason}`, response.status);
+    }
+    const retryAfterMs = RETRY_AFTER_STATUSES.has(response.status)
+      ? readRetryAfter(response.headers)
+      : undefined;
+    throw new RetryableFailure(reason, response.status, retryAfterMs);
+  };
+  try {
+    return await withRetry(attempt, (error) => error instanceof RetryableFailure, {
+      attempts: maxAttempts,
+      baseDelayMs: options.baseDelayMs ?? 200,
+      maxDelayMs: options.maxDelayMs ?? 10_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+      random: () => random.next(),
+      ...(options.abortSignal ? { signal: options.abortSignal } : {}),
+      onRetry: ({ attempt, delayMs, error }) =>
+        options.onRetry?.({ attempt, delayMs, reason: (error as Error).message }),
+    });
+  } catch (error) {
+    if (!(error instanceof RetryableFailure)) throw error;
+    throw new SourceError(
+      `${what} failed after ${maxAttempts} attempts; last: ${error.message}`,
+      error.status,
+    );
   }
-}
-
-/** Reads `retry-after-ms` (Azure), else `Retry-After` (seconds or an HTTP date), in ms. */
-export function readRetryAfter(headers: Headers, now = Date.now()): number | undefined {
-  const ms = Number(headers.get('retry-after-ms') ?? headers.get('x-ms-retry-after-ms') ?? Number.NaN);
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers.get('retry-after');
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function describe(error: unknown): string {
   const cause = (error as { cause?: { code?: string } }).cause;
   return cause?.code ?? (error instanceof Error ? error.message : String(error));
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

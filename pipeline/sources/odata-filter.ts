@@ -29,11 +29,6 @@ export function parseFilter(filter: string): FilterClause[] {
   });
 }
 
-/** Formats a DateTimeOffset literal for `$filter` (ISO 8601, UTC). */
-export function odataDate(date: Date): string {
-  return date.toISOString();
-}
-
 export interface OrderBy {
   field: string;
   descending: boolean;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Random } from '../util/random.js';
 import { type FilterClause, parseFilter, parseOrderBy } from './odata-filter.js';
 import type { SampleSource, SourceDocument } from './SampleSource.js';
@@ -101,7 +102,7 @@ export async function startSampleSourceServer(
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const fault = drawFault(random.next(), faults);
     if (fault !== undefined) count(fault);
     if (fault === 'dropped') {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TableClient } from '@azure/data-tables';
 import { LeaseHeldError } from '../errors/LeaseHeldError.js';
 import { StorageError } from '../errors/StorageError.js';
@@ -75,7 +76,7 @@ export class TableLease {
           attempt.expiresAt,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, durationMs / 4)));
+      await sleep(Math.min(1000, durationMs / 4));
     }
   }
 

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { TrackingError } from '../errors/TrackingError.js';
 import { AtomicFile } from '../io/AtomicFile.js';
 import { checkKey, currentUser, defaultRunName, newRunId, paramText } from './internal/keys.js';
-import { formatYaml, parseYaml, type YamlMap } from './internal/mini-yaml.js';
+import { formatYaml, parseYaml, type YamlMap } from './internal/meta-yaml.js';
 import {
   type LogArtifactOptions,
   type LogMetricsOptions,

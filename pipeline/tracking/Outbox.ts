@@ -1,7 +1,7 @@
-import { appendFile, cp, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { AtomicFile } from '../io/AtomicFile.js';
-import { isProcessRunning } from '../io/process-lock.js';
+import { acquireProcessLock, releaseProcessLock } from '../io/process-lock.js';
 import type { KeyValue, MetricEntry } from './internal/batch-limits.js';
 import type { RunEndStatus } from './tracker.js';
 
@@ -161,18 +161,12 @@ export class Outbox {
    */
   async lock(localRunId: string): Promise<(() => Promise<void>) | undefined> {
     const file = join(this.root, localRunId, LOCK_FILE);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const handle = await open(file, 'wx');
-        await handle.write(String(process.pid));
-        await handle.close();
-        return () => rm(file, { force: true });
-      } catch {
-        const holder = Number(await readFile(file, 'utf8').catch(() => ''));
-        if (holder === process.pid || isProcessRunning(holder)) return undefined;
-        await rm(file, { force: true }); // stale: its process is gone
-      }
+    try {
+      // Not reentrant: this process uploading the run already is a reason to skip it too.
+      acquireProcessLock(file, () => new Error('held'), { reenter: false });
+    } catch {
+      return undefined;
     }
-    return undefined;
+    return async () => releaseProcessLock(file);
   }
 }

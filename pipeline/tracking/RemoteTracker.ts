@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { TrackingError } from '../errors/TrackingError.js';
+import type { RetryOptions } from '../util/retry.js';
 import type { KeyValue, MetricEntry } from './internal/batch-limits.js';
 import { checkKey, currentUser, defaultRunName, newRunId, paramText } from './internal/keys.js';
-import type { RetryOptions } from './internal/retry.js';
 import type { MlflowRestClient } from './MlflowRestClient.js';
 import { Outbox } from './Outbox.js';
 import { redactUri } from './redact-uri.js';

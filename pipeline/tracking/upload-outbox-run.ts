@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isTrackingError, TrackingError } from '../errors/TrackingError.js';
 import { isProcessRunning } from '../io/process-lock.js';
+import { type RetryOptions, withRetry } from '../util/retry.js';
 import { type KeyValue, LOG_BATCH_LIMITS, type MetricEntry } from './internal/batch-limits.js';
-import { type RetryOptions, withRetry } from './internal/retry.js';
 import { isRetriedByClient, type MlflowRestClient } from './MlflowRestClient.js';
 import type { Outbox, OutboxOp, OutboxRun, OutboxState } from './Outbox.js';
 import { LOCAL_RUN_ID_TAG, MLFLOW_TAGS } from './tracker.js';

@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from '../../model/metrics/summary.js';
 import { SampleSource } from '../../pipeline/sources/SampleSource.js';
 import { startSampleSourceServer } from '../../pipeline/sources/sample-source-server.js';
 import { startAzurite } from '../../pipeline/storage/azurite.js';
@@ -123,11 +124,6 @@ await server.stop();
 await rm(home, { recursive: true, force: true });
 
 /** The median of `values` (NaN when empty). */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
-}
 const meanKillAt = kills.reduce((a, k) => a + k.killAtSeconds, 0) / Math.max(kills.length, 1);
 console.log(
   JSON.stringify(

@@ -17,7 +17,7 @@ import { parse } from 'csv-parse/sync';
 import { loadTrainingData } from '../../model/data/load-training-data.js';
 import { fitWithEngine } from '../../model/engine/select-engine.js';
 import { rocAuc } from '../../model/metrics/ranking.js';
-import { createFitRunner } from '../../model/parallel/WorkerPool.js';
+import { createFitRunner } from '../../model/parallel/fit-workers.js';
 import { useBackend } from '../../model/tf/backend.js';
 import { type Dataset, takeRows } from '../../model/training/dataset.js';
 import { predictRaw } from '../../model/training/fit-task.js';

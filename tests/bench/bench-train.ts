@@ -7,7 +7,7 @@
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rocAuc } from '../../model/metrics/ranking.js';
-import { WorkerPool } from '../../model/parallel/WorkerPool.js';
+import { startFitWorkers } from '../../model/parallel/fit-workers.js';
 import { type BackendName, useBackend } from '../../model/tf/backend.js';
 import { takeRows } from '../../model/training/dataset.js';
 import { fitNetwork, type NetworkSettings } from '../../model/training/fit-network.js';
@@ -97,7 +97,7 @@ for (const backend of ['wasm', 'cpu', 'node'] as BackendName[]) {
 
 // Two workers, one fit each, at the same time: the aggregate throughput of a 2-core runner.
 for (const batch of [256, 1024]) {
-  const pool = new WorkerPool(2, 'wasm');
+  const pool = startFitWorkers(2, 'wasm');
   const started = performance.now();
   const all = Int32Array.from(train.y.keys());
   const task = (seed: number) =>

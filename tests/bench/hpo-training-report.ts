@@ -6,7 +6,8 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Params } from '../../model/hpo/distributions.js';
-import { median, signTestP, wilcoxonSignedRankP } from './paired-stats.js';
+import { median } from '../../model/metrics/summary.js';
+import { signTestP, wilcoxonSignedRankP } from './paired-stats.js';
 
 /** One budget of one study: its best complete trial and that configuration's test scores. */
 export interface BudgetFigures {

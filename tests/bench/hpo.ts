@@ -19,6 +19,7 @@ import { erfc } from '../../model/hpo/numerics.js';
 import type { Sampler } from '../../model/hpo/random-sampler.js';
 import { Study } from '../../model/hpo/study.js';
 import { TEST_FUNCTIONS, type TestFunction } from '../../model/hpo/test-functions.js';
+import { median } from '../../model/metrics/summary.js';
 import { PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
 import { OUR_SAMPLERS } from './bench-samplers.js';
 
@@ -67,12 +68,6 @@ async function bestByBudget(
     await study.tell(trial.number, { state: 'complete', value });
   }
   return budgets.map((b) => Math.min(...values.slice(0, b)));
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 interface OptunaLine {

@@ -1,5 +1,5 @@
 import { bench, describe } from 'vitest';
-import { pairedBootstrapAucDifference } from '../../pipeline/reports/paired-bootstrap.js';
+import { bootstrapAucDifference } from '../../model/metrics/bootstrap.js';
 import { Random } from '../../pipeline/util/random.js';
 
 /**
@@ -21,7 +21,7 @@ describe('paired bootstrap, 1000 resamples', () => {
     bench(
       `${n} rows`,
       () => {
-        pairedBootstrapAucDifference(labels, a, b, { resamples: 1000 });
+        bootstrapAucDifference(labels, a, b, { resamples: 1000 });
       },
       { iterations: 2, warmupIterations: 0 },
     );

@@ -4,13 +4,6 @@
  * dropped (the usual convention); with no non-zero difference both return 1.
  */
 
-/** Median of `values` (mean of the middle two for an even count); NaN when empty. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-}
-
 /** C(n, k) as a float (exact for the n ≤ ~60 benches use). */
 function choose(n: number, k: number): number {
   let c = 1;

@@ -28,13 +28,13 @@ import { join } from 'node:path';
 import type { Params } from '../../model/hpo/distributions.js';
 import { RandomSampler } from '../../model/hpo/random-sampler.js';
 import { loadSearchSpace } from '../../model/hpo/search-space.js';
-import { meanStd } from '../../model/metrics/summary.js';
+import { meanStd, median } from '../../model/metrics/summary.js';
 import { useBackend } from '../../model/tf/backend.js';
 import { deriveSeed } from '../../model/training/seeds.js';
 import { defaultConfigPath } from '../../pipeline/util/package-root.js';
 import { refitAndTest } from './hpo-test-score.js';
 import { loadFigures } from './hpo-training-report.js';
-import { median, signTestP, wilcoxonSignedRankP } from './paired-stats.js';
+import { signTestP, wilcoxonSignedRankP } from './paired-stats.js';
 import { markdownTable } from './results.js';
 import { prepareTrainingTask, runPytorchStudy, TPE_ASK_SCRIPT } from './training-task.js';
 

@@ -1,6 +1,6 @@
 /**
  * Test-only ROC-AUC (Mann-Whitney U with midranks for ties), to exercise code that takes
- * an AUC function. The library's AUC lives in model/metrics.ts.
+ * an AUC function. The library's AUC is rocAuc in model/metrics/ranking.ts.
  */
 export function rankAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
   const order = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);

@@ -54,10 +54,6 @@ export function startLiveProbes(url: string): { stop(): Promise<number[]> } {
   };
 }
 
-export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-export const quantile = (values: number[], q: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))]!;
-
 /** A request to time, as raw bytes. */
 export interface TimedCase {
   name: string;

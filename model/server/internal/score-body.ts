@@ -146,7 +146,12 @@ function routeOf(prepared: PreparedModels, instance: ValidInstance): PreparedRou
   return route;
 }
 
-/** One prediction's JSON: the seed's fields first (see `Prediction` in ScoringServer.ts). */
+/**
+ * One prediction's JSON, the seed's fields first: `probability`; `prediction` 1 (pursue) when
+ * the probability is at or above the model's threshold; `confidence` |p − 0.5| × 2 as the seed's
+ * score.py computed it; `percentile` among the training set's probabilities (0-100); then
+ * `threshold`, `model` {name, version, division} and `fallback` when the division had no model.
+ */
 function predictionJson(route: PreparedRoute, p: number): string {
   const { model } = route;
   return `{"probability":${jsonNumber(p)},"prediction":${p >= model.threshold ? 1 : 0},"confidence":${jsonNumber(Math.abs(p - 0.5) * 2)},"percentile":${jsonNumber(model.percentile(p))}${route.tail}`;

@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander';
 import { readHoldout } from '../../../model/bundle/holdout.js';
+import { DEFAULT_RESAMPLES } from '../../../model/metrics/bootstrap.js';
 import { AtomicFile } from '../../io/AtomicFile.js';
 import { compareTrainingOutputs } from '../../reports/compare-outputs.js';
 import type { ComparisonReport } from '../../reports/comparison-report.js';
-import { DEFAULT_BOOTSTRAP_RESAMPLES } from '../../reports/paired-bootstrap.js';
 import { resolveBaseline } from '../../reports/registry-baseline.js';
 import { wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
@@ -50,12 +50,7 @@ export function registerCompare(program: Command): void {
       '--model-version <name:version>',
       'registry model version of the baseline (with --source registry)',
     )
-    .option(
-      '--resamples <n>',
-      'bootstrap resamples of the AUC difference',
-      wholeNumber(1),
-      DEFAULT_BOOTSTRAP_RESAMPLES,
-    )
+    .option('--resamples <n>', 'bootstrap resamples of the AUC difference', wholeNumber(1), DEFAULT_RESAMPLES)
     .option('--seed <n>', 'seed of the bootstrap', wholeNumber(0), 0)
     .addOption(
       new Option(

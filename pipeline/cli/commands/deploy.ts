@@ -15,7 +15,7 @@ import {
 import { isDeploymentError } from '../../errors/DeploymentError.js';
 import { AtomicFile } from '../../io/AtomicFile.js';
 import { createRegistry, type RegistryKind } from '../../registry/create-registry.js';
-import type { ModelVersion } from '../../registry/model-registry.js';
+import { type ModelRef, type ModelVersion, parseModelRef } from '../../registry/model-registry.js';
 import { oppPath } from '../../util/opp-home.js';
 import { defaultConfigPath } from '../../util/package-root.js';
 import { endpointName, wholeNumber } from '../options.js';
@@ -42,12 +42,14 @@ export function rolloutFile(endpoint: string): string {
   return oppPath('rollouts', `${endpoint}.token`);
 }
 
-/** Parses `name:version` (version a number or `production`). */
-export function modelRef(value: string): { name: string; version: string } {
-  const match = /^([A-Za-z0-9][A-Za-z0-9_.-]*):(\d+|production)$/.exec(value);
-  if (!match)
-    throw new InvalidArgumentError(`expected <name>:<version> or <name>:production, got "${value}"`);
-  return { name: match[1]!, version: match[2]! };
+/** Parses `name:version` (version a number or `production`) for commander. */
+export function modelRef(value: string): ModelRef {
+  const ref = parseModelRef(value);
+  if (!ref)
+    throw new InvalidArgumentError(
+      `expected <name>:<version> or <name>:production, got "${value.slice(0, 300)}"`,
+    );
+  return ref;
 }
 
 /** Parses `10,100` into ascending traffic steps ending at 100. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { isLeaseHeldError } from '../../errors/LeaseHeldError.js';
 import { DEFAULT_CHECKPOINT_PAGES, type IngestStats } from '../../ingestion/ingest-window.js';
@@ -83,7 +84,8 @@ export function registerIngest(program: Command): void {
             );
           }
         }
-        if (opts.watch) await sleep(opts.interval, stop.signal);
+        // A stop ends the wait early; the loop condition then ends the watch.
+        if (opts.watch) await sleep(opts.interval, undefined, { signal: stop.signal }).catch(() => undefined);
       } while (opts.watch && !stop.signal.aborted);
     } finally {
       process.off('SIGINT', onSignal);
@@ -112,19 +114,4 @@ export function formatStats(stats: IngestStats): string[] {
     `  quarantined ${String(stats.quarantined).padStart(8)}`,
     formatCounts(stats.quarantinedBy),
   ].filter((line) => line !== '');
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -1,6 +1,6 @@
 /** One HTTP request to an MLflow server, with bearer token, timeout and retries. For internal use. */
 import { TrackingError } from '../../errors/TrackingError.js';
-import { type RetryAfter, type RetryOptions, withRetry } from './retry.js';
+import { type RetryAfter, type RetryOptions, readRetryAfter, withRetry } from '../../util/retry.js';
 
 /** Returns a bearer token for each request (e.g. from @azure/identity), or undefined for none. */
 export type TokenProvider = () => Promise<string | undefined>;
@@ -114,13 +114,12 @@ async function sendOnce({ method, url, body, label }: Request, options: SendOpti
   } catch {
     detail = { message: text.slice(0, 200) };
   }
-  const retryAfter = Number(response.headers.get('retry-after'));
   throw new RequestError(
     `${label}: HTTP ${response.status}${detail.error_code ? ` ${detail.error_code}` : ''}: ${detail.message ?? ''}`.trim(),
     detail.error_code,
     response.status,
     false,
-    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    readRetryAfter(response.headers),
   );
 }
 

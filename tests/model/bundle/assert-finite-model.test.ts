@@ -11,7 +11,7 @@ import { writeTrainingOutput } from '../../../model/bundle/training-output.js';
 import { Predictor } from '../../../model/Predictor.js';
 import { loadModelSet } from '../../../model/server/load-model-set.js';
 import type { TrainDivisionsResult } from '../../../model/training/train-divisions.js';
-import { isNonFiniteModelError, NonFiniteModelError } from '../../../pipeline/errors/NonFiniteModelError.js';
+import { NonFiniteModelError } from '../../../pipeline/errors/NonFiniteModelError.js';
 import { poisonWeights, tinyBundleContents, writeTinyOutput } from '../../support/tiny-bundle.js';
 
 async function tempDir(): Promise<string> {
@@ -32,7 +32,7 @@ describe('assertFiniteModel', () => {
     } catch (e) {
       error = e;
     }
-    expect(isNonFiniteModelError(error)).toBe(true);
+    expect(error instanceof NonFiniteModelError).toBe(true);
     expect(error).toMatchObject({ bundle: 'out/3', division: 3, tensor: 'layer 2 bias' });
     expect((error as Error).message).toMatch(
       /^out\/3 \(division 3\): layer 2 bias holds NaN at index 0 of 1/,

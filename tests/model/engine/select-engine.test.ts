@@ -30,12 +30,11 @@ afterEach(() => {
 });
 
 describe('engine selection', () => {
-  it('takes the option, then $OPP_ENGINE, then the config, then auto', () => {
+  it('takes $OPP_ENGINE, then the config, then auto', () => {
     expect(requestedEngine()).toBe('auto');
-    expect(requestedEngine(undefined, 'tfjs')).toBe('tfjs');
+    expect(requestedEngine('tfjs')).toBe('tfjs');
     process.env[ENGINE_ENV] = 'Fused';
-    expect(requestedEngine(undefined, 'tfjs')).toBe('fused');
-    expect(requestedEngine('tfjs', 'fused')).toBe('tfjs');
+    expect(requestedEngine('tfjs')).toBe('fused');
     expect(() => parseEngineName('gpu')).toThrow(/unknown engine "gpu"/);
   });
 

@@ -8,17 +8,13 @@ import { MedianPruner } from '../../../model/hpo/pruner.js';
 import { runStudy, type StudyProgress } from '../../../model/hpo/run-study.js';
 import { branin, braninEpochsObjective, EPOCHS } from '../../../model/hpo/test-functions.js';
 import type { TrialRecord } from '../../../model/hpo/trial.js';
+import { median } from '../../../model/metrics/summary.js';
 import { isStudyError } from '../../../pipeline/errors/StudyError.js';
 import { PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
 
 // Workers run compiled code: `npm test` builds first (pretest).
 const BUILT_FUNCTIONS = join(PACKAGE_ROOT, 'build', 'model', 'hpo', 'test-functions.js');
 const dir = mkdtempSync(join(tmpdir(), 'opp-run-study-'));
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-}
 
 describe('runStudy', () => {
   it('runs trials in worker threads, storing each with the objective value and reporting progress', async () => {

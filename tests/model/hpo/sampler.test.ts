@@ -13,6 +13,7 @@ import {
 import { loadSearchSpace } from '../../../model/hpo/search-space.js';
 import { Study } from '../../../model/hpo/study.js';
 import type { ObservedTrial } from '../../../model/hpo/trial.js';
+import { median } from '../../../model/metrics/summary.js';
 import { PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
 
 const seedSpace = loadSearchSpace(join(PACKAGE_ROOT, 'configs', 'search-space.json'));
@@ -162,8 +163,3 @@ describe('TPE against random search', () => {
     expect(median(tpeBest)).toBeLessThan(0.5 * median(randomBest));
   });
 });
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-}

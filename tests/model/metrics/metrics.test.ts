@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  averagePrecision,
-  bootstrapAuc,
-  bootstrapAucDifference,
-  brierScore,
-  calibrationBins,
-  computeMetricSet,
-  confusionAt,
-  logLoss,
-  meanStd,
-  rocAuc,
-  rocPoints,
-} from '../../../model/metrics/index.js';
+import { bootstrapAuc, bootstrapAucDifference } from '../../../model/metrics/bootstrap.js';
+import { computeMetricSet } from '../../../model/metrics/metric-set.js';
+import { brierScore, calibrationBins, logLoss } from '../../../model/metrics/probabilistic.js';
+import { averagePrecision, rocAuc, rocPoints } from '../../../model/metrics/ranking.js';
+import { meanStd } from '../../../model/metrics/summary.js';
+import { confusionAt } from '../../../model/metrics/thresholded.js';
 import { Random } from '../../../pipeline/util/random.js';
 
 // A small case with ties across classes (three rows at 0.4: one positive, two negatives).

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createFitRunner } from '../../../model/parallel/WorkerPool.js';
+import { createFitRunner } from '../../../model/parallel/fit-workers.js';
 import { PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
 
 describe('worker threads per backend', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSearchSpace } from '../../../model/hpo/index.js';
+import { loadSearchSpace } from '../../../model/hpo/search-space.js';
 import { loadTrainingConfig, TrainingConfigSchema } from '../../../model/training-config.js';
 import { loadDivisionsConfig } from '../../../pipeline/config/divisions-config.js';
 import { loadGateConfig } from '../../../pipeline/config/gate-config.js';

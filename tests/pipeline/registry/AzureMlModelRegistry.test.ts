@@ -46,6 +46,14 @@ describe('AzureMlModelRegistry (real SDK against the fake ARM server, bundles in
     expect(await collect(registry.listVersions('opp-nan'))).toEqual([]);
   });
 
+  it('refuses user tags under the reserved opp. prefix before uploading anything', async () => {
+    const before = fake.calls('PUT', /.*/).length;
+    await expect(
+      registry.registerVersion('opp-tags', await makeBundle(), lineage, { tags: { 'opp.gitSha': 'forged' } }),
+    ).rejects.toThrow(/tags opp\.gitSha: the opp\. prefix is reserved/);
+    expect(fake.calls('PUT', /.*/).length).toBe(before);
+  });
+
   it('uploads the bundle to the default datastore and creates a tagged model version', async () => {
     const bundle = await makeBundle();
     const v = await registry.registerVersion('opp-aml', bundle, lineage, { tags: { team: 'bids' } });

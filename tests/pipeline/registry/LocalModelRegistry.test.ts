@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isRegistryError } from '../../../pipeline/errors/RegistryError.js';
+import { RegistryError } from '../../../pipeline/errors/RegistryError.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { collect } from '../../../pipeline/registry/paging.js';
 import { makeBundle } from '../../support/bundle-fixture.js';
@@ -35,6 +35,16 @@ describe('LocalModelRegistry', () => {
     expect(await registry.getVersion('opp', '1')).toEqual(v);
   });
 
+  it('refuses user tags under the reserved opp. prefix and bad names, writing nothing', async () => {
+    const registry = await newRegistry();
+    const bundle = await makeBundle();
+    await expect(
+      registry.registerVersion('opp', bundle, lineage, { tags: { team: 'bids', 'opp.stage': 'production' } }),
+    ).rejects.toThrow(/tags opp\.stage: the opp\. prefix is reserved/);
+    await expect(registry.registerVersion('../up', bundle, lineage)).rejects.toThrow(/bad model name/);
+    expect(await readdir(registry.root)).toEqual([]);
+  });
+
   it('stores identical files once (content-addressed)', async () => {
     const registry = await newRegistry();
     const bundle = await makeBundle();
@@ -63,7 +73,7 @@ describe('LocalModelRegistry', () => {
     const dir = await mkdtemp(join(tmpdir(), 'opp-empty-'));
     await writeFile(join(dir, 'weights.bin'), 'x');
     const error = await registry.registerVersion('opp', dir, {}).catch((e: unknown) => e);
-    expect(isRegistryError(error) && error.message).toMatch(/no metrics\.json/);
+    expect(error instanceof RegistryError && error.message).toMatch(/no metrics\.json/);
   });
 
   it('gives distinct versions to concurrent registrations from separate registry instances', async () => {

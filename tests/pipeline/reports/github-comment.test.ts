@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isGitHubApiError } from '../../../pipeline/errors/GitHubApiError.js';
+import { GitHubApiError } from '../../../pipeline/errors/GitHubApiError.js';
 import {
   createGitHubClient,
   GITHUB_ACTIONS_BOT_LOGIN,
@@ -93,7 +93,7 @@ describe('upsertMarkedComment', () => {
     github.inject({ method: 'POST', path: /\/comments$/, status: 403 });
     const client = createGitHubClient('test-token', { baseUrl: github.url });
     const error = await upsertMarkedComment(client, issue, body('x'), fast).catch((e: unknown) => e);
-    expect(isGitHubApiError(error)).toBe(true);
+    expect(error instanceof GitHubApiError).toBe(true);
     expect(error).toMatchObject({ status: 403, operation: 'create comment on acme/opp#7' });
     expect((error as Error).message).toContain('pull-requests: write');
     expect(github.requests.filter((r) => r.method === 'POST')).toHaveLength(1);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isArtifactError } from '../../../pipeline/errors/ArtifactError.js';
+import { ArtifactError } from '../../../pipeline/errors/ArtifactError.js';
 import { readPrArtifact } from '../../../pipeline/reports/read-pr-artifact.js';
 import { metricsReport, modelReport } from '../../support/metrics-fixtures.js';
 
@@ -24,7 +24,7 @@ function refusal(): { file: string; message: string } {
   try {
     readPrArtifact(dir);
   } catch (error) {
-    expect(isArtifactError(error)).toBe(true);
+    expect(error instanceof ArtifactError).toBe(true);
     return { file: (error as { file: string }).file, message: (error as Error).message };
   }
   throw new Error('readPrArtifact accepted the artifact');

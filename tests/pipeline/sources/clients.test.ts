@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isSourceError } from '../../../pipeline/errors/SourceError.js';
+import { SourceError } from '../../../pipeline/errors/SourceError.js';
 import { IndexClient } from '../../../pipeline/sources/IndexClient.js';
 import { RecordApiClient } from '../../../pipeline/sources/RecordApiClient.js';
 import { SampleSource } from '../../../pipeline/sources/SampleSource.js';
@@ -78,7 +78,7 @@ describe('RecordApiClient', () => {
       retry: { ...FAST_RETRY, maxAttempts: 3, onRetry: ({ delayMs }) => delays.push(delayMs) },
     });
     const error = await api.getBatch(['<a@b.c>']).catch((e: unknown) => e);
-    expect(isSourceError(error) && error.statusCode).toBe(429);
+    expect(error instanceof SourceError && error.statusCode).toBe(429);
     expect(delays).toEqual([25, 25]);
   });
 
@@ -91,7 +91,7 @@ describe('RecordApiClient', () => {
       retry: { ...FAST_RETRY, onRetry: () => attempts++ },
     });
     const error = await api.getBatch(['<a@b.c>']).catch((e: unknown) => e);
-    expect(isSourceError(error) && error.statusCode).toBe(401);
+    expect(error instanceof SourceError && error.statusCode).toBe(401);
     expect(attempts).toBe(0);
   });
 

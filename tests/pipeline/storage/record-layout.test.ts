@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRecordLayoutError } from '../../../pipeline/errors/RecordLayoutError.js';
+import { RecordLayoutError } from '../../../pipeline/errors/RecordLayoutError.js';
 import { LEGACY_RECORD_LAYOUT, readRecordLayout } from '../../../pipeline/storage/record-layout.js';
 import { RECORD_LAYOUT, RECORD_PARTITIONS, recordPartition } from '../../../pipeline/storage/record-rows.js';
 import { createStorageClients, ensureStorage } from '../../../pipeline/storage/storage-clients.js';
@@ -29,7 +29,7 @@ describe('record layout', () => {
     await clients.records.createTable();
     await clients.records.upsertEntity({ partitionKey: 'p3', rowKey: '<old@x.y>', status: 'kept' });
     const error = await ensureStorage(clients).catch((e: unknown) => e);
-    expect(isRecordLayoutError(error)).toBe(true);
+    expect(error instanceof RecordLayoutError).toBe(true);
     expect(error).toMatchObject({ found: LEGACY_RECORD_LAYOUT, expected: RECORD_LAYOUT });
     expect(String(error)).toMatch(/fresh tables/);
     // Nothing was recorded: the old table stays as it was.

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isTrackingError } from '../../../pipeline/errors/TrackingError.js';
 import { FileStoreTracker } from '../../../pipeline/tracking/FileStoreTracker.js';
-import { parseYaml } from '../../../pipeline/tracking/internal/mini-yaml.js';
+import { parseYaml } from '../../../pipeline/tracking/internal/meta-yaml.js';
 import {
   findFileStoreRun,
   listFileStoreExperiments,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatYaml, parseYaml } from '../../../../pipeline/tracking/internal/mini-yaml.js';
+import { formatYaml, parseYaml } from '../../../../pipeline/tracking/internal/meta-yaml.js';
 
-describe('mini-yaml', () => {
+describe('meta-yaml', () => {
   it('writes what PyYAML safe_dump writes for meta.yaml shapes (sorted keys, null, [], quoted ids)', () => {
     expect(
       formatYaml({
@@ -45,7 +45,13 @@ describe('mini-yaml', () => {
     expect(parseYaml("name: 'a long\n  name'\nstatus: 3\n")).toEqual({ name: 'a long name', status: 3 });
   });
 
-  it('names the line it cannot read', () => {
-    expect(() => parseYaml('just text\n')).toThrow(/"just text"/);
+  it('refuses text that is not a flat mapping of plain values', () => {
+    expect(() => parseYaml('just text\n')).toThrow(/not a meta\.yaml mapping: "just text/);
+    expect(() => parseYaml('- a\n- b\n')).toThrow(/not a meta\.yaml mapping/);
+    expect(() => parseYaml('name: x\nnested:\n  a: 1\n')).toThrow(/"nested" is not a plain value/);
+  });
+
+  it('reads what PyYAML writes for a long name (folded) and a quote inside a quoted string', () => {
+    expect(parseYaml("name: 'Bob''s exp: #1'\nstatus: 1\n")).toEqual({ name: "Bob's exp: #1", status: 1 });
   });
 });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelReport } from '../../../model/metrics-report.js';
 import type { FitRunner } from '../../../model/parallel/fit-runner.js';
 import { createSerialRunner } from '../../../model/parallel/fit-runner.js';
-import { WorkerPool } from '../../../model/parallel/WorkerPool.js';
+import { startFitWorkers } from '../../../model/parallel/fit-workers.js';
 import { useBackend } from '../../../model/tf/backend.js';
 import { trainModel } from '../../../model/training/train-model.js';
 import { smallConfig, syntheticDataset } from '../helpers/synthetic.js';
@@ -25,15 +25,15 @@ async function reportWith(runner: FitRunner): Promise<Omit<ModelReport, 'samples
   }
 }
 
-describe('WorkerPool', () => {
+describe('startFitWorkers', () => {
   it('gives the same report as a serial run for the same seed', async () => {
     const serial = await reportWith(createSerialRunner());
-    const parallel = await reportWith(new WorkerPool(2, 'wasm'));
+    const parallel = await reportWith(startFitWorkers(2, 'wasm'));
     expect(parallel).toEqual(serial);
   });
 
   it('passes a failing task error back with the task label', async () => {
-    const pool = new WorkerPool(1, 'wasm');
+    const pool = startFitWorkers(1, 'wasm');
     try {
       const data = syntheticDataset(10, 2, 1);
       await expect(
