@@ -45728,58 +45728,26 @@ var Random = class {
   }
 };
 
-// pipeline/sources/fetch-with-retry.ts
-var RETRYABLE_STATUSES = /* @__PURE__ */ new Set([408, 429, 500, 502, 503, 504]);
-var RETRY_AFTER_STATUSES = /* @__PURE__ */ new Set([429, 503]);
-async function postJsonWithRetry(url4, headers, body2, what, options = {}) {
-  const timeoutMs = options.timeoutMs ?? 3e4;
-  const maxAttempts = options.maxAttempts ?? 8;
-  const baseDelayMs = options.baseDelayMs ?? 200;
-  const maxDelayMs = options.maxDelayMs ?? 1e4;
-  const random = new Random(options.seed ?? Date.now() ^ process.pid << 8);
-  const text = JSON.stringify(body2);
-  let lastReason = "";
-  let lastStatus;
+// pipeline/util/retry.ts
+import { setTimeout as sleep } from "node:timers/promises";
+var DEFAULT_RETRY = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8e3 };
+async function withRetry(action5, isRetryable, options = {}) {
+  const attempts = options.attempts ?? DEFAULT_RETRY.attempts;
+  const base = options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
+  const max = options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+  const maxHinted = options.maxRetryAfterMs ?? max;
+  const random = options.random ?? Math.random;
+  const wait = options.sleep ?? ((ms, signal2) => sleep(ms, void 0, { signal: signal2 }));
   for (let attempt = 1; ; attempt++) {
-    options.abortSignal?.throwIfAborted();
-    const timeout2 = AbortSignal.timeout(timeoutMs);
-    const signal2 = options.abortSignal ? AbortSignal.any([timeout2, options.abortSignal]) : timeout2;
-    let retryAfterMs;
     try {
-      const response = await fetch(url4, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json", ...headers },
-        body: text,
-        signal: signal2
-      });
-      lastStatus = response.status;
-      const answer = await response.text();
-      if (response.ok) {
-        try {
-          return JSON.parse(answer);
-        } catch {
-          lastReason = `HTTP ${response.status} with a body that is not JSON`;
-        }
-      } else {
-        lastReason = `HTTP ${response.status}: ${answer.slice(0, 200)}`;
-        if (!RETRYABLE_STATUSES.has(response.status)) {
-          throw new SourceError(`${what} failed: ${lastReason}`, response.status);
-        }
-        if (RETRY_AFTER_STATUSES.has(response.status)) retryAfterMs = readRetryAfter(response.headers);
-      }
+      return await action5(attempt);
     } catch (error63) {
-      if (error63 instanceof SourceError) throw error63;
-      options.abortSignal?.throwIfAborted();
-      lastStatus = void 0;
-      lastReason = timeout2.aborted ? `no answer within ${timeoutMs} ms` : `connection failed (${describe4(error63)})`;
+      if (attempt >= attempts || !isRetryable(error63)) throw error63;
+      const hinted = error63?.retryAfterMs;
+      const delayMs = hinted !== void 0 ? Math.min(maxHinted, hinted) : random() * Math.min(max, base * 2 ** (attempt - 1));
+      options.onRetry?.({ attempt, delayMs, error: error63 });
+      await wait(delayMs, options.signal);
     }
-    if (attempt >= maxAttempts) {
-      throw new SourceError(`${what} failed after ${attempt} attempts; last: ${lastReason}`, lastStatus);
-    }
-    const backoff = random.next() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-    const delayMs = retryAfterMs === void 0 ? backoff : Math.min(retryAfterMs, options.maxRetryAfterMs ?? 6e4);
-    options.onRetry?.({ attempt, delayMs, reason: lastReason });
-    await sleep(delayMs, options.abortSignal);
   }
 }
 function readRetryAfter(headers, now = Date.now()) {
@@ -45792,22 +45760,79 @@ function readRetryAfter(headers, now = Date.now()) {
   const date5 = Date.parse(value);
   return Number.isNaN(date5) ? void 0 : Math.max(0, date5 - now);
 }
+
+// pipeline/sources/fetch-with-retry.ts
+var RETRYABLE_STATUSES = /* @__PURE__ */ new Set([408, 429, 500, 502, 503, 504]);
+var RETRY_AFTER_STATUSES = /* @__PURE__ */ new Set([429, 503]);
+var RetryableFailure = class extends Error {
+  constructor(message, status, retryAfterMs) {
+    super(message);
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+  status;
+  retryAfterMs;
+};
+async function postJsonWithRetry(url4, headers, body2, what, options = {}) {
+  const timeoutMs = options.timeoutMs ?? 3e4;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const random = new Random(options.seed ?? Date.now() ^ process.pid << 8);
+  const text = JSON.stringify(body2);
+  const attempt = async () => {
+    options.abortSignal?.throwIfAborted();
+    const timeout2 = AbortSignal.timeout(timeoutMs);
+    const signal2 = options.abortSignal ? AbortSignal.any([timeout2, options.abortSignal]) : timeout2;
+    let response;
+    let answer;
+    try {
+      response = await fetch(url4, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", ...headers },
+        body: text,
+        signal: signal2
+      });
+      answer = await response.text();
+    } catch (error63) {
+      options.abortSignal?.throwIfAborted();
+      throw new RetryableFailure(
+        timeout2.aborted ? `no answer within ${timeoutMs} ms` : `connection failed (${describe4(error63)})`
+      );
+    }
+    if (response.ok) {
+      try {
+        return JSON.parse(answer);
+      } catch {
+        throw new RetryableFailure(`HTTP ${response.status} with a body that is not JSON`, response.status);
+      }
+    }
+    const reason = `HTTP ${response.status}: ${answer.slice(0, 200)}`;
+    if (!RETRYABLE_STATUSES.has(response.status)) {
+      throw new SourceError(`${what} failed: ${reason}`, response.status);
+    }
+    const retryAfterMs = RETRY_AFTER_STATUSES.has(response.status) ? readRetryAfter(response.headers) : void 0;
+    throw new RetryableFailure(reason, response.status, retryAfterMs);
+  };
+  try {
+    return await withRetry(attempt, (error63) => error63 instanceof RetryableFailure, {
+      attempts: maxAttempts,
+      baseDelayMs: options.baseDelayMs ?? 200,
+      maxDelayMs: options.maxDelayMs ?? 1e4,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 6e4,
+      random: () => random.next(),
+      ...options.abortSignal ? { signal: options.abortSignal } : {},
+      onRetry: ({ attempt: attempt2, delayMs, error: error63 }) => options.onRetry?.({ attempt: attempt2, delayMs, reason: error63.message })
+    });
+  } catch (error63) {
+    if (!(error63 instanceof RetryableFailure)) throw error63;
+    throw new SourceError(
+      `${what} failed after ${maxAttempts} attempts; last: ${error63.message}`,
+      error63.status
+    );
+  }
+}
 function describe4(error63) {
   const cause = error63.cause;
   return cause?.code ?? (error63 instanceof Error ? error63.message : String(error63));
-}
-function sleep(ms, signal2) {
-  return new Promise((resolve2, reject2) => {
-    const timer = setTimeout(resolve2, ms);
-    signal2?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject2(signal2.reason);
-      },
-      { once: true }
-    );
-  });
 }
 
 // pipeline/sources/IndexClient.ts
@@ -46276,6 +46301,7 @@ function lowerBound(docs, t, inclusive) {
 
 // pipeline/sources/sample-source-server.ts
 import { createServer } from "node:http";
+import { setTimeout as sleep2 } from "node:timers/promises";
 
 // pipeline/sources/odata-filter.ts
 var CLAUSE = /^\s*([A-Za-z_][\w/]*)\s+(ge|gt|le|lt|eq)\s+('(?:[^']|'')*'|[0-9][0-9T:.+\-Z]*)\s*$/;
@@ -46331,7 +46357,7 @@ async function startSampleSourceServer(source, options = {}) {
   });
   async function handle(request, response) {
     const body2 = await readBody(request);
-    if (faults.latencyMs > 0) await new Promise((resolve2) => setTimeout(resolve2, faults.latencyMs));
+    if (faults.latencyMs > 0) await sleep2(faults.latencyMs);
     const fault = drawFault(random.next(), faults);
     if (fault !== void 0) count(fault);
     if (fault === "dropped") {
@@ -46611,7 +46637,7 @@ function isHttpUrl(value) {
 import { readFileSync as readFileSync3, renameSync, unlinkSync as unlinkSync2, writeFileSync as writeFileSync2 } from "node:fs";
 import { mkdir as mkdir3 } from "node:fs/promises";
 import { join as join3 } from "node:path";
-import { setTimeout as sleep2 } from "node:timers/promises";
+import { setTimeout as sleep3 } from "node:timers/promises";
 
 // pipeline/errors/StorageError.ts
 var StorageError = class extends OppError {
@@ -46625,7 +46651,7 @@ var StorageError = class extends OppError {
 
 // pipeline/io/process-lock.ts
 import { readFileSync as readFileSync2, unlinkSync, writeFileSync } from "node:fs";
-function acquireProcessLock(lock, inUse) {
+function acquireProcessLock(lock, inUse, { reenter = true } = {}) {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(lock, String(process.pid), { flag: "wx" });
@@ -46636,8 +46662,8 @@ function acquireProcessLock(lock, inUse) {
       }
     }
     const owner = readOwner(lock);
-    if (owner === process.pid) return;
-    if (owner !== void 0 && isProcessRunning(owner)) throw inUse(owner);
+    if (owner === process.pid && reenter) return;
+    if (owner !== void 0 && (owner === process.pid || isProcessRunning(owner))) throw inUse(owner);
     try {
       unlinkSync(lock);
     } catch {
@@ -46863,9 +46889,9 @@ async function stopLeftover(state3, location) {
       signal(state3.azuritePid, "SIGKILL");
       break;
     }
-    await sleep2(POLL_MS);
+    await sleep3(POLL_MS);
   }
-  while (isProcessRunning(state3.azuritePid)) await sleep2(POLL_MS);
+  while (isProcessRunning(state3.azuritePid)) await sleep3(POLL_MS);
 }
 function readState(path) {
   try {
@@ -90330,6 +90356,7 @@ async function listDoneWindows(state3) {
 // pipeline/storage/TableLease.ts
 import { randomBytes } from "node:crypto";
 import { hostname as hostname3 } from "node:os";
+import { setTimeout as sleep4 } from "node:timers/promises";
 var LEASE_PARTITION = "lease";
 var DEFAULT_LEASE_MS = 6e4;
 var TableLease = class _TableLease {
@@ -90370,7 +90397,7 @@ var TableLease = class _TableLease {
           attempt.expiresAt
         );
       }
-      await new Promise((resolve2) => setTimeout(resolve2, Math.min(1e3, durationMs / 4)));
+      await sleep4(Math.min(1e3, durationMs / 4));
     }
   }
   /** Throws if a renewal found the lease taken by someone else (the run must stop). */

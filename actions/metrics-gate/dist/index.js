@@ -44797,6 +44797,29 @@ var GitHubApiError = class extends OppError {
   name = "GitHubApiError";
 };
 
+// pipeline/util/retry.ts
+import { setTimeout as sleep } from "node:timers/promises";
+var DEFAULT_RETRY = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8e3 };
+async function withRetry(action, isRetryable, options = {}) {
+  const attempts = options.attempts ?? DEFAULT_RETRY.attempts;
+  const base = options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
+  const max = options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+  const maxHinted = options.maxRetryAfterMs ?? max;
+  const random = options.random ?? Math.random;
+  const wait = options.sleep ?? ((ms, signal) => sleep(ms, void 0, { signal }));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action(attempt);
+    } catch (error63) {
+      if (attempt >= attempts || !isRetryable(error63)) throw error63;
+      const hinted = error63?.retryAfterMs;
+      const delayMs = hinted !== void 0 ? Math.min(maxHinted, hinted) : random() * Math.min(max, base * 2 ** (attempt - 1));
+      options.onRetry?.({ attempt, delayMs, error: error63 });
+      await wait(delayMs, options.signal);
+    }
+  }
+}
+
 // pipeline/reports/markdown-escape.ts
 var ZWSP = "\u200B";
 var MARKDOWN_SPECIAL = /[\\`*_[\]()#|~!]/g;
@@ -45308,7 +45331,7 @@ async function upsertMarkedComment(client, issue3, body, options = {}) {
   }
   const retry = {
     attempts: options.attempts ?? DEFAULT_ATTEMPTS,
-    delayMs: options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS
+    baseDelayMs: options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS
   };
   const where = `${issue3.owner}/${issue3.repo}#${issue3.issueNumber}`;
   const params = { owner: issue3.owner, repo: issue3.repo };
@@ -45364,31 +45387,32 @@ async function upsertMarkedComment(client, issue3, body, options = {}) {
 }
 async function createOnce(client, issue3, body, retry, where, findExisting) {
   const operation = `create comment on ${where}`;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { data } = await client.rest.issues.createComment({
-        owner: issue3.owner,
-        repo: issue3.repo,
-        issue_number: issue3.issueNumber,
-        body
-      });
-      return { created: data };
-    } catch (error63) {
-      if (!isTransient(error63) || attempt >= retry.attempts) throw toGitHubApiError(error63, operation);
-      await sleep(retry.delayMs * 2 ** (attempt - 1));
-      const existing = await findExisting();
-      if (existing) return { existing };
-    }
+  try {
+    return await withRetry(
+      async (attempt) => {
+        const existing = attempt > 1 ? await findExisting() : void 0;
+        if (existing) return { existing };
+        const { data } = await client.rest.issues.createComment({
+          owner: issue3.owner,
+          repo: issue3.repo,
+          issue_number: issue3.issueNumber,
+          body
+        });
+        return { created: data };
+      },
+      // The look-up has retried on its own (a GitHubApiError): only the create is retried here.
+      (error63) => !(error63 instanceof GitHubApiError) && isTransient(error63),
+      retry
+    );
+  } catch (error63) {
+    throw error63 instanceof GitHubApiError ? error63 : toGitHubApiError(error63, operation);
   }
 }
 async function call(operation, retry, fn) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error63) {
-      if (!isTransient(error63) || attempt >= retry.attempts) throw toGitHubApiError(error63, operation);
-      await sleep(retry.delayMs * 2 ** (attempt - 1));
-    }
+  try {
+    return await withRetry(fn, isTransient, retry);
+  } catch (error63) {
+    throw toGitHubApiError(error63, operation);
   }
 }
 function statusOf(error63) {
@@ -45411,9 +45435,6 @@ function toGitHubApiError(error63, operation) {
       cause: error63
     }
   );
-}
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // pipeline/reports/job-summary.ts
