@@ -87,6 +87,7 @@ interface WorkflowFile {
       outputs?: Record<string, string>;
       if?: string;
       needs?: string | string[];
+      strategy?: { matrix?: Record<string, unknown> };
     }
   >;
 }
@@ -136,8 +137,8 @@ export function readJobSteps(file: string, job: string): WorkflowStep[] {
 
 /**
  * The steps of `job` in `file`, the env its steps get from the workflow's and the job's `env:`,
- * the job's `outputs:` (expressions, see {@link jobOutputs}), its `if:` (see {@link jobRuns})
- * and the jobs it needs.
+ * the job's `outputs:` (expressions, see {@link jobOutputs}), its `if:` (see {@link jobRuns}),
+ * the jobs it needs and its `strategy.matrix` (as written: an expression is the caller's to evaluate).
  */
 export function readJob(
   file: string,
@@ -148,6 +149,7 @@ export function readJob(
   outputs: Record<string, string>;
   if?: string;
   needs: string[];
+  matrix?: Record<string, unknown>;
 } {
   const workflow = parseYaml(readFileSync(file, 'utf8')) as WorkflowFile;
   const steps = workflow.jobs[job]?.steps;
@@ -158,6 +160,7 @@ export function readJob(
     outputs: workflow.jobs[job]?.outputs ?? {},
     if: workflow.jobs[job]?.if,
     needs: [workflow.jobs[job]?.needs ?? []].flat(),
+    matrix: workflow.jobs[job]?.strategy?.matrix,
   };
 }
 
