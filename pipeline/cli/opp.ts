@@ -14,7 +14,7 @@ import { registerHpo } from './commands/hpo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerPredict } from './commands/predict.js';
 import { registerQuarantine } from './commands/quarantine.js';
-import { registerRegister } from './commands/register.js';
+import { registerRegister, registerRetrainCheck } from './commands/register.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSample } from './commands/sample.js';
@@ -46,6 +46,7 @@ export function createProgram(): Command {
   registerReport(program);
   registerRuns(program);
   registerRegister(program);
+  registerRetrainCheck(program);
   registerDeploy(program);
   registerEndpoint(program);
   registerServe(program);

@@ -21,3 +21,25 @@ export async function findVersionOnSnapshot(
   }
   return found;
 }
+
+/** A model of a planned training and its live version on the snapshot, if any. */
+export interface SnapshotCoverage {
+  name: string;
+  existing?: ModelVersion;
+}
+
+/**
+ * Whether training on `snapshotId` can produce anything new for the models `names`: it cannot
+ * when each has a live version on that snapshot ({@link findVersionOnSnapshot}, the test the
+ * register step's skip-same-snapshot applies), so a scheduled retrain skips the training too.
+ */
+export async function snapshotCoverage(
+  registry: ModelRegistry,
+  names: readonly string[],
+  snapshotId: string,
+): Promise<{ changed: boolean; models: SnapshotCoverage[] }> {
+  const models: SnapshotCoverage[] = [];
+  for (const name of names)
+    models.push({ name, existing: await findVersionOnSnapshot(registry, name, snapshotId) });
+  return { changed: models.some((model) => !model.existing), models };
+}

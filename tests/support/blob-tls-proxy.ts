@@ -13,7 +13,9 @@ import type { Duplex } from 'node:stream';
  * HTTPS proxy on 127.0.0.1 that the Azure SDK reaches through `HTTPS_PROXY` (core-rest-pipeline
  * honours it), which terminates TLS for `*.blob.core.windows.net` with a throw-away certificate
  * (trusted by the child through `NODE_EXTRA_CA_CERTS`) and forwards each request to Azurite's
- * account, without its bearer token (the container is made public-read for this). Any other
+ * account, without its bearer token (the container is made public-read for this; a test whose
+ * child writes, e.g. the register action uploading a bundle, gives a SAS of Azurite's account,
+ * added to each request's query instead). Any other
  * CONNECT is refused and recorded, so a request that would leave the machine fails the test.
  */
 export interface BlobTlsProxy {
@@ -29,7 +31,10 @@ export interface BlobTlsProxy {
 }
 
 /** Starts the proxy in front of Azurite's account URL (e.g. `http://127.0.0.1:1234/devstoreaccount1`). */
-export async function startBlobTlsProxy(azuriteAccountUrl: string): Promise<BlobTlsProxy> {
+export async function startBlobTlsProxy(
+  azuriteAccountUrl: string,
+  options: { sas?: string } = {},
+): Promise<BlobTlsProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'opp-blob-proxy-'));
   const key = join(dir, 'key.pem');
   const caFile = join(dir, 'cert.pem');
@@ -70,7 +75,7 @@ export async function startBlobTlsProxy(azuriteAccountUrl: string): Promise<Blob
         host: upstream.hostname,
         port: upstream.port,
         method: req.method,
-        path: `${upstream.pathname}${req.url ?? '/'}`,
+        path: withSas(`${upstream.pathname}${req.url ?? '/'}`, options.sas),
         headers,
       },
       (answer) => {
@@ -109,4 +114,10 @@ export async function startBlobTlsProxy(azuriteAccountUrl: string): Promise<Blob
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `path` with the SAS query parameters added, when one is given. */
+function withSas(path: string, sas: string | undefined): string {
+  if (!sas) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}${sas}`;
 }

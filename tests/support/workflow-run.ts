@@ -1,7 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse } from 'yaml';
+import { data, Evaluator, type Expr, Lexer, Parser } from '@actions/expressions';
+import { Binary, FunctionCall, Grouping, IndexAccess, Logical, Unary } from '@actions/expressions/ast';
+import { truthy } from '@actions/expressions/result';
+import { parse as parseYaml } from 'yaml';
 import { type ActionHarness, parseOutputs } from './action-run.js';
 
 /**
@@ -12,9 +15,10 @@ import { type ActionHarness, parseOutputs } from './action-run.js';
  * does: `node <workspace>/actions/x/<runs.main>` (the committed dist/) in a child process, and
  * third-party actions through handlers the test supplies. `GITHUB_OUTPUT`, `GITHUB_ENV` and
  * `GITHUB_STEP_SUMMARY` are files, read back after each step (`GITHUB_ENV` lines reach the
- * later steps). `${{ }}` expressions are substituted from `context` and earlier steps'
- * outputs; an expression this small evaluator does not know fails the run, so a changed
- * workflow cannot slip past the test unexercised.
+ * later steps). `${{ }}` expressions and `if:` conditions are evaluated by GitHub's own
+ * evaluator (@actions/expressions) against `context` and earlier steps' outputs, with the
+ * status functions as the runner answers them; a github, runner, matrix or job value the test
+ * did not give fails the run, so a changed workflow cannot slip past the test unexercised.
  */
 
 export interface WorkflowStep {
@@ -28,8 +32,10 @@ export interface WorkflowStep {
   'continue-on-error'?: boolean;
 }
 
+/** A context value: workflow_dispatch boolean and number inputs are typed, the rest strings. */
+type ContextValue = string | boolean | number;
 /** Context values by dotted name (`runner.temp`, `github.event.workflow_run.head_sha`, …). */
-export type ExpressionContext = Record<string, string>;
+export type ExpressionContext = Record<string, ContextValue>;
 
 export interface JobRunOptions {
   context: ExpressionContext;
@@ -75,7 +81,14 @@ interface WorkflowFile {
   env?: Record<string, unknown>;
   jobs: Record<
     string,
-    { steps?: WorkflowStep[]; env?: Record<string, unknown>; outputs?: Record<string, string> }
+    {
+      steps?: WorkflowStep[];
+      env?: Record<string, unknown>;
+      outputs?: Record<string, string>;
+      if?: string;
+      needs?: string | string[];
+      strategy?: { matrix?: Record<string, unknown> };
+    }
   >;
 }
 
@@ -124,19 +137,30 @@ export function readJobSteps(file: string, job: string): WorkflowStep[] {
 
 /**
  * The steps of `job` in `file`, the env its steps get from the workflow's and the job's `env:`,
- * and the job's `outputs:` (expressions, see {@link jobOutputs}).
+ * the job's `outputs:` (expressions, see {@link jobOutputs}), its `if:` (see {@link jobRuns}),
+ * the jobs it needs and its `strategy.matrix` (as written: an expression is the caller's to evaluate).
  */
 export function readJob(
   file: string,
   job: string,
-): { steps: WorkflowStep[]; env: Record<string, unknown>; outputs: Record<string, string> } {
-  const workflow = parse(readFileSync(file, 'utf8')) as WorkflowFile;
+): {
+  steps: WorkflowStep[];
+  env: Record<string, unknown>;
+  outputs: Record<string, string>;
+  if?: string;
+  needs: string[];
+  matrix?: Record<string, unknown>;
+} {
+  const workflow = parseYaml(readFileSync(file, 'utf8')) as WorkflowFile;
   const steps = workflow.jobs[job]?.steps;
   if (!steps) throw new Error(`${file}: job ${job} has no steps`);
   return {
     steps,
     env: { ...workflow.env, ...workflow.jobs[job]?.env },
     outputs: workflow.jobs[job]?.outputs ?? {},
+    if: workflow.jobs[job]?.if,
+    needs: [workflow.jobs[job]?.needs ?? []].flat(),
+    matrix: workflow.jobs[job]?.strategy?.matrix,
   };
 }
 
@@ -151,84 +175,126 @@ export function jobOutputs(
   );
 }
 
-/** Context names that GitHub evaluates to '' when unset (a secret or variable not configured). */
-const EMPTY_WHEN_UNSET = /^(secrets|vars|inputs)\.[\w-]+$/;
+/**
+ * Top-level contexts whose unknown names read as null ('') as on GitHub: an unset secret,
+ * variable or input, a step output or job output not written. Any other context (github,
+ * runner, matrix, job, strategy) must name only what the test gave, so that an expression
+ * the rehearsal does not exercise fails the run instead of silently reading ''.
+ */
+const LENIENT_CONTEXTS = new Set(['secrets', 'vars', 'inputs', 'env', 'steps', 'needs']);
+const CONTEXTS = [
+  'github',
+  'inputs',
+  'vars',
+  'secrets',
+  'env',
+  'steps',
+  'needs',
+  'matrix',
+  'job',
+  'runner',
+  'strategy',
+];
+/** The status check functions, which GitHub's evaluator leaves to the runner. */
+const STATUS_FUNCTIONS = ['success', 'failure', 'always', 'cancelled'];
 
-/** Splits `text` at `operator` outside quotes and parentheses. */
-function splitTopLevel(text: string, operator: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "'") quoted = !quoted;
-    else if (!quoted && c === '(') depth++;
-    else if (!quoted && c === ')') depth--;
-    else if (!quoted && depth === 0 && text.startsWith(operator, i)) {
-      parts.push(text.slice(start, i));
-      start = i + operator.length;
-      i += operator.length - 1;
-    }
+/** A context object whose missing keys fail the evaluation (see {@link LENIENT_CONTEXTS}). */
+class StrictDictionary extends data.Dictionary {
+  constructor(private readonly path: string) {
+    super();
   }
-  parts.push(text.slice(start));
-  return parts;
+  override get(key: string): data.ExpressionData | undefined {
+    const value = super.get(key);
+    if (value === undefined) throw new Error(`workflow-run: no value given for ${this.path}.${key}`);
+    return value;
+  }
+}
+
+type Tree = { [key: string]: Tree | ContextValue };
+
+function toData(value: Tree | ContextValue, path: string, strict: boolean): data.ExpressionData {
+  if (typeof value === 'string') return new data.StringData(value);
+  if (typeof value === 'number') return new data.NumberData(value);
+  if (typeof value === 'boolean') return new data.BooleanData(value);
+  const dictionary = strict ? new StrictDictionary(path) : new data.Dictionary();
+  for (const [key, child] of Object.entries(value))
+    dictionary.add(key, toData(child, `${path}.${key}`, strict));
+  return dictionary;
 }
 
 /**
- * Evaluates the expressions these workflows use: context names (unset `secrets.*`, `vars.*`,
- * `inputs.*` are ''), step outputs, '…', ==, !=, || and && (on strings: '' is false), (…).
+ * The contexts of `context` (dotted names) and the job's step results, as the objects GitHub's
+ * evaluator reads: `steps.<id>.outputs.*` from `outputs`, `steps.<id>.outcome` from `context`.
+ */
+function contextData(context: ExpressionContext, outputs: JobRun['outputs']): data.Dictionary {
+  const tree: Tree = Object.fromEntries(CONTEXTS.map((name) => [name, {}]));
+  const put = (name: string, value: ContextValue) => {
+    const keys = name.split('.');
+    let node = tree;
+    for (const key of keys.slice(0, -1)) {
+      const next = node[key];
+      if (typeof next !== 'object') node[key] = {};
+      node = node[key] as Tree;
+    }
+    node[keys.at(-1)!] = value;
+  };
+  for (const [id, values] of Object.entries(outputs))
+    for (const [name, value] of Object.entries(values)) put(`steps.${id}.outputs.${name}`, value);
+  for (const [name, value] of Object.entries(context)) put(name, value);
+  const root = new data.Dictionary();
+  for (const [name, value] of Object.entries(tree))
+    root.add(name, toData(value, name, !LENIENT_CONTEXTS.has(name)));
+  return root;
+}
+
+/** What the status functions answer: `always()` is true, `cancelled()` false (nothing is cancelled here). */
+interface Status {
+  success: boolean;
+  failure: boolean;
+}
+
+function parse(expression: string): Expr {
+  const { tokens } = new Lexer(expression).lex();
+  return new Parser(
+    tokens,
+    CONTEXTS,
+    STATUS_FUNCTIONS.map((name) => ({ name, minArgs: 0, maxArgs: 0 })),
+  ).parse();
+}
+
+function evaluate(
+  expr: Expr,
+  context: ExpressionContext,
+  outputs: JobRun['outputs'],
+  status: Status = { success: true, failure: false },
+): data.ExpressionData {
+  const results: Record<string, boolean> = { ...status, always: true, cancelled: false };
+  const functions = new Map(
+    STATUS_FUNCTIONS.map((name) => [
+      name,
+      { name, minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(results[name]!) },
+    ]),
+  );
+  return new Evaluator(expr, contextData(context, outputs), functions).evaluate();
+}
+
+/** A value as `${{ }}` puts it in text: null is '', objects and arrays are JSON. */
+function asText(value: data.ExpressionData): string {
+  if (value.primitive) return value.kind === data.Kind.Null ? '' : value.coerceString();
+  return JSON.stringify(value, data.replacer, 2);
+}
+
+/**
+ * Evaluates `expression` with GitHub's evaluator (@actions/expressions, the code of
+ * @actions/workflow-parser) against `context` and the steps' `outputs`, and gives the text
+ * `${{ expression }}` becomes. Unset secrets, vars and inputs read as ''; see {@link LENIENT_CONTEXTS}.
  */
 export function evaluateExpression(
   expression: string,
   context: ExpressionContext,
   outputs: JobRun['outputs'],
 ): string {
-  const or = splitTopLevel(expression, '||');
-  if (or.length > 1) {
-    const values = or.map((part) => evaluateExpression(part, context, outputs));
-    return values.find((value) => truthy(value)) ?? values.at(-1)!;
-  }
-  const and = splitTopLevel(expression, '&&');
-  if (and.length > 1) {
-    let value = '';
-    for (const part of and) {
-      value = evaluateExpression(part, context, outputs);
-      if (!truthy(value)) return value;
-    }
-    return value;
-  }
-  const grouped = /^\((.*)\)$/s.exec(expression.trim());
-  if (grouped && balanced(grouped[1]!)) return evaluateExpression(grouped[1]!, context, outputs);
-  const compare = /^(.+?)\s*(==|!=)\s*(.+)$/.exec(expression.trim());
-  if (compare) {
-    const left = evaluateExpression(compare[1]!, context, outputs);
-    const right = evaluateExpression(compare[3]!, context, outputs);
-    return String((left === right) === (compare[2] === '=='));
-  }
-  const text = expression.trim();
-  const literal = /^'((?:[^']|'')*)'$/.exec(text);
-  if (literal) return literal[1]!.replace(/''/g, "'");
-  const output = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(text);
-  if (output) return outputs[output[1]!]?.[output[2]!] ?? '';
-  if (Object.hasOwn(context, text)) return context[text]!;
-  if (EMPTY_WHEN_UNSET.test(text)) return '';
-  throw new Error(`workflow-run: unsupported expression \${{ ${text} }}`);
-}
-
-/** Whether every parenthesis of `text` closes one opened before it (so `(a) == (b)` is no group). */
-function balanced(text: string): boolean {
-  let depth = 0;
-  for (const c of text.replace(/'(?:[^']|'')*'/g, '')) {
-    depth += c === '(' ? 1 : c === ')' ? -1 : 0;
-    if (depth < 0) return false;
-  }
-  return depth === 0;
-}
-
-/** '' and a comparison's false are false (the evaluator has only strings; GitHub's 'false' string is rare here). */
-function truthy(value: string): boolean {
-  return value !== '' && value !== 'false';
+  return asText(evaluate(parse(expression), context, outputs));
 }
 
 /** Substitutes every `${{ … }}` in `text`. */
@@ -238,23 +304,53 @@ export function substitute(text: string, context: ExpressionContext, outputs: Jo
   );
 }
 
+/** Whether `expr` calls a status function anywhere (the runner's test for the implicit `success() &&`). */
+function callsStatusFunction(expr: Expr): boolean {
+  if (expr instanceof FunctionCall)
+    return (
+      STATUS_FUNCTIONS.includes(expr.functionName.lexeme.toLowerCase()) || expr.args.some(callsStatusFunction)
+    );
+  if (expr instanceof Logical) return expr.args.some(callsStatusFunction);
+  if (expr instanceof Binary) return callsStatusFunction(expr.left) || callsStatusFunction(expr.right);
+  if (expr instanceof Unary) return callsStatusFunction(expr.expr);
+  if (expr instanceof Grouping) return callsStatusFunction(expr.group);
+  if (expr instanceof IndexAccess) return callsStatusFunction(expr.expr) || callsStatusFunction(expr.index);
+  return false;
+}
+
 /**
- * Whether a step runs: its `if:` (default `success()`), with the status functions of the job so
- * far; a condition without one is ANDed with `success()`, as on GitHub.
+ * Whether an `if:` (default `success()`) holds: written with or without `${{ }}`, and, when it
+ * calls no status function, ANDed with `success()`, as the runner does for steps and jobs.
  */
-function stepRuns(
+function conditionHolds(
   condition: string | undefined,
-  jobFailed: boolean,
   context: ExpressionContext,
   outputs: JobRun['outputs'],
+  status: Status,
 ): boolean {
-  const text = (condition ?? 'success()').trim().replace(/^\$\{\{([\s\S]*)\}\}$/, '$1');
-  const status = { 'success()': !jobFailed, 'failure()': jobFailed, 'always()': true, 'cancelled()': false };
-  const usesStatus = Object.keys(status).some((fn) => text.includes(fn));
-  let expression = text;
-  for (const [fn, value] of Object.entries(status)) expression = expression.split(fn).join(`'${value}'`);
-  const value = truthy(evaluateExpression(expression, context, outputs));
-  return usesStatus ? value : value && !jobFailed;
+  const expr = parse((condition ?? 'success()').trim().replace(/^\$\{\{([\s\S]*)\}\}$/, '$1'));
+  const value = truthy(evaluate(expr, context, outputs, status));
+  return callsStatusFunction(expr) ? value : value && status.success;
+}
+
+/**
+ * Whether a job runs: its `if:` against `context`, whose `needs.<job>.result` the status
+ * functions read: `success()` when every needed job succeeded (a skipped one makes it false),
+ * `failure()` when one failed. A job that does not run is `skipped` for the jobs needing it.
+ */
+export function jobRuns(condition: string | undefined, context: ExpressionContext): boolean {
+  const results = Object.entries(context)
+    .filter(([name]) => /^needs\.[^.]+\.result$/.test(name))
+    .map(([, value]) => value);
+  return conditionHolds(
+    condition,
+    context,
+    {},
+    {
+      success: results.every((result) => result === 'success'),
+      failure: results.some((result) => result === 'failure'),
+    },
+  );
 }
 
 /**
@@ -277,7 +373,9 @@ export async function runJobSteps(steps: readonly WorkflowStep[], options: JobRu
     index += 1;
     for (const [k, v] of Object.entries(jobEnv)) context[`env.${k}`] = v;
     const label = step.name ?? step.uses ?? step.run?.split('\n')[0] ?? '?';
-    if (!stepRuns(step.if, result.failed, context, result.outputs)) {
+    if (
+      !conditionHolds(step.if, context, result.outputs, { success: !result.failed, failure: result.failed })
+    ) {
       if (step.id) {
         context[`steps.${step.id}.outcome`] = 'skipped';
         context[`steps.${step.id}.conclusion`] = 'skipped';
@@ -384,7 +482,7 @@ function writeScript(files: StepFiles, script: string): string {
 
 /** `runs.main` of the action in `dir` (a `node…` action). */
 function actionMain(dir: string): string {
-  const metadata = parse(readFileSync(join(dir, 'action.yml'), 'utf8')) as {
+  const metadata = parseYaml(readFileSync(join(dir, 'action.yml'), 'utf8')) as {
     runs?: { using?: string; main?: string };
   };
   if (!metadata.runs?.using?.startsWith('node') || !metadata.runs.main)
@@ -433,7 +531,7 @@ function decode(text: string): string {
 
 /** The inputs a runner fills in from action.yml defaults (expressions substituted). */
 function actionDefaults(uses: string, sub: (value: unknown) => string): Record<string, string> {
-  const metadata = parse(readFileSync(join(uses, 'action.yml'), 'utf8')) as {
+  const metadata = parseYaml(readFileSync(join(uses, 'action.yml'), 'utf8')) as {
     inputs?: Record<string, { default?: unknown }>;
   };
   return Object.fromEntries(

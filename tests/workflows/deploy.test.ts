@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
@@ -9,6 +9,7 @@ import { azuriteContainers, clientFor } from '../support/azureml-fixture.js';
 import { type AzuriteBlob, startAzuriteBlob } from '../support/azurite-blob.js';
 import { type BlobTlsProxy, startBlobTlsProxy } from '../support/blob-tls-proxy.js';
 import { makeBundle, sampleMetricsReport } from '../support/bundle-fixture.js';
+import { azureLoginStandIn, installFakeAz } from '../support/fake-az.js';
 import { FAKE_TOKEN, type FakeAzureMl, startFakeAzureMl } from '../support/fake-azureml.js';
 import {
   checkoutWorkingTree,
@@ -51,24 +52,7 @@ beforeAll(async () => {
   await container.createIfNotExists({ access: 'container' });
   registry = new AzureMlModelRegistry(clientFor(fake), { containerClient: azuriteContainers(azurite) });
   bin = join(dir, 'bin');
-  mkdirSync(bin);
-  const expiresOn = Math.floor(Date.now() / 1000) + 3600;
-  writeFileSync(
-    join(bin, 'az'),
-    [
-      '#!/bin/bash',
-      'if [ "$1 $2" = "account get-access-token" ]; then',
-      '  if [ ! -f "$HOME/.azure/opp-rehearsal-login" ]; then',
-      `    echo "ERROR: Please run 'az login' to setup account." >&2; exit 1`,
-      '  fi',
-      `  echo '{"accessToken":"${FAKE_TOKEN}","expires_on":${expiresOn},"expiresOn":"2099-01-01 00:00:00.000000","tokenType":"Bearer"}'`,
-      '  exit 0',
-      'fi',
-      'echo "az rehearsal stand-in: $* is not rehearsed" >&2; exit 2',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(join(bin, 'az'), 0o755);
+  installFakeAz(bin);
   for (const auc of [0.9, 0.91, 0.92, 0.93, 0.94])
     await registry.registerVersion('opp', await makeBundle(auc === 0.93 ? {} : passingMetrics(auc), auc), {
       snapshotId: `snap-${auc}`,
@@ -169,12 +153,7 @@ async function dispatch(
         editConfig(shipped);
         writeFileSync(config, JSON.stringify(shipped));
       },
-      'azure/login': (login) => {
-        logins.push(login);
-        if (!login['client-id'] || !login['tenant-id'] || !login['subscription-id']) return false;
-        mkdirSync(join(home, '.azure'), { recursive: true });
-        writeFileSync(join(home, '.azure', 'opp-rehearsal-login'), JSON.stringify(login));
-      },
+      'azure/login': azureLoginStandIn(home, logins),
     },
   });
   return { ...job, logins };

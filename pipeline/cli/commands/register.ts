@@ -4,7 +4,7 @@ import { loadDeploymentConfig } from '../../config/deployment-config.js';
 import { readBundleLineage } from '../../registry/bundle-lineage.js';
 import { createRegistry, type RegistryKind } from '../../registry/create-registry.js';
 import { MODEL_STAGES, type ModelStage } from '../../registry/model-registry.js';
-import { findVersionOnSnapshot } from '../../registry/same-snapshot.js';
+import { findVersionOnSnapshot, snapshotCoverage } from '../../registry/same-snapshot.js';
 import { defaultConfigPath } from '../../util/package-root.js';
 import { createOutput } from '../output.js';
 
@@ -78,6 +78,58 @@ export function registerRegister(program: Command, azure: AzureConnectionOverrid
           `  ${version.files.length} files, uri ${version.uri}`,
           ...Object.entries(version.lineage.metrics ?? {}).map(([k, v]) => `  ${k.padEnd(10)} ${v}`),
         ].join('\n'),
+      );
+    });
+}
+
+interface RetrainCheckOptions {
+  snapshotId: string;
+  name: string[];
+  registry?: RegistryKind;
+  config: string;
+  json?: boolean;
+}
+
+/**
+ * `opp retrain-check`: whether training on a snapshot would be new for the named models
+ * (`changed` false when each has a production or candidate version trained on it, the test of
+ * `register --skip-same-snapshot`). retrain.yml skips its training jobs on `changed: false`.
+ */
+export function registerRetrainCheck(program: Command, azure: AzureConnectionOverrides = {}): void {
+  program
+    .command('retrain-check')
+    .description(
+      'Whether a snapshot is new to the models: changed=false when each has a production or candidate version trained on it',
+    )
+    .requiredOption('--snapshot-id <id>', 'data snapshot id (opp snapshot prints it)')
+    .requiredOption('--name <model>', 'model name (repeatable)', (value: string, previous: string[] = []) => [
+      ...previous,
+      value,
+    ])
+    .addOption(
+      new Option('--registry <kind>', 'registry (default: from the config)').choices(['local', 'azureml']),
+    )
+    .option('--config <file>', 'deployment config', defaultConfigPath('deployment.json'))
+    .option('--json', 'print one JSON result on stdout')
+    .action(async (opts: RetrainCheckOptions) => {
+      const output = createOutput(Boolean(opts.json));
+      const config = loadDeploymentConfig(opts.config);
+      const registry = await createRegistry(opts.registry ?? config.registry, () => connectAzureMl(azure));
+      const coverage = await snapshotCoverage(registry, opts.name, opts.snapshotId);
+      const models = coverage.models.map(({ name, existing }) =>
+        existing ? { name, version: existing.version, stage: existing.stage } : { name },
+      );
+      output.result(
+        { registry: registry.kind, snapshotId: opts.snapshotId, changed: coverage.changed, models },
+        () =>
+          [
+            `${coverage.changed ? 'changed' : 'unchanged'}: snapshot ${opts.snapshotId}`,
+            ...models.map((m) =>
+              'version' in m
+                ? `  ${m.name}:${m.version} (${m.stage}) was trained on it`
+                : `  ${m.name}: no live version on it`,
+            ),
+          ].join('\n'),
       );
     });
 }

@@ -125,6 +125,36 @@ describe('opp register / opp deploy (local)', () => {
     expect(await register('s1')).toMatchObject({ skipped: false, version: '3' });
   });
 
+  it('retrain-check says changed=false only when every named model has a live version on the snapshot', async () => {
+    const check = (snapshot: string, ...names: string[]) =>
+      JSON.parse(
+        opp(
+          'retrain-check',
+          '--snapshot-id',
+          snapshot,
+          ...names.flatMap((name) => ['--name', name]),
+          '--config',
+          config,
+          '--json',
+        ).stdout,
+      );
+    const registry = new LocalModelRegistry(join(home, 'registry'));
+    await registry.registerVersion('check-a', await makeBundle(), { snapshotId: 'k1' });
+    await registry.registerVersion('check-b', await makeBundle(), { snapshotId: 'k1' }, { stage: 'archived' });
+    expect(check('k1', 'check-a')).toEqual({
+      registry: 'local',
+      snapshotId: 'k1',
+      changed: false,
+      models: [{ name: 'check-a', version: '1', stage: 'candidate' }],
+    });
+    // An archived version on the snapshot does not count (it may have been rolled back).
+    expect(check('k1', 'check-a', 'check-b')).toMatchObject({
+      changed: true,
+      models: [{ name: 'check-a', version: '1' }, { name: 'check-b' }],
+    });
+    expect(check('k2', 'check-a')).toMatchObject({ changed: true, models: [{ name: 'check-a' }] });
+  });
+
   it('refuses a malformed --model and --traffic with exit code 2', () => {
     expect(opp('deploy', '--model', 'opp', '--config', config).code).toBe(2);
     expect(opp('deploy', '--model', 'opp:1', '--traffic', '50,20', '--config', config).code).toBe(2);
