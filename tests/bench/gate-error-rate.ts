@@ -41,6 +41,7 @@ import { compareTrainingOutputs } from '../../pipeline/reports/compare-outputs.j
 import type { ComparisonReport } from '../../pipeline/reports/comparison-report.js';
 import { loadMetricsReport } from '../../pipeline/reports/load-reports.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
+import { median } from './paired-stats.js';
 import { appendResults, machineLine, markdownTable } from './results.js';
 
 const args = new Map<string, string>();
@@ -183,8 +184,16 @@ interface Outcome {
   holdoutDelta: number;
   trueDelta: number;
   trueSe: number;
-  /** Per gate config: the non-inferiority decision and whether the point rule failed. */
-  gates: { decision: NonInferiorityDecision; pointFailed: boolean }[];
+  /** Per gate config: the non-inferiority test and whether the point rule failed. */
+  gates: GateOutcome[];
+}
+
+interface GateOutcome {
+  decision: NonInferiorityDecision;
+  /** The hold-out's standard error of ΔAUC and the smallest change it detects (power 0.8). */
+  se: number;
+  minimumDetectable: number;
+  pointFailed: boolean;
 }
 
 const base = train('base', undefined);
@@ -193,19 +202,23 @@ const baseReport = loadMetricsReport(join(base, 'metrics.json'));
 const gated = baseReport.models.filter((m) => m.status === 'trained' && m.test).map((m) => m.division);
 const baseTruth = await scoreTruth(base, gated);
 
-const prs: { pr: string; kind: Outcome['kind']; fitSeed: number; regression?: number }[] = [
-  ...Array.from({ length: NOOP }, (_, i) => ({
-    pr: `noop-${i + 1}`,
-    kind: 'no-op' as const,
-    fitSeed: NOOP_FIT_SEED + i,
-  })),
-  ...Array.from({ length: DEGRADED }, (_, i) => ({
-    pr: `degraded-${i + 1}`,
-    kind: 'degraded' as const,
-    fitSeed: DEGRADED_FIT_SEED + i,
-    regression: i % REGRESSIONS.length,
-  })),
-];
+// No-op and degraded PRs in turn, so a run cut short still holds some of each.
+const prs: { pr: string; kind: Outcome['kind']; fitSeed: number; regression?: number }[] = Array.from(
+  { length: Math.max(NOOP, DEGRADED) },
+  (_, i) => [
+    ...(i < NOOP ? [{ pr: `noop-${i + 1}`, kind: 'no-op' as const, fitSeed: NOOP_FIT_SEED + i }] : []),
+    ...(i < DEGRADED
+      ? [
+          {
+            pr: `degraded-${i + 1}`,
+            kind: 'degraded' as const,
+            fitSeed: DEGRADED_FIT_SEED + i,
+            regression: i % REGRESSIONS.length,
+          },
+        ]
+      : []),
+  ],
+).flat();
 
 const outcomes: Outcome[] = [];
 const rowsFile = join(DIR, 'outcomes.jsonl');
@@ -255,7 +268,7 @@ function judge(
   report: MetricsReport,
   config: GateConfig,
   comparison: ComparisonReport,
-): Map<number, { decision: NonInferiorityDecision; pointFailed: boolean }> {
+): Map<number, GateOutcome> {
   const statistical = evaluateGate(report, config, { comparison });
   const point = evaluateGate(report, config, { production: baseReport });
   return new Map(
@@ -267,7 +280,15 @@ function judge(
         .find((d) => d.division === division)!
         .checks.find((c) => c.kind === 'maxDrop' && c.metric === 'auc');
       if (!drop) throw new Error(`division ${division}: no point-rule check (production on other rows?)`);
-      return [division, { decision: ni.decision, pointFailed: !drop.passed }];
+      return [
+        division,
+        {
+          decision: ni.decision,
+          se: ni.se,
+          minimumDetectable: ni.minimumDetectable,
+          pointFailed: !drop.passed,
+        },
+      ];
     }),
   );
 }
@@ -322,6 +343,19 @@ GATES.forEach(({ name, config }, g) => {
       'no such outcome',
     ],
     [
+      'truly degraded divisions failed or "too small to tell"',
+      share(degradedTrue.filter((o) => worse(o) || unclear(o)).length, degradedTrue.length),
+      share(degradedTrue.filter(point).length, degradedTrue.length),
+    ],
+    ...REGRESSIONS.map((r) => {
+      const list = degradedTrue.filter((o) => o.regression === r.name);
+      return [
+        `… of them ${r.name}: caught`,
+        share(list.filter(worse).length, list.length),
+        share(list.filter(point).length, list.length),
+      ];
+    }),
+    [
       'degraded PRs: divisions within the margin that failed',
       share(degradedNot.filter(worse).length, degradedNot.length),
       share(degradedNot.filter(point).length, degradedNot.length),
@@ -358,6 +392,8 @@ const perDivision = gated.map((division) => {
     String(model.test!.n),
     sd(of(noop).map((o) => o.holdoutDelta)).toFixed(4),
     sd(of(noop).map((o) => o.trueDelta)).toFixed(4),
+    median(of(outcomes).map((o) => o.gates[0]!.se)).toFixed(4),
+    median(of(outcomes).map((o) => o.gates[0]!.minimumDetectable)).toFixed(3),
     ...deg,
   ];
 });
@@ -368,7 +404,7 @@ const body = [
   `Real trainings (\`opp train\`, configs/production.json, ${WORKERS} workers) on \`opp sample --n ${RECORDS} --seed ${DATA_SEED}\` as pr.yml without a snapshot, all divisions. Base (the production model, fixed): \`--seed ${SPLIT_SEED}\`. ${NOOP} no-op PRs: the same code, config and hold-out rows, \`--fit-seed ${NOOP_FIT_SEED}…${NOOP_FIT_SEED + NOOP - 1}\`. ${DEGRADED} degraded PRs, \`--fit-seed ${DEGRADED_FIT_SEED}…${DEGRADED_FIT_SEED + DEGRADED - 1}\`, in turn ${REGRESSIONS.map((r) => r.name).join('; ')} (every record stays valid, so the hold-out rows are the base's: checked). Each candidate compared with the base as \`opp compare\` does (\`compareTrainingOutputs\`: paired bootstrap, 1,000 resamples, and paired DeLong) and gated by \`evaluateGate\` with the comparison (non-inferiority, Holm) and with the base's metrics report (the point rule, \`maxDrop.auc\`). Truth: both models on \`opp sample --n ${TRUTH} --seed ${TRUTH_SEED}\` per division (the model serving it); a division is truly degraded when its AUC there is more than the margin lower. ${gated.length} gated divisions per PR.${trainSeconds.length > 0 ? ` Training wall time per model set: ${Math.min(...trainSeconds).toFixed(0)}-${Math.max(...trainSeconds).toFixed(0)} s (${trainSeconds.length} trainings this run).` : ''}`,
   '',
   ...sections.flatMap((s) => [s, '']),
-  'Per division: hold-out rows, the spread (standard deviation) of ΔAUC between no-op fits on the hold-out and on the truth sample, and the mean true ΔAUC of each regression.',
+  "Per division: hold-out rows; the spread (standard deviation) of ΔAUC between no-op fits and the base, on the hold-out and on the truth sample; the gate's standard error of ΔAUC (paired DeLong on the hold-out) and the smallest change it detects (two-sided α 0.05, power 0.8), medians over all PRs; the mean true ΔAUC of each regression.",
   '',
   markdownTable(
     [
@@ -376,7 +412,9 @@ const body = [
       'hold-out rows',
       'no-op sd(Δ) hold-out',
       'no-op sd(Δ) truth',
-      ...REGRESSIONS.map((r) => r.name),
+      'gate se(Δ)',
+      'smallest detectable Δ',
+      ...REGRESSIONS.map((r) => `true Δ ${r.name}`),
     ],
     perDivision,
   ),
