@@ -66,6 +66,8 @@ const TRUTH = whole('truth', 200_000, 1000);
 const WORKERS = whole('workers', 2, 1);
 const DIR = args.get('dir') ?? join(tmpdir(), 'opp-gate-error-rate');
 const REUSE = args.get('reuse') === 'true';
+/** Only summarise the outcomes a run wrote to --dir (e.g. one cut short), training nothing. */
+const SUMMARISE = args.get('summarise') === 'true';
 /** pr.yml's seeds: the sample's (1) and training's (42). The truth sample uses another. */
 const DATA_SEED = 1;
 const TRUTH_SEED = 2;
@@ -100,9 +102,9 @@ const opp = (...cliArgs: string[]) =>
   execFileSync(process.execPath, [CLI, ...cliArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
 const dataFile = join(DIR, `records-${RECORDS}-seed${DATA_SEED}.jsonl`);
 const truthFile = join(DIR, `records-${TRUTH}-seed${TRUTH_SEED}.jsonl`);
-if (!(REUSE && existsSync(dataFile)))
+if (!SUMMARISE && !(REUSE && existsSync(dataFile)))
   opp('sample', '--n', String(RECORDS), '--seed', String(DATA_SEED), '--out', dataFile);
-if (!(REUSE && existsSync(truthFile)))
+if (!SUMMARISE && !(REUSE && existsSync(truthFile)))
   opp('sample', '--n', String(TRUTH), '--seed', String(TRUTH_SEED), '--out', truthFile);
 
 const specPaths = REGRESSIONS.map((r, i) => {
@@ -196,71 +198,82 @@ interface GateOutcome {
   pointFailed: boolean;
 }
 
-const base = train('base', undefined);
-const baseHoldout = await readHoldout(base);
+const base = SUMMARISE ? join(DIR, 'base') : train('base', undefined);
 const baseReport = loadMetricsReport(join(base, 'metrics.json'));
 const gated = baseReport.models.filter((m) => m.status === 'trained' && m.test).map((m) => m.division);
-const baseTruth = await scoreTruth(base, gated);
-
-// No-op and degraded PRs in turn, so a run cut short still holds some of each.
-const prs: { pr: string; kind: Outcome['kind']; fitSeed: number; regression?: number }[] = Array.from(
-  { length: Math.max(NOOP, DEGRADED) },
-  (_, i) => [
-    ...(i < NOOP ? [{ pr: `noop-${i + 1}`, kind: 'no-op' as const, fitSeed: NOOP_FIT_SEED + i }] : []),
-    ...(i < DEGRADED
-      ? [
-          {
-            pr: `degraded-${i + 1}`,
-            kind: 'degraded' as const,
-            fitSeed: DEGRADED_FIT_SEED + i,
-            regression: i % REGRESSIONS.length,
-          },
-        ]
-      : []),
-  ],
-).flat();
-
-const outcomes: Outcome[] = [];
 const rowsFile = join(DIR, 'outcomes.jsonl');
-writeFileSync(rowsFile, '');
-for (const pr of prs) {
-  const dir = train(pr.pr, pr.fitSeed, pr.regression === undefined ? undefined : specPaths[pr.regression]);
-  const holdout = await readHoldout(dir);
-  if (holdout.id !== baseHoldout.id) throw new Error(`${pr.pr}: its hold-out rows are not the base's`);
-  const { report: comparison, skipped } = await compareTrainingOutputs(dir, base, dataFile, {
-    source: 'base-commit',
-  });
-  if (skipped.length > 0) throw new Error(`${pr.pr}: divisions skipped: ${JSON.stringify(skipped)}`);
-  const report = loadMetricsReport(join(dir, 'metrics.json'));
-  const judged = GATES.map(({ config }) => judge(report, config, comparison));
-  const truth = await scoreTruth(dir, gated);
-  for (const division of gated) {
-    const t = truth.get(division)!;
-    const b = baseTruth.get(division)!;
-    const delong = pairedDelong(t.labels, t.scores, b.scores);
-    const entry = comparison.divisions.find((d) => d.division === division)!;
-    const outcome: Outcome = {
-      pr: pr.pr,
-      kind: pr.kind,
-      ...(pr.regression === undefined ? {} : { regression: REGRESSIONS[pr.regression]!.name }),
-      fitSeed: pr.fitSeed,
-      division,
-      holdoutDelta: entry.deltas.auc,
-      trueDelta: delong.difference,
-      trueSe: delong.se,
-      gates: judged.map((j) => j.get(division)!),
-    };
-    outcomes.push(outcome);
-    writeFileSync(rowsFile, `${JSON.stringify(outcome)}\n`, { flag: 'a' });
+const outcomes: Outcome[] = SUMMARISE
+  ? readFileSync(rowsFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Outcome)
+  : await measure();
+
+/** Trains, compares and gates every PR, and scores it on the truth sample. */
+async function measure(): Promise<Outcome[]> {
+  const baseHoldout = await readHoldout(base);
+  const baseTruth = await scoreTruth(base, gated);
+
+  // No-op and degraded PRs in turn, so a run cut short still holds some of each.
+  const prs: { pr: string; kind: Outcome['kind']; fitSeed: number; regression?: number }[] = Array.from(
+    { length: Math.max(NOOP, DEGRADED) },
+    (_, i) => [
+      ...(i < NOOP ? [{ pr: `noop-${i + 1}`, kind: 'no-op' as const, fitSeed: NOOP_FIT_SEED + i }] : []),
+      ...(i < DEGRADED
+        ? [
+            {
+              pr: `degraded-${i + 1}`,
+              kind: 'degraded' as const,
+              fitSeed: DEGRADED_FIT_SEED + i,
+              regression: i % REGRESSIONS.length,
+            },
+          ]
+        : []),
+    ],
+  ).flat();
+
+  const outcomes: Outcome[] = [];
+  writeFileSync(rowsFile, '');
+  for (const pr of prs) {
+    const dir = train(pr.pr, pr.fitSeed, pr.regression === undefined ? undefined : specPaths[pr.regression]);
+    const holdout = await readHoldout(dir);
+    if (holdout.id !== baseHoldout.id) throw new Error(`${pr.pr}: its hold-out rows are not the base's`);
+    const { report: comparison, skipped } = await compareTrainingOutputs(dir, base, dataFile, {
+      source: 'base-commit',
+    });
+    if (skipped.length > 0) throw new Error(`${pr.pr}: divisions skipped: ${JSON.stringify(skipped)}`);
+    const report = loadMetricsReport(join(dir, 'metrics.json'));
+    const judged = GATES.map(({ config }) => judge(report, config, comparison));
+    const truth = await scoreTruth(dir, gated);
+    for (const division of gated) {
+      const t = truth.get(division)!;
+      const b = baseTruth.get(division)!;
+      const delong = pairedDelong(t.labels, t.scores, b.scores);
+      const entry = comparison.divisions.find((d) => d.division === division)!;
+      const outcome: Outcome = {
+        pr: pr.pr,
+        kind: pr.kind,
+        ...(pr.regression === undefined ? {} : { regression: REGRESSIONS[pr.regression]!.name }),
+        fitSeed: pr.fitSeed,
+        division,
+        holdoutDelta: entry.deltas.auc,
+        trueDelta: delong.difference,
+        trueSe: delong.se,
+        gates: judged.map((j) => j.get(division)!),
+      };
+      outcomes.push(outcome);
+      writeFileSync(rowsFile, `${JSON.stringify(outcome)}\n`, { flag: 'a' });
+    }
+    console.error(
+      `${pr.pr}: ${gated
+        .map((d) => {
+          const o = outcomes.find((x) => x.pr === pr.pr && x.division === d)!;
+          return `${d}:${signed(o.holdoutDelta)}/${signed(o.trueDelta)} ${o.gates[0]!.decision[0]}${o.gates[0]!.pointFailed ? 'P' : ''}`;
+        })
+        .join(' ')}`,
+    );
   }
-  console.error(
-    `${pr.pr}: ${gated
-      .map((d) => {
-        const o = outcomes.find((x) => x.pr === pr.pr && x.division === d)!;
-        return `${d}:${signed(o.holdoutDelta)}/${signed(o.trueDelta)} ${o.gates[0]!.decision[0]}${o.gates[0]!.pointFailed ? 'P' : ''}`;
-      })
-      .join(' ')}`,
-  );
+  return outcomes;
 }
 
 /** The gate's two AUC non-regression rules on one candidate, per division. */
@@ -302,6 +315,11 @@ const sections: string[] = [];
 const noop = outcomes.filter((o) => o.kind === 'no-op');
 const degraded = outcomes.filter((o) => o.kind === 'degraded');
 const noopPrs = [...new Set(noop.map((o) => o.pr))];
+const degradedPrs = [...new Set(degraded.map((o) => o.pr))];
+const seedRange = (list: Outcome[]) =>
+  list.length === 0
+    ? '—'
+    : `${Math.min(...list.map((o) => o.fitSeed))}…${Math.max(...list.map((o) => o.fitSeed))}`;
 GATES.forEach(({ name, config }, g) => {
   const rule = config.nonInferiority.auc;
   if (!rule) throw new Error(`${name}: no nonInferiority.auc rule`);
@@ -399,9 +417,9 @@ const perDivision = gated.map((division) => {
 });
 
 const body = [
-  `Command: \`nice npm run bench:gate-error-rate -- --noop ${NOOP} --degraded ${DEGRADED} --records ${RECORDS} --truth ${TRUTH} --workers ${WORKERS}\` (${machineLine()}).`,
+  `Command: \`nice npm run bench:gate-error-rate -- --noop ${NOOP} --degraded ${DEGRADED} --records ${RECORDS} --truth ${TRUTH} --workers ${WORKERS}\`${SUMMARISE ? ', summarised with `--summarise` from the PRs the run had finished' : ''} (${machineLine()}).`,
   '',
-  `Real trainings (\`opp train\`, configs/production.json, ${WORKERS} workers) on \`opp sample --n ${RECORDS} --seed ${DATA_SEED}\` as pr.yml without a snapshot, all divisions. Base (the production model, fixed): \`--seed ${SPLIT_SEED}\`. ${NOOP} no-op PRs: the same code, config and hold-out rows, \`--fit-seed ${NOOP_FIT_SEED}…${NOOP_FIT_SEED + NOOP - 1}\`. ${DEGRADED} degraded PRs, \`--fit-seed ${DEGRADED_FIT_SEED}…${DEGRADED_FIT_SEED + DEGRADED - 1}\`, in turn ${REGRESSIONS.map((r) => r.name).join('; ')} (every record stays valid, so the hold-out rows are the base's: checked). Each candidate compared with the base as \`opp compare\` does (\`compareTrainingOutputs\`: paired bootstrap, 1,000 resamples, and paired DeLong) and gated by \`evaluateGate\` with the comparison (non-inferiority, Holm) and with the base's metrics report (the point rule, \`maxDrop.auc\`). Truth: both models on \`opp sample --n ${TRUTH} --seed ${TRUTH_SEED}\` per division (the model serving it); a division is truly degraded when its AUC there is more than the margin lower. ${gated.length} gated divisions per PR.${trainSeconds.length > 0 ? ` Training wall time per model set: ${Math.min(...trainSeconds).toFixed(0)}-${Math.max(...trainSeconds).toFixed(0)} s (${trainSeconds.length} trainings this run).` : ''}`,
+  `Real trainings (\`opp train\`, configs/production.json, ${WORKERS} workers) on \`opp sample --n ${RECORDS} --seed ${DATA_SEED}\` as pr.yml without a snapshot, all divisions. Base (the production model, fixed): \`--seed ${SPLIT_SEED}\`. ${noopPrs.length} no-op PRs: the same code, config and hold-out rows, \`--fit-seed ${seedRange(noop)}\`. ${degradedPrs.length} degraded PRs, \`--fit-seed ${seedRange(degraded)}\`, in turn ${REGRESSIONS.map((r) => r.name).join('; ')} (every record stays valid, so the hold-out rows are the base's: checked). Each candidate compared with the base as \`opp compare\` does (\`compareTrainingOutputs\`: paired bootstrap, 1,000 resamples, and paired DeLong) and gated by \`evaluateGate\` with the comparison (non-inferiority, Holm) and with the base's metrics report (the point rule, \`maxDrop.auc\`). Truth: both models on \`opp sample --n ${TRUTH} --seed ${TRUTH_SEED}\` per division (the model serving it); a division is truly degraded when its AUC there is more than the margin lower. ${gated.length} gated divisions per PR.${trainSeconds.length > 0 ? ` Training wall time per model set: ${Math.min(...trainSeconds).toFixed(0)}-${Math.max(...trainSeconds).toFixed(0)} s (${trainSeconds.length} trainings this run).` : ''}`,
   '',
   ...sections.flatMap((s) => [s, '']),
   "Per division: hold-out rows; the spread (standard deviation) of ΔAUC between no-op fits and the base, on the hold-out and on the truth sample; the gate's standard error of ΔAUC (paired DeLong on the hold-out) and the smallest change it detects (two-sided α 0.05, power 0.8), medians over all PRs; the mean true ΔAUC of each regression.",
