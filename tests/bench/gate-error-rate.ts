@@ -21,7 +21,8 @@
  * sample records (`opp sample --seed 2`); a division is truly degraded when its AUC there drops
  * by more than the gate's margin.
  *
- * With --reuse, trainings whose output is already in --dir are read back, not redone (to resume).
+ * With --reuse, trainings whose output is already in --dir are read back, not redone (to resume);
+ * with --summarise, the figures are recomputed from the outcomes.jsonl a run left in --dir.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -410,8 +411,13 @@ const perDivision = gated.map((division) => {
     String(model.test!.n),
     sd(of(noop).map((o) => o.holdoutDelta)).toFixed(4),
     sd(of(noop).map((o) => o.trueDelta)).toFixed(4),
-    median(of(outcomes).map((o) => o.gates[0]!.se)).toFixed(4),
-    median(of(outcomes).map((o) => o.gates[0]!.minimumDetectable)).toFixed(3),
+    signed(Math.min(...of(noop).map((o) => o.holdoutDelta))),
+    ...[noop, degraded].map((list) => {
+      const mine = of(list);
+      return mine.length === 0
+        ? '—'
+        : `${median(mine.map((o) => o.gates[0]!.se)).toFixed(4)} / ${median(mine.map((o) => o.gates[0]!.minimumDetectable)).toFixed(3)}`;
+    }),
     ...deg,
   ];
 });
@@ -422,7 +428,7 @@ const body = [
   `Real trainings (\`opp train\`, configs/production.json, ${WORKERS} workers) on \`opp sample --n ${RECORDS} --seed ${DATA_SEED}\` as pr.yml without a snapshot, all divisions. Base (the production model, fixed): \`--seed ${SPLIT_SEED}\`. ${noopPrs.length} no-op PRs: the same code, config and hold-out rows, \`--fit-seed ${seedRange(noop)}\`. ${degradedPrs.length} degraded PRs, \`--fit-seed ${seedRange(degraded)}\`, in turn ${REGRESSIONS.map((r) => r.name).join('; ')} (every record stays valid, so the hold-out rows are the base's: checked). Each candidate compared with the base as \`opp compare\` does (\`compareTrainingOutputs\`: paired bootstrap, 1,000 resamples, and paired DeLong) and gated by \`evaluateGate\` with the comparison (non-inferiority, Holm) and with the base's metrics report (the point rule, \`maxDrop.auc\`). Truth: both models on \`opp sample --n ${TRUTH} --seed ${TRUTH_SEED}\` per division (the model serving it); a division is truly degraded when its AUC there is more than the margin lower. ${gated.length} gated divisions per PR.${trainSeconds.length > 0 ? ` Training wall time per model set: ${Math.min(...trainSeconds).toFixed(0)}-${Math.max(...trainSeconds).toFixed(0)} s (${trainSeconds.length} trainings this run).` : ''}`,
   '',
   ...sections.flatMap((s) => [s, '']),
-  "Per division: hold-out rows; the spread (standard deviation) of ΔAUC between no-op fits and the base, on the hold-out and on the truth sample; the gate's standard error of ΔAUC (paired DeLong on the hold-out) and the smallest change it detects (two-sided α 0.05, power 0.8), medians over all PRs; the mean true ΔAUC of each regression.",
+  "Per division: hold-out rows; the spread (standard deviation) of ΔAUC between no-op fits and the base, on the hold-out and on the truth sample, and the lowest no-op ΔAUC on the hold-out; the gate's standard error of ΔAUC (paired DeLong on the hold-out) and the smallest change it detects (two-sided α 0.05, power 0.8), medians over the no-op and over the degraded PRs (a candidate that ranks rows unlike the base has a larger se); the mean true ΔAUC of each regression.",
   '',
   markdownTable(
     [
@@ -430,8 +436,9 @@ const body = [
       'hold-out rows',
       'no-op sd(Δ) hold-out',
       'no-op sd(Δ) truth',
-      'gate se(Δ)',
-      'smallest detectable Δ',
+      'no-op min Δ hold-out',
+      'no-op: gate se(Δ) / smallest detectable Δ',
+      'degraded: gate se(Δ) / smallest detectable Δ',
       ...REGRESSIONS.map((r) => `true Δ ${r.name}`),
     ],
     perDivision,
