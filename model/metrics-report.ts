@@ -153,6 +153,8 @@ export const MetricsReportSchema = z.strictObject({
   specHash: IdSchema,
   configHash: IdSchema,
   seed: z.number().int(),
+  /** The fits' seed (`training.fitSeed`, `--fit-seed`), when not `seed`; the hold-out split follows `seed`. */
+  fitSeed: z.number().int().optional(),
   backend: IdSchema,
   models: z.array(ModelReportSchema).min(1),
 });

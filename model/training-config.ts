@@ -84,6 +84,16 @@ export const TrainingConfigSchema = z.strictObject({
       .min(0)
       .max(2 ** 32 - 1)
       .default(42),
+    /**
+     * Seed of the fits alone (CV folds, weight init, shuffling, dropout); absent: `seed`. The
+     * hold-out split always follows `seed`, so two fit seeds give two fits on the same test rows.
+     */
+    fitSeed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
   }),
   evaluation: z.strictObject({
     /** Share of rows held out as the test set. */

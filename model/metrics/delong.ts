@@ -54,7 +54,8 @@ export function pairedDelong(labels: Labels, scores1: Scores, scores2: Scores): 
     (variance2(v01a, v01a) + variance2(v01b, v01b) - 2 * variance2(v01a, v01b)) / n;
   const se = Math.sqrt(Math.max(0, variance));
   const z = se > 0 ? difference / se : Number.NaN;
-  const pValue = se > 0 ? 2 * normalCdf(-Math.abs(z)) : difference === 0 ? 1 : 0;
+  // Capped: Φ(0) is 0.5 only to erfc's 1.2e-7, so equal AUCs with se > 0 gave p = 1.00000003.
+  const pValue = se > 0 ? Math.min(1, 2 * normalCdf(-Math.abs(z))) : difference === 0 ? 1 : 0;
   return { auc1, auc2, difference, se, z, pValue, positives: m, negatives: n };
 }
 
@@ -109,7 +110,7 @@ function variance2(a: Float64Array, b: Float64Array): number {
 
 /** Standard normal CDF Φ(x), by the TPE sampler's erfc (fractional error < 1.2e-7). */
 export function normalCdf(x: number): number {
-  return 0.5 * erfc(-x / Math.SQRT2);
+  return Math.min(1, Math.max(0, 0.5 * erfc(-x / Math.SQRT2)));
 }
 
 /** Standard normal quantile Φ⁻¹(p) (Wichura's AS 241, PPND16; relative error ~1e-16). */

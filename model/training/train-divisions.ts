@@ -30,6 +30,8 @@ export interface TrainDivisionsOptions {
   backend: string;
   /** Overrides `config.training.seed`. */
   seed?: number;
+  /** Overrides `config.training.fitSeed` (see `TrainModelOptions.fitSeed`). */
+  fitSeed?: number;
   gitSha?: string;
   bootstrapResamples?: number;
   onEpoch?: (label: string, log: EpochLog) => void;
@@ -113,6 +115,7 @@ function planModels(
 export async function trainDivisions(options: TrainDivisionsOptions): Promise<TrainDivisionsResult> {
   const { table, config, spec } = options;
   const seed = options.seed ?? config.training.seed;
+  const fitSeed = options.fitSeed ?? config.training.fitSeed ?? seed;
   const timeIndex = table.featureNames.indexOf(config.evaluation.timeFeature);
   if (config.evaluation.split === 'time' && timeIndex < 0) {
     throw new ConfigError(
@@ -145,6 +148,7 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
           config,
           runner: options.runner,
           seed,
+          fitSeed,
           ...(options.bootstrapResamples ? { bootstrapResamples: options.bootstrapResamples } : {}),
           ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
           ...(options.onFitDone ? { onFitDone: options.onFitDone } : {}),
@@ -177,6 +181,7 @@ export async function trainDivisions(options: TrainDivisionsOptions): Promise<Tr
     specHash: spec.hash,
     configHash,
     seed,
+    ...(fitSeed === seed ? {} : { fitSeed }),
     backend: trainedOn,
     models,
   };

@@ -24,6 +24,8 @@ export interface TrainFromFilesOptions {
   /** A backend name (`--backend`, the action input); else $OPP_BACKEND, else the config's. */
   backend?: string | undefined;
   seed?: number | undefined;
+  /** The fits' seed, the hold-out split kept on `seed` (see `TrainModelOptions.fitSeed`). */
+  fitSeed?: number | undefined;
   /** Lines worth a user's eye (the backend in use). */
   announce: (line: string) => void;
   /** Called once the data is read, before any fit. */
@@ -72,6 +74,7 @@ export async function trainFromFiles(options: TrainFromFilesOptions): Promise<Tr
       runner,
       backend,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.fitSeed !== undefined ? { fitSeed: options.fitSeed } : {}),
       ...(gitSha ? { gitSha } : {}),
       ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
       ...(options.onFitDone ? { onFitDone: options.onFitDone } : {}),

@@ -38,6 +38,12 @@ export interface TrainModelOptions {
   runner: FitRunner;
   /** Overrides `config.training.seed`. */
   seed?: number;
+  /**
+   * Seed of everything after the hold-out split (CV folds, weight init, shuffling, dropout);
+   * overrides `config.training.fitSeed`; absent, the seed. Varying it with the seed fixed
+   * refits on the same test rows (e.g. to measure how far two fits of one model differ).
+   */
+  fitSeed?: number;
   /** Bootstrap resamples of the test AUC interval. @default 1000 */
   bootstrapResamples?: number;
   /** Called after each epoch of each fit. */
@@ -83,6 +89,7 @@ export function fitsPerModel(config: TrainingConfig): number {
 export async function trainModel(model: ModelData, options: TrainModelOptions): Promise<TrainedModel> {
   const { config, runner } = options;
   const seed = options.seed ?? config.training.seed;
+  const fitSeed = options.fitSeed ?? config.training.fitSeed ?? seed;
   const { folds: k, testFraction } = config.evaluation;
   const where = `${model.name} (division ${model.division})`;
   const positives = positivesOf(model.data.y);
@@ -118,7 +125,7 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
 
   // 2. Cross-validation per candidate: each rebalancing method (`auto`: all three), all fits
   // submitted at once for the pool; then, for `inputEncoding: auto`, the winner with bins.
-  const foldRows = stratifiedKFold(dev.y, k, new Random(deriveSeed(seed, model.division, 2)));
+  const foldRows = stratifiedKFold(dev.y, k, new Random(deriveSeed(fitSeed, model.division, 2)));
   const methods: readonly RebalanceMethod[] =
     config.training.rebalancing === 'auto' ? RebalanceMethods : [config.training.rebalancing];
   const settings = networkSettings(config);
@@ -146,7 +153,7 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
           epochs: config.training.maxEpochs,
           patience: config.training.patience,
           // The same seed for a fold across candidates: they differ only in what they try.
-          seed: deriveSeed(seed, model.division, 3, f),
+          seed: deriveSeed(fitSeed, model.division, 3, f),
         }),
       ),
     );
@@ -206,7 +213,7 @@ export async function trainModel(model: ModelData, options: TrainModelOptions): 
         }
       : {}),
     patience: config.training.patience,
-    seed: deriveSeed(seed, model.division, 4),
+    seed: deriveSeed(fitSeed, model.division, 4),
   });
 
   // 5. Test set, percentiles.

@@ -2,7 +2,7 @@
 // `npm run bench`: every benchmark in turn, each writing its figures into tests/bench/RESULTS.md.
 // The anchors (PyTorch, Optuna, Flask, XGBoost) need Debian's python3-torch python3-sklearn
 // python3-optuna python3-flask python3-xgboost; a bench whose anchor is missing says so and fails.
-// `npm run bench -- serve ingest` runs only those. Expect about an hour for all of them on 2 cores.
+// `npm run bench -- serve ingest` runs only those. Expect about an hour and a half for all of them on 2 cores (gate-error-rate's 31 trainings alone take 20-40 minutes).
 import { spawnSync } from 'node:child_process';
 
 const BENCHES = [
@@ -17,6 +17,7 @@ const BENCHES = [
   'tracking',
   'bootstrap',
   'pr-push-to-comment',
+  'gate-error-rate',
 ];
 
 const wanted = process.argv.slice(2);

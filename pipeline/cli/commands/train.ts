@@ -20,6 +20,7 @@ interface TrainOptions {
   divisions: string;
   spec: string;
   seed?: number;
+  fitSeed?: number;
   workers: number;
   backend?: string;
   json?: boolean;
@@ -59,6 +60,11 @@ export function registerTrain(program: Command): void {
     )
     .option('--seed <n>', "random seed (default: the config's training.seed)", wholeNumber(0))
     .option(
+      '--fit-seed <n>',
+      "seed of the fits alone (CV folds, weight init, shuffling), the hold-out split kept on --seed (default: the config's training.fitSeed, else the seed)",
+      wholeNumber(0),
+    )
+    .option(
       '--workers <n>',
       'worker threads for folds and models (1 = in this thread)',
       wholeNumber(1),
@@ -87,6 +93,7 @@ export function registerTrain(program: Command): void {
           workers: opts.workers,
           backend: opts.backend,
           seed: opts.seed,
+          fitSeed: opts.fitSeed,
           announce: (line) => output.note(line),
           onStart: ({ table, fits, workers }) => {
             if (table.records) {
@@ -128,7 +135,7 @@ export function registerTrain(program: Command): void {
           [
             formatMetricsTable(result.report),
             `wrote ${result.bundles.size} bundle(s) and metrics.json to ${opts.out} in ${seconds.toFixed(1)} s ` +
-              `(${backend}, ${workers} worker(s), seed ${result.report.seed}); runs tracked in ${tracked.destination}`,
+              `(${backend}, ${workers} worker(s), seed ${result.report.seed}${result.report.fitSeed === undefined ? '' : `, fit seed ${result.report.fitSeed}`}); runs tracked in ${tracked.destination}`,
           ].join('\n'),
       );
     });

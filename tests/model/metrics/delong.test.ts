@@ -48,6 +48,23 @@ describe('pairedDelong', () => {
     expect(r.pValue).toBeCloseTo(0.4795001, 6);
   });
 
+  it('gives p = 1, not above, for equal AUCs that rank rows differently', () => {
+    // Both AUCs 7/9 with different placements, so se > 0 and z = 0 (a real no-op PR hit this:
+    // p 1.00000003 failed the comparison report's schema).
+    const r = pairedDelong(
+      [1, 1, 1, 0, 0, 0],
+      [0.9, 0.5, 0.3, 0.6, 0.2, 0.1],
+      [0.3, 0.9, 0.5, 0.2, 0.6, 0.1],
+    );
+    expect(r.difference).toBe(0);
+    expect(r.se).toBeGreaterThan(0);
+    expect(r.pValue).toBe(1);
+    for (const x of [-40, -8, 0, 8, 40]) {
+      expect(normalCdf(x)).toBeGreaterThanOrEqual(0);
+      expect(normalCdf(x)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('agrees with the structural components computed pair by pair, ties included', () => {
     const random = new Random(3);
     const labels: number[] = [];

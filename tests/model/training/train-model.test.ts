@@ -110,6 +110,29 @@ describe('trainModel', () => {
     expect(b).toEqual(a);
   });
 
+  it('keeps the hold-out rows on the seed while fitSeed changes the fit', async () => {
+    const config = smallConfig({ maxEpochs: 3 });
+    const train = (options: { seed?: number; fitSeed?: number }) =>
+      trainModel(
+        { division: 0, name: 'g', data },
+        { config, runner: createSerialRunner(), bootstrapResamples: 20, ...options },
+      );
+    const weightsOf = (m: Awaited<ReturnType<typeof train>>) => m.weights.layers.map((l) => [...l.weights]);
+    const plain = await train({});
+    const sameSeed = await train({ fitSeed: 7 });
+    const one = await train({ fitSeed: 1 });
+    const two = await train({ fitSeed: 2 });
+    const otherSplit = await train({ seed: 8, fitSeed: 1 });
+    // fitSeed equal to the seed is the run without it (the config's seed is 7).
+    expect(weightsOf(sameSeed)).toEqual(weightsOf(plain));
+    expect([...one.testRows]).toEqual([...plain.testRows]);
+    expect([...two.testRows]).toEqual([...plain.testRows]);
+    expect(weightsOf(two)).not.toEqual(weightsOf(one));
+    expect(two.report.test!.auc).not.toBe(one.report.test!.auc);
+    // The split follows the seed alone.
+    expect([...otherSplit.testRows]).not.toEqual([...one.testRows]);
+  });
+
   it('holds out the newest rows as the test set with the time split', async () => {
     const config = smallConfig({ maxEpochs: 2 });
     config.evaluation.split = 'time';
