@@ -32,6 +32,7 @@ import { readHoldout } from '../../model/bundle/holdout.js';
 import { loadDivisionPredictors } from '../../model/bundle/training-output.js';
 import { loadTrainingData, type TrainingTable } from '../../model/data/load-training-data.js';
 import { pairedDelong } from '../../model/metrics/delong.js';
+import { median } from '../../model/metrics/summary.js';
 import type { MetricsReport } from '../../model/metrics-report.js';
 import type { Predictor } from '../../model/Predictor.js';
 import { GENERAL_DIVISION } from '../../pipeline/config/divisions-config.js';
@@ -42,7 +43,6 @@ import { compareTrainingOutputs } from '../../pipeline/reports/compare-outputs.j
 import type { ComparisonReport } from '../../pipeline/reports/comparison-report.js';
 import { loadMetricsReport } from '../../pipeline/reports/load-reports.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../../pipeline/util/package-root.js';
-import { median } from './paired-stats.js';
 import { appendResults, machineLine, markdownTable } from './results.js';
 
 const args = new Map<string, string>();

@@ -40399,7 +40399,7 @@ function erfc(z2) {
 
 // model/metrics/delong.ts
 function normalCdf(x) {
-  return 0.5 * erfc(-x / Math.SQRT2);
+  return Math.min(1, Math.max(0, 0.5 * erfc(-x / Math.SQRT2)));
 }
 function normalQuantile(p) {
   if (!(p > 0 && p < 1)) {
@@ -45558,6 +45558,8 @@ var MetricsReportSchema = external_exports.strictObject({
   specHash: IdSchema,
   configHash: IdSchema,
   seed: external_exports.number().int(),
+  /** The fits' seed (`training.fitSeed`, `--fit-seed`), when not `seed`; the hold-out split follows `seed`. */
+  fitSeed: external_exports.number().int().optional(),
   backend: IdSchema,
   models: external_exports.array(ModelReportSchema).min(1)
 });
