@@ -140,7 +140,12 @@ describe('opp register / opp deploy (local)', () => {
       );
     const registry = new LocalModelRegistry(join(home, 'registry'));
     await registry.registerVersion('check-a', await makeBundle(), { snapshotId: 'k1' });
-    await registry.registerVersion('check-b', await makeBundle(), { snapshotId: 'k1' }, { stage: 'archived' });
+    await registry.registerVersion(
+      'check-b',
+      await makeBundle(),
+      { snapshotId: 'k1' },
+      { stage: 'archived' },
+    );
     expect(check('k1', 'check-a')).toEqual({
       registry: 'local',
       snapshotId: 'k1',
