@@ -330,6 +330,28 @@ describe('renderMetricsComment with the non-inferiority rule', () => {
     expect(text).toContain('cannot prove (fails the division)');
   });
 
+  it('keeps a division possibly worse longer than the others when rows must go to fit', () => {
+    const ruled = GateConfigSchema.parse({ nonInferiority: { auc: { margin: 0.01 } } });
+    const ids = [0, 1, 2, 3, 4, 5, 6, 7];
+    const report = metricsReport(ids.map((i) => modelReport(i)));
+    const comparison = comparisonFor(ids, 0.75, 0.75);
+    for (const d of comparison.divisions)
+      d.aucDelong = {
+        method: 'delong-paired',
+        estimate: d.division === 7 ? -0.02 : 0,
+        se: 0.011,
+        pValue: 0.5,
+      };
+    const gate = evaluateGate(report, ruled, { comparison });
+    expect(gate.needsReview).toEqual([7]);
+    const full = renderMetricsComment({ report, gate, comparison });
+    const noCharts = full.slice(0, full.indexOf('### ROC and calibration'));
+    const cut = renderMetricsComment({ report, gate, comparison }, { maxChars: noCharts.length - 400 });
+    expect(cut).toMatch(/_\d more divisions? in the full report/);
+    expect(cut).toContain('| 7 division-7 |');
+    expect(cut).not.toContain('| 6 division-6 |');
+  });
+
   it('says a division within the margin is too small to tell, without a warning sign or a headline count', () => {
     const report = metricsReport([modelReport(6, { auc: 0.7171 })]);
     const comparison = comparisonFor([6], 0.7171, 0.7221);
