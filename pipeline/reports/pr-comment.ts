@@ -172,17 +172,25 @@ function orderForTruncation(view: ReportView): number[] {
   return [...ids.filter((id) => failing.has(id)), ...ids.filter((id) => review.has(id)), ...rest];
 }
 
-/** Resolves where the comparison model came from. */
+/**
+ * Resolves where the comparison model came from: as given, else as the comparison report
+ * records it. A source given without its version or commit (retrain.yml passes only
+ * `comparison-source: registry`) keeps those the comparison report records for that source.
+ */
 export function resolveComparisonModel(input: ReportView): ComparisonModel {
-  if (input.comparisonModel) return input.comparisonModel;
-  if (input.comparison) return input.comparison.comparison;
-  return { source: input.production ? 'registry' : 'none' };
+  const given = input.comparisonModel;
+  const recorded = input.comparison?.comparison;
+  if (!given) return recorded ?? { source: input.production ? 'registry' : 'none' };
+  if (recorded?.source !== given.source) return given;
+  const modelVersion = given.modelVersion ?? recorded.modelVersion;
+  const gitSha = given.gitSha ?? recorded.gitSha;
+  return { source: given.source, ...(modelVersion ? { modelVersion } : {}), ...(gitSha ? { gitSha } : {}) };
 }
 
 function describeComparisonModel(model: ComparisonModel, view: ReportView): string {
   switch (model.source) {
     case 'registry':
-      return `the **production model from the registry**${model.modelVersion ? ` (${inlineCode(model.modelVersion)})` : ''}`;
+      return `the **production model${model.modelVersion ? ` ${inlineCode(model.modelVersion)}` : ''} from the registry**`;
     case 'base-commit': {
       // Say what the data were: sample records are not a snapshot.
       const data = view.dataSource?.trim()

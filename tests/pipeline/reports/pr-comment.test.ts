@@ -81,6 +81,46 @@ describe('renderMetricsComment', () => {
     expect(text).toContain('- full report: [artifact](https://example.test/a/1)');
   });
 
+  it('names the registry model version the comparison report records, also when only the source is given', () => {
+    const report = metricsReport([modelReport(0)]);
+    const comparison = comparisonFor([0], 0.75, 0.74);
+    comparison.comparison = { source: 'registry', modelVersion: 'opp:3' };
+    const gate = evaluateGate(report, config, { comparison });
+    const named = 'Compared with the **production model `opp:3` from the registry**, scored';
+    expect(renderMetricsComment({ report, gate, comparison })).toContain(named);
+    // retrain.yml's metrics-gate step gives `comparison-source: registry` and no version.
+    expect(
+      renderMetricsComment({
+        report,
+        gate,
+        comparison,
+        comparisonModel: { source: 'registry', modelVersion: undefined },
+      }),
+    ).toContain(named);
+    // A version given explicitly wins; another source given keeps nothing of the report's.
+    expect(
+      renderMetricsComment({
+        report,
+        gate,
+        comparison,
+        comparisonModel: { source: 'registry', modelVersion: 'opp:4' },
+      }),
+    ).toContain('**production model `opp:4` from the registry**');
+    const other = renderMetricsComment({
+      report,
+      gate,
+      comparison,
+      comparisonModel: { source: 'base-commit' },
+    });
+    expect(other).toContain('a **model trained from the base commit** n/a');
+    expect(other).not.toContain('opp:3');
+    // Without any version: said without one.
+    comparison.comparison = { source: 'registry' };
+    expect(renderMetricsComment({ report, gate, comparison })).toContain(
+      'Compared with the **production model from the registry**, scored',
+    );
+  });
+
   it('says what data a base-commit comparison model trained on, escaped and cut short', () => {
     const comparison = comparisonFor([0], 0.75, 0.74);
     const sampled = metricsReport([modelReport(0)], { snapshotId: undefined });
@@ -111,7 +151,9 @@ describe('renderMetricsComment', () => {
       production,
       comparisonModel: { source: 'registry', modelVersion: 'opp-general:12' },
     });
-    expect(text).toContain('the **production model from the registry** (`opp-general:12`)');
+    expect(text).toContain(
+      'Compared with the **production model `opp-general:12` from the registry**, scored',
+    );
     // A metrics report gives a delta but no interval: the header does not promise one.
     expect(text).toContain('\n| division | AUC | Δ AUC | gate |\n');
     expect(text).toContain('| 0 general | 0.750 | +0.010 | ✅ pass |');
