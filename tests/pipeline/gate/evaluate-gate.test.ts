@@ -3,6 +3,7 @@ import { GateConfigSchema } from '../../../pipeline/config/gate-config.js';
 import { isMetricsGateError } from '../../../pipeline/errors/MetricsGateError.js';
 import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
 import { evaluateGate } from '../../../pipeline/gate/evaluate-gate.js';
+import { formatGateText } from '../../../pipeline/gate/format-gate.js';
 import { mergeGateConfig, resolveDivisionBounds } from '../../../pipeline/gate/gate-bounds.js';
 import type { ComparisonReport } from '../../../pipeline/reports/comparison-report.js';
 import { fallbackReport, metricSet, metricsReport, modelReport } from '../../support/metrics-fixtures.js';
@@ -255,6 +256,11 @@ describe('evaluateGate with a comparison and a non-inferiority rule', () => {
     expect(six.reasons).toEqual([]);
     // Division 0 failed (worse beyond doubt); only division 6 needs a reviewer's look.
     expect(result.needsReview).toEqual([6]);
+    // `opp gate` in a terminal says so on its first line.
+    expect(formatGateText(result).split('\n')[0]).toBe(
+      'metrics gate: FAILED (baseline: comparison); AUC possibly worse, review: division 6',
+    );
+    expect(formatGateText(old).split('\n')[0]).toBe('metrics gate: FAILED (baseline: comparison)');
     expect(result.nonInferiority).toEqual({
       margin: 0.01,
       alpha: 0.05,
