@@ -59,7 +59,7 @@ export interface MetricsCommentInput {
 }
 
 /** The most characters of {@link MetricsCommentInput.dataSource} the comment shows. */
-export const DATA_SOURCE_MAX_CHARS = 120;
+const DATA_SOURCE_MAX_CHARS = 120;
 
 /** What the comment says under the headline when {@link MetricsCommentInput.advisory} is set. */
 export function advisoryNote(advisory: { gateConfig: string }): string {
