@@ -313,7 +313,8 @@ function expectOneVerdict(pull: PullRequestRun, job: JobRun, runnerTemp: string)
   if (review === 0) expect(headline).not.toContain('possibly worse');
   else expect(headline).toContain(` · ⚠️ ${review} division${review === 1 ? '' : 's'} possibly worse`);
   expect(body).toContain(`a **model trained from the base commit** \`${BASE.slice(0, 7)}\``);
-  const rows = [...section(body, 'Divisions').matchAll(/^\| (\d+) [^|]*\| ([^|]+) \|/gm)].map((m) => [
+  // Each row's last cell is the gate's outcome (AUC, Δ, MDE and verdict come between).
+  const rows = [...section(body, 'Divisions').matchAll(/^\| (\d+) [^|]*\|.*\| ([^|]+) \|$/gm)].map((m) => [
     Number(m[1]),
     m[2],
   ]);
