@@ -45,6 +45,13 @@ export const AucNonInferioritySchema = z.strictObject({
   correction: z.enum(['holm', 'none']).default('holm'),
   /** Power at which each division's minimum detectable AUC change is stated. */
   power: z.number().gt(0).lt(1).default(0.8),
+  /**
+   * A division whose point estimate drops beyond the margin but whose hold-out cannot prove it
+   * (`possibly-worse`): `flag` it for a reviewer's look (the comment's headline counts it), or
+   * `fail` it. With `fail` the rule fails every point drop beyond the margin, like `maxDrop`,
+   * and loses its error-rate guarantee on no-op changes.
+   */
+  possiblyWorse: z.enum(['flag', 'fail']).default('flag'),
 });
 export type AucNonInferiority = z.output<typeof AucNonInferioritySchema>;
 

@@ -2,7 +2,7 @@ import type { MetricName, MetricSet, MetricsReport, ModelReport } from '../../mo
 import type { AucNonInferiority, GateConfig } from '../config/gate-config.js';
 import type { ComparisonReport } from '../reports/comparison-report.js';
 import { type DivisionBounds, resolveDivisionBounds } from './gate-bounds.js';
-import { judgeNonInferiority, type NonInferiorityResult } from './non-inferiority.js';
+import { blocks, judgeNonInferiority, type NonInferiorityResult } from './non-inferiority.js';
 
 /** Which kind of bound a check tested. */
 export type GateCheckKind = 'minimum' | 'maximum' | 'maxDrop' | 'nonInferiority';
@@ -23,7 +23,8 @@ export interface GateCheck {
   allowedDrop?: number;
   /**
    * For `nonInferiority` (AUC vs the comparison report): the test's result. `actual` is then
-   * the AUC difference, `bound` minus the margin, and the check fails only on `worse`.
+   * the AUC difference, `bound` minus the margin, and the check fails on `worse` (and on
+   * `possibly-worse` where the rule's `possiblyWorse` is `fail`).
    */
   nonInferiority?: NonInferiorityResult;
 }
@@ -51,6 +52,12 @@ export interface GateResult {
   reasons: string[];
   /** The non-inferiority rule applied to AUC, and over how many divisions (when a comparison was given). */
   nonInferiority?: AucNonInferiority & { divisions: number };
+  /**
+   * Divisions whose AUC is possibly worse (a drop beyond the margin the hold-out cannot prove),
+   * for a reviewer's look; they fail only where the rule's `possiblyWorse` is `fail`. Empty
+   * without a comparison.
+   */
+  needsReview: number[];
 }
 
 export interface EvaluateGateOptions {
@@ -87,11 +94,15 @@ export function evaluateGate(
     ),
   );
   const reasons = divisions.flatMap((d) => d.reasons.map((r) => `division ${d.division} (${d.name}): ${r}`));
+  const needsReview = divisions
+    .filter((d) => d.checks.some((c) => c.nonInferiority?.decision === 'possibly-worse'))
+    .map((d) => d.division);
   return {
     passed: divisions.every((d) => d.outcome !== 'fail'),
     baseline,
     divisions,
     reasons,
+    needsReview,
     ...(rule ? { nonInferiority: { ...rule, divisions: judged.size } } : {}),
   };
 }
@@ -221,9 +232,13 @@ function addNonInferiorityCheck(
     bound: -rule.margin,
     actual: test.estimate,
     margin,
-    passed: test.decision !== 'worse',
+    passed: !blocks(test.decision, rule),
     nonInferiority: test,
   });
+  if (test.decision === 'possibly-worse' && rule.possiblyWorse === 'flag')
+    result.notes.push(
+      `possibly worse: AUC change ${signed(test.estimate)} is beyond the margin of ${rule.margin}, not provable with this hold-out (smallest detectable change ${test.minimumDetectable.toFixed(4)}); not blocking, review`,
+    );
   if (test.decision === 'inconclusive')
     result.notes.push(
       `too small to tell: AUC change ${signed(test.estimate)} cannot be told from a drop of ${rule.margin} (lower bound ${signed(test.lower)}; smallest detectable change ${test.minimumDetectable.toFixed(4)}); not blocking`,
@@ -257,6 +272,8 @@ export function describeFailure(check: GateCheck): string {
       return `${check.metric} ${actual} > maximum ${check.bound.toFixed(4)} (over by ${by})`;
     case 'nonInferiority': {
       const t = check.nonInferiority;
+      if (t?.decision === 'possibly-worse')
+        return `${check.metric} possibly worse: dropped ${Math.abs(check.actual).toFixed(4)} below the comparison model, beyond the allowed ${Math.abs(check.bound).toFixed(4)}, not provable with this hold-out (smallest detectable change ${t.minimumDetectable.toFixed(4)}); possiblyWorse is "fail"`;
       return `${check.metric} dropped ${Math.abs(check.actual).toFixed(4)} below the comparison model, beyond the allowed ${Math.abs(check.bound).toFixed(4)}${t ? ` (${t.method === 'delong-paired' ? 'paired DeLong' : 'bootstrap'} se ${t.se.toFixed(4)}, adjusted one-sided p ${formatP(t.pWorseAdjusted)})` : ''}`;
     }
     case 'maxDrop':

@@ -9,7 +9,10 @@ const KIND_SYMBOL: Record<GateCheck['kind'], string> = {
 
 /** The gate result as plain text for a terminal: one block per division, one line per check. */
 export function formatGateText(result: GateResult): string {
-  const lines = [`metrics gate: ${result.passed ? 'PASSED' : 'FAILED'} (baseline: ${result.baseline})`];
+  const review = result.needsReview;
+  const lines = [
+    `metrics gate: ${result.passed ? 'PASSED' : 'FAILED'} (baseline: ${result.baseline})${review.length > 0 ? `; AUC possibly worse, review: division${review.length === 1 ? '' : 's'} ${review.join(', ')}` : ''}`,
+  ];
   for (const division of result.divisions) {
     lines.push(`  division ${division.division} (${division.name}): ${division.outcome.toUpperCase()}`);
     for (const check of division.checks) {

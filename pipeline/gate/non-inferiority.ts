@@ -12,16 +12,20 @@ import type { DivisionComparison } from '../reports/comparison-report.js';
  *   is beyond the margin, not noise. Only this fails the division.
  * - `non-inferior`: the one-sided lower (1 − α) bound Δ − z₁₋α·se lies above −m: the hold-out
  *   shows the candidate is no more than m worse.
- * - `inconclusive` ("too small to tell"): neither; the interval reaches below −m but does not
- *   lie below it. It does not block; the comment flags it, with the division's minimum
- *   detectable change.
+ * - neither (the interval reaches below −m but does not lie below it), split by the point
+ *   estimate so that a reviewer sees which divisions to look at:
+ *   - `possibly-worse`: Δ itself is a drop beyond the margin (Δ < −m), which the hold-out is too
+ *     small to prove at the corrected level. On real trainings no-op PRs never showed this
+ *     while most really degraded divisions did (tests/bench/RESULTS.md, issue #20). It is
+ *     flagged for review, or fails the division where the rule's `possiblyWorse` is `fail`.
+ *   - `inconclusive` ("too small to tell"): Δ is within the margin. It does not block.
  *
  * `se` is the paired DeLong standard error when the comparison carries it and it is above 0,
  * else the bootstrap's, read off its percentile interval as (high − low)/(2 z₍₁₊level₎/₂).
  * The minimum detectable change is (z₁₋α/₂ + z_power)·se: the true AUC difference a two-sided
  * test at α finds with the configured power (80% by default) on these rows.
  */
-export type NonInferiorityDecision = 'worse' | 'non-inferior' | 'inconclusive';
+export type NonInferiorityDecision = 'worse' | 'possibly-worse' | 'non-inferior' | 'inconclusive';
 
 export interface NonInferiorityResult {
   division: number;
@@ -66,9 +70,28 @@ export function judgeNonInferiority(
   return base.map((b, i) => {
     const pWorseAdjusted = adjusted[i]!;
     const decision: NonInferiorityDecision =
-      pWorseAdjusted <= rule.alpha ? 'worse' : b.lower > -rule.margin ? 'non-inferior' : 'inconclusive';
+      pWorseAdjusted <= rule.alpha
+        ? 'worse'
+        : b.lower > -rule.margin
+          ? 'non-inferior'
+          : unproven(b.estimate, rule.margin);
     return { ...b, pWorseAdjusted, decision };
   });
+}
+
+/**
+ * A division neither proven worse nor proven no worse: `possibly-worse` when its point estimate
+ * is a drop beyond the margin (strictly), else `inconclusive`. Exported for the gate bench,
+ * which re-splits outcomes recorded before the split existed.
+ */
+export function unproven(estimate: number, margin: number): 'possibly-worse' | 'inconclusive' {
+  // Rounded as the gate's checks are, so a drop of exactly the margin is within it.
+  return Math.round((estimate + margin) * 1e12) / 1e12 < 0 ? 'possibly-worse' : 'inconclusive';
+}
+
+/** Whether a decision fails the division: `worse` always, `possibly-worse` when the rule says `fail`. */
+export function blocks(decision: NonInferiorityDecision, rule: AucNonInferiority): boolean {
+  return decision === 'worse' || (decision === 'possibly-worse' && rule.possiblyWorse === 'fail');
 }
 
 function standardError(d: DivisionComparison): { se: number; method: NonInferiorityResult['method'] } {

@@ -2,6 +2,7 @@ import type { MetricsReport } from '../../model/metrics-report.js';
 import type { GateResult } from '../gate/evaluate-gate.js';
 import { inlineCode } from './markdown-escape.js';
 import {
+  gateVerdict,
   type MetricsCommentInput,
   renderDivisionTable,
   renderGateReasons,
@@ -53,7 +54,7 @@ export function renderTrainingSummary(
 export function renderGateRecheck(model: string, report: MetricsReport, gate: GateResult): string {
   const kept = new Set(report.models.map((m) => m.division));
   return [
-    `### Gate re-checked on ${inlineCode(model)}: ${gate.passed ? '✅ passed' : '❌ failed'}`,
+    `### Gate re-checked on ${inlineCode(model)}: ${gateVerdict(gate)}`,
     "The gate's bounds on the metrics.json registered with this version, checked before any traffic moved. Non-regression is not re-checked here: the production version's registered metrics come from other hold-out rows, so comparing them would not be like for like.",
     renderDivisionTable({ report, gate }, kept),
     renderGateReasons(gate, kept),

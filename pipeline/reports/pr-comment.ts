@@ -46,11 +46,20 @@ export interface MetricsCommentInput {
    */
   unverified?: boolean;
   /**
+   * Where the training data came from, as pr.yml's data step says it (`snapshot <id>` or
+   * `sample records (…)`): the comment names it beside a base-commit comparison model. Free
+   * text from the run (a fork's included): escaped and cut to {@link DATA_SOURCE_MAX_CHARS}.
+   */
+  dataSource?: string;
+  /**
    * The models trained on sample records (no snapshot reachable, e.g. a fork's pull request)
    * and were gated with the sample-data gate: the headline says the verdict is advisory.
    */
-  advisory?: { dataSource: string; gateConfig: string };
+  advisory?: { gateConfig: string };
 }
+
+/** The most characters of {@link MetricsCommentInput.dataSource} the comment shows. */
+const DATA_SOURCE_MAX_CHARS = 120;
 
 /** What the comment says under the headline when {@link MetricsCommentInput.advisory} is set. */
 export function advisoryNote(advisory: { gateConfig: string }): string {
@@ -80,7 +89,8 @@ const OUTCOME_LABEL = { pass: '✅ pass', fail: '❌ fail', fallback: '↪️ fa
 /** The gate's non-inferiority decision, as the AUC cell says it. */
 const DECISION_LABEL = {
   'non-inferior': 'no worse',
-  inconclusive: '⚠️ too small to tell',
+  inconclusive: 'too small to tell',
+  'possibly-worse': '⚠️ possibly worse',
   worse: 'worse beyond margin',
 } as const;
 const VERDICT_LABEL = { better: 'better', worse: 'worse', 'no-real-change': 'no real change' } as const;
@@ -150,34 +160,66 @@ export function renderReport(view: ReportView, layout: ReportLayout): string {
   return `${bare.slice(0, Math.max(0, maxChars - note.length))}${note}`.slice(0, maxChars);
 }
 
-/** Division ids, failing divisions first, then the others in report order: the rows kept longest. */
+/**
+ * Division ids, failing divisions first, then those possibly worse, then the others in report
+ * order: the rows kept longest.
+ */
 function orderForTruncation(view: ReportView): number[] {
   const failing = new Set(view.gate?.divisions.filter((d) => d.outcome === 'fail').map((d) => d.division));
+  const review = new Set(view.gate?.needsReview.filter((id) => !failing.has(id)));
   const ids = view.report.models.map((m) => m.division);
-  return [...ids.filter((id) => failing.has(id)), ...ids.filter((id) => !failing.has(id))];
+  const rest = ids.filter((id) => !failing.has(id) && !review.has(id));
+  return [...ids.filter((id) => failing.has(id)), ...ids.filter((id) => review.has(id)), ...rest];
 }
 
-/** Resolves where the comparison model came from. */
+/**
+ * Resolves where the comparison model came from: as given, else as the comparison report
+ * records it. A source given without its version or commit (retrain.yml passes only
+ * `comparison-source: registry`) keeps those the comparison report records for that source.
+ */
 export function resolveComparisonModel(input: ReportView): ComparisonModel {
-  if (input.comparisonModel) return input.comparisonModel;
-  if (input.comparison) return input.comparison.comparison;
-  return { source: input.production ? 'registry' : 'none' };
+  const given = input.comparisonModel;
+  const recorded = input.comparison?.comparison;
+  if (!given) return recorded ?? { source: input.production ? 'registry' : 'none' };
+  if (recorded?.source !== given.source) return given;
+  const modelVersion = given.modelVersion ?? recorded.modelVersion;
+  const gitSha = given.gitSha ?? recorded.gitSha;
+  return { source: given.source, ...(modelVersion ? { modelVersion } : {}), ...(gitSha ? { gitSha } : {}) };
 }
 
-function describeComparisonModel(model: ComparisonModel): string {
+function describeComparisonModel(model: ComparisonModel, view: ReportView): string {
   switch (model.source) {
     case 'registry':
-      return `the **production model from the registry**${model.modelVersion ? ` (${inlineCode(model.modelVersion)})` : ''}`;
-    case 'base-commit':
-      return `a **model trained from the base commit** ${short(model.gitSha)} on the same snapshot and seed (no registry reachable)`;
+      return `the **production model${model.modelVersion ? ` ${inlineCode(model.modelVersion)}` : ''} from the registry**`;
+    case 'base-commit': {
+      // Say what the data were: sample records are not a snapshot.
+      const data = view.dataSource?.trim()
+        ? `${escapeMarkdown(clip(view.dataSource.trim(), DATA_SOURCE_MAX_CHARS))}; `
+        : view.report.snapshotId
+          ? `snapshot ${inlineCode(view.report.snapshotId)}; `
+          : '';
+      return `a **model trained from the base commit** ${short(model.gitSha)} on the same data and seed (${data}no registry reachable)`;
+    }
     case 'none':
       return '**no comparison model** (thresholds only)';
   }
 }
 
+/** `text` cut to `max` characters, an ellipsis marking the cut. */
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The verdict, then how many divisions are possibly worse: e.g. `✅ passed · ⚠️ 2 divisions possibly worse`. */
+export function gateVerdict(gate: GateResult): string {
+  const status = gate.passed ? '✅ passed' : '❌ failed';
+  const review = gate.needsReview.length;
+  return review === 0 ? status : `${status} · ⚠️ ${review} division${review === 1 ? '' : 's'} possibly worse`;
+}
+
 function renderHeader(input: MetricsCommentInput): string {
   const { gate, report } = input;
-  const status = gate.passed ? '✅ passed' : '❌ failed';
+  const status = gateVerdict(gate);
   const trained = report.models.filter((m) => m.status === 'trained').length;
   const failing = gate.divisions.filter((d) => d.outcome === 'fail').length;
   const sha = input.gitSha ?? report.gitSha;
@@ -188,7 +230,7 @@ function renderHeader(input: MetricsCommentInput): string {
     ...(input.unverified ? [UNVERIFIED_NOTE, ''] : []),
     ...(input.advisory ? [advisoryNote(input.advisory), ''] : []),
     `Candidate ${short(sha)}: ${trained} trained division${trained === 1 ? '' : 's'}, ${failing} failing. ` +
-      `Compared with ${describeComparisonModel(comparisonModel)}${comparisonModel.source === 'none' ? '' : ', scored on the same pinned hold-out rows'}.`,
+      `Compared with ${describeComparisonModel(comparisonModel, input)}${comparisonModel.source === 'none' ? '' : ', scored on the same pinned hold-out rows'}.`,
   ].join('\n');
 }
 
@@ -277,7 +319,7 @@ export function describeNonInferiority(gate: GateResult): string {
       : 'no correction across divisions';
   return [
     `**AUC non-regression** (non-inferiority, margin ${rule.margin}): a division fails only when its AUC is lower than the comparison model's by more than ${rule.margin} beyond doubt, by a one-sided test at α = ${rule.alpha}, ${correction}${method ? `, using ${method}` : ''}.`,
-    `_no worse_: the one-sided ${Math.round((1 - rule.alpha) * 100)}% lower bound of Δ is above −${rule.margin}; _too small to tell_: the hold-out cannot exclude a drop of ${rule.margin} (flagged, not blocking); MDE: the smallest AUC change the division's hold-out detects with ${Math.round(rule.power * 100)}% power (two-sided α = ${rule.alpha}). The interval shown is the paired bootstrap's.`,
+    `_no worse_: the one-sided ${Math.round((1 - rule.alpha) * 100)}% lower bound of Δ is above −${rule.margin}; _possibly worse_: Δ is a drop beyond ${rule.margin} that the hold-out cannot prove (${rule.possiblyWorse === 'fail' ? 'fails the division' : 'flagged for review, not blocking'}); _too small to tell_: Δ is within the margin but the hold-out cannot exclude a drop of ${rule.margin} (not blocking); MDE: the smallest AUC change the division's hold-out detects with ${Math.round(rule.power * 100)}% power (two-sided α = ${rule.alpha}). The interval shown is the paired bootstrap's.`,
   ].join(' ');
 }
 
@@ -327,6 +369,10 @@ function metricLabel(metric: MetricName): string {
   return TABLE_METRICS.find((m) => m.key === metric)?.label ?? metric;
 }
 
+/** Why a division is possibly worse, as its reason line says it. */
+const POSSIBLY_WORSE_CAUSE = (check: GateCheck) =>
+  `possibly worse: Δ beyond the ${num(Math.abs(check.bound))} margin, not provable with this hold-out`;
+
 /** One failing check's cause (shared by every division it failed the same way) and its value there. */
 function checkCause(check: GateCheck): { cause: string; value: string } {
   const metric = metricLabel(check.metric);
@@ -341,6 +387,11 @@ function checkCause(check: GateCheck): { cause: string; value: string } {
         value: `${num(check.actual)} vs ${num(check.production ?? 0)}`,
       };
     case 'nonInferiority':
+      if (check.nonInferiority?.decision === 'possibly-worse')
+        return {
+          cause: `${metric} ${POSSIBLY_WORSE_CAUSE(check)} (possiblyWorse: fail)`,
+          value: `Δ ${signed(check.actual)}, MDE ${num(check.nonInferiority.minimumDetectable)}`,
+        };
       return {
         cause: `${metric} lower than the comparison model's by more than ${num(Math.abs(check.bound))} beyond doubt`,
         value: `Δ ${signed(check.actual)}`,
@@ -350,11 +401,13 @@ function checkCause(check: GateCheck): { cause: string; value: string } {
 
 /**
  * The gate's reasons grouped by cause, one line each ("recall below the minimum 0.700:
- * divisions 1 (0.600), 3 (0.650)"): failing checks first, then other reasons, then notes
- * (which do not fail a division), each in the order the divisions first show them.
+ * divisions 1 (0.600), 3 (0.650)"): failing checks first, then other reasons, then divisions
+ * possibly worse (for review), then notes (which do not fail a division), each in the order the
+ * divisions first show them.
  */
 export function renderGateReasons(gate: GateResult, kept: ReadonlySet<number>): string {
   const failing = new Map<string, string[]>();
+  const review = new Map<string, string[]>();
   const notes = new Map<string, string[]>();
   const add = (groups: Map<string, string[]>, cause: string, where: string) => {
     const list = groups.get(cause);
@@ -372,17 +425,26 @@ export function renderGateReasons(gate: GateResult, kept: ReadonlySet<number>): 
     for (const reason of division.reasons) {
       if (!described.has(reason)) add(failing, escapeMarkdown(reason), id);
     }
-    const inconclusive = division.checks.find((c) => c.nonInferiority?.decision === 'inconclusive');
-    const test = inconclusive?.nonInferiority;
-    if (inconclusive && test) {
-      add(
-        notes,
-        `AUC change too small to tell from a drop of ${num(Math.abs(inconclusive.bound))} (not blocking)`,
-        `${id} (Δ ${signed(test.estimate)}, MDE ${num(test.minimumDetectable)})`,
-      );
+    // The gate's own notes on these two say the same with 4 decimals: the grouped line replaces them.
+    const unproven = division.checks.find(
+      (c) =>
+        c.passed &&
+        (c.nonInferiority?.decision === 'inconclusive' || c.nonInferiority?.decision === 'possibly-worse'),
+    );
+    const test = unproven?.nonInferiority;
+    if (unproven && test) {
+      const where = `${id} (Δ ${signed(test.estimate)}, MDE ${num(test.minimumDetectable)})`;
+      if (test.decision === 'possibly-worse')
+        add(review, `AUC ${POSSIBLY_WORSE_CAUSE(unproven)} — review`, where);
+      else
+        add(
+          notes,
+          `AUC change too small to tell from a drop of ${num(Math.abs(unproven.bound))} (not blocking)`,
+          where,
+        );
     }
     for (const note of division.notes) {
-      if (test && note.startsWith('too small to tell:')) continue;
+      if (test && (note.startsWith('too small to tell:') || note.startsWith('possibly worse:'))) continue;
       // Fallback divisions share the cause; each has its own reason (its row count).
       if (division.outcome === 'fallback' && note.startsWith(FALLBACK_NOTE)) {
         const why = note.slice(FALLBACK_NOTE.length).replace(/^: /, '');
@@ -394,7 +456,11 @@ export function renderGateReasons(gate: GateResult, kept: ReadonlySet<number>): 
     (mark: string) =>
     ([cause, where]: [string, string[]]) =>
       `- ${mark} ${cause}: division${where.length === 1 ? '' : 's'} ${where.join(', ')}`;
-  const lines = [...[...failing].map(line('❌')), ...[...notes].map(line('ℹ️'))];
+  const lines = [
+    ...[...failing].map(line('❌')),
+    ...[...review].map(line('⚠️')),
+    ...[...notes].map(line('ℹ️')),
+  ];
   return lines.length === 0 ? '' : `### Gate reasons\n\n${lines.join('\n')}`;
 }
 

@@ -38,7 +38,7 @@ export const PullRequestInfoSchema = z.strictObject({
     .max(2 ** 31 - 1),
   /** The head commit the run built. */
   headSha: GitShaSchema,
-  /** Where the run's training data came from (free text, never rendered). */
+  /** Where the run's training data came from (free text: the comment shows it escaped and cut short). */
   data: z.string().max(500).optional(),
 });
 export type PullRequestInfo = z.output<typeof PullRequestInfoSchema>;

@@ -6,6 +6,7 @@ import { METRICS_COMMENT_MARKER } from '../../pipeline/reports/pr-comment.js';
 import { type ActionHarness, createActionHarness } from '../support/action-run.js';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.js';
 import { fallbackReport, metricsReport, modelReport } from '../support/metrics-fixtures.js';
+import { commentInputs } from '../support/pr-comment-fixture.js';
 
 let harness: ActionHarness;
 let github: FakeGitHub;
@@ -206,6 +207,32 @@ describe('metrics-gate action on sample data', () => {
       'sample-like.json',
       metricsReport([modelReport(0, { accuracy: 0.8, precision: 0.7, recall: 0.5, f1: 0.5 })]),
     );
+
+  it('as retrain.yml calls it: names the registry version comparison.json records, and warns of a division possibly worse', async () => {
+    // Division 1: Δ −0.020 beyond the 0.01 margin with se 0.01 (not provable); division 0: Δ 0.
+    const { report, comparison } = commentInputs(2);
+    comparison.comparison = { source: 'registry', modelVersion: 'opp:3' };
+    const result = await harness.run(
+      run,
+      {
+        report: writeJson('registry-candidate.json', report),
+        comparison: writeJson('registry-comparison.json', comparison),
+        'comparison-source': 'registry',
+        'gate-config': 'configs/gate.json',
+      },
+      env(),
+    );
+    expect(result.summary).toContain('Compared with the **production model `opp:3` from the registry**');
+    expect(result.summary).toMatch(/^## opp metrics gate: ❌ failed · ⚠️ 1 division possibly worse$/m);
+    const gate = JSON.parse(readFileSync(result.outputs['gate-result']!, 'utf8'));
+    expect(gate.needsReview).toEqual([1]);
+    // Possibly worse is a warning annotation (seen in the checks list), too small to tell a notice.
+    expect(result.stdout).toMatch(
+      /^::warning title=metrics gate%3A division 1::possibly worse: AUC change −0\.0200/m,
+    );
+    expect(result.stdout).toMatch(/^::notice title=metrics gate%3A division 0::too small to tell/m);
+    expect(result.stdout).not.toMatch(/^::warning title=metrics gate%3A division 0::/m);
+  });
 
   it('gates with the sample-data gate and says the verdict is advisory', async () => {
     const report = sampleLike();

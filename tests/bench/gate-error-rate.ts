@@ -21,8 +21,13 @@
  * sample records (`opp sample --seed 2`); a division is truly degraded when its AUC there drops
  * by more than the gate's margin.
  *
+ * Beside "caught", the share each gate flags "possibly worse" (a point drop beyond the margin the
+ * hold-out cannot prove: what a reviewer is asked to look at) on no-op and on degraded PRs.
+ *
  * With --reuse, trainings whose output is already in --dir are read back, not redone (to resume);
- * with --summarise, the figures are recomputed from the outcomes.jsonl a run left in --dir.
+ * with --summarise, the figures are recomputed from the outcomes.jsonl a run left in --dir
+ * (rows written before the gate had "possibly worse" are split by the gate's own rule, from
+ * their hold-out Δ).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +43,7 @@ import type { Predictor } from '../../model/Predictor.js';
 import { GENERAL_DIVISION } from '../../pipeline/config/divisions-config.js';
 import { type GateConfig, loadGateConfig } from '../../pipeline/config/gate-config.js';
 import { evaluateGate } from '../../pipeline/gate/evaluate-gate.js';
-import type { NonInferiorityDecision } from '../../pipeline/gate/non-inferiority.js';
+import { type NonInferiorityDecision, unproven } from '../../pipeline/gate/non-inferiority.js';
 import { compareTrainingOutputs } from '../../pipeline/reports/compare-outputs.js';
 import type { ComparisonReport } from '../../pipeline/reports/comparison-report.js';
 import { loadMetricsReport } from '../../pipeline/reports/load-reports.js';
@@ -193,6 +198,8 @@ interface Outcome {
 
 interface GateOutcome {
   decision: NonInferiorityDecision;
+  /** The gate's Δ (paired DeLong's estimate; absent in rows written before it was recorded). */
+  estimate?: number;
   /** The hold-out's standard error of ΔAUC and the smallest change it detects (power 0.8). */
   se: number;
   minimumDetectable: number;
@@ -298,6 +305,7 @@ function judge(
         division,
         {
           decision: ni.decision,
+          estimate: ni.estimate,
           se: ni.se,
           minimumDetectable: ni.minimumDetectable,
           pointFailed: !drop.passed,
@@ -326,8 +334,17 @@ GATES.forEach(({ name, config }, g) => {
   if (!rule) throw new Error(`${name}: no nonInferiority.auc rule`);
   const margin = rule.margin;
   const maxDrop = config.maxDrop.auc ?? Number.NaN;
-  const worse = (o: Outcome) => o.gates[g]!.decision === 'worse';
-  const unclear = (o: Outcome) => o.gates[g]!.decision === 'inconclusive';
+  /** The decision; a row recorded before "possibly worse" existed is split by the gate's rule. */
+  const decision = (o: Outcome): NonInferiorityDecision => {
+    const gate = o.gates[g]!;
+    return gate.decision === 'inconclusive'
+      ? unproven(gate.estimate ?? o.holdoutDelta, margin)
+      : gate.decision;
+  };
+  const worse = (o: Outcome) => decision(o) === 'worse';
+  const possibly = (o: Outcome) => decision(o) === 'possibly-worse';
+  const unclear = (o: Outcome) => decision(o) === 'inconclusive';
+  const seen = (o: Outcome) => worse(o) || possibly(o);
   const point = (o: Outcome) => o.gates[g]!.pointFailed;
   const anyPr = (failed: (o: Outcome) => boolean) =>
     noopPrs.filter((pr) => noop.some((o) => o.pr === pr && failed(o))).length;
@@ -347,7 +364,17 @@ GATES.forEach(({ name, config }, g) => {
       share(anyPr(point), noopPrs.length),
     ],
     [
-      'no-op PR-divisions "too small to tell"',
+      'no-op PR-divisions "possibly worse" (flagged for review)',
+      share(noop.filter(possibly).length, noop.length),
+      'no such outcome',
+    ],
+    [
+      'no-op PRs with ≥ 1 division "possibly worse"',
+      share(anyPr(possibly), noopPrs.length),
+      'no such outcome',
+    ],
+    [
+      'no-op PR-divisions "too small to tell" (Δ within the margin)',
       share(noop.filter(unclear).length, noop.length),
       'no such outcome',
     ],
@@ -357,20 +384,25 @@ GATES.forEach(({ name, config }, g) => {
       share(degradedTrue.filter(point).length, degradedTrue.length),
     ],
     [
+      'truly degraded divisions "possibly worse"',
+      share(degradedTrue.filter(possibly).length, degradedTrue.length),
+      'no such outcome',
+    ],
+    [
       'truly degraded divisions "too small to tell"',
       share(degradedTrue.filter(unclear).length, degradedTrue.length),
       'no such outcome',
     ],
     [
-      'truly degraded divisions failed or "too small to tell"',
-      share(degradedTrue.filter((o) => worse(o) || unclear(o)).length, degradedTrue.length),
+      'truly degraded divisions failed or "possibly worse" (before a reviewer)',
+      share(degradedTrue.filter(seen).length, degradedTrue.length),
       share(degradedTrue.filter(point).length, degradedTrue.length),
     ],
     ...REGRESSIONS.map((r) => {
       const list = degradedTrue.filter((o) => o.regression === r.name);
       return [
-        `… of them ${r.name}: caught`,
-        share(list.filter(worse).length, list.length),
+        `… of them ${r.name}: caught / failed or "possibly worse"`,
+        `${share(list.filter(worse).length, list.length)} / ${share(list.filter(seen).length, list.length)}`,
         share(list.filter(point).length, list.length),
       ];
     }),
@@ -378,6 +410,11 @@ GATES.forEach(({ name, config }, g) => {
       'degraded PRs: divisions within the margin that failed',
       share(degradedNot.filter(worse).length, degradedNot.length),
       share(degradedNot.filter(point).length, degradedNot.length),
+    ],
+    [
+      'degraded PRs: divisions within the margin "possibly worse"',
+      share(degradedNot.filter(possibly).length, degradedNot.length),
+      'no such outcome',
     ],
   ];
   const header = [

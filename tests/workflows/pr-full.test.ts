@@ -307,6 +307,11 @@ function expectOneVerdict(pull: PullRequestRun, job: JobRun, runnerTemp: string)
       `${METRICS_COMMENT_MARKER}\n\n## opp metrics gate: ${gate.passed ? '✅ passed' : '❌ failed'}`,
     ),
   ).toBe(true);
+  // The headline counts the divisions possibly worse, as gate-result.json lists them.
+  const review = gate.needsReview.length;
+  const headline = body.split('\n')[2]!;
+  if (review === 0) expect(headline).not.toContain('possibly worse');
+  else expect(headline).toContain(` · ⚠️ ${review} division${review === 1 ? '' : 's'} possibly worse`);
   expect(body).toContain(`a **model trained from the base commit** \`${BASE.slice(0, 7)}\``);
   // The division table's `gate` column, found by its header (columns no division fills are left out).
   const table = section(body, 'Divisions')
@@ -329,8 +334,11 @@ function expectOneVerdict(pull: PullRequestRun, job: JobRun, runnerTemp: string)
     [...m[1]!.matchAll(/(?:^|, )(\d+)/g)].map((n) => Number(n[1])),
   );
   expect([...new Set(named)].sort()).toEqual(failing.sort());
-  for (const d of gate.divisions.filter((d) => d.notes.length > 0))
-    expect(reasons).toMatch(new RegExp(`^- ℹ️ .*: divisions? (.*, )?${d.division}\\b`, 'm'));
+  // Every note's division is named: under ⚠️ when possibly worse, else under ℹ️.
+  for (const d of gate.divisions.filter((d) => d.notes.length > 0)) {
+    const mark = gate.needsReview.includes(d.division) ? '⚠️' : 'ℹ️';
+    expect(reasons).toMatch(new RegExp(`^- ${mark} .*: divisions? (.*, )?${d.division}\\b`, 'm'));
+  }
   // One verdict: the table and reasons are those pr.yml rendered from the same gate.
   const rendered = readFileSync(join(pull.workspace, 'report', 'gate', 'comment.md'), 'utf8');
   expect(section(body, 'Divisions')).toBe(section(rendered, 'Divisions'));
@@ -421,7 +429,9 @@ describe('a same-repository pull request: the latest snapshot, the real gate, no
   it('pr-comment.yml posts the verdict pr.yml wrote, neither advisory nor unverified', async () => {
     const { job, runnerTemp } = await runCommentJob(pull, 'same-repo-comment');
     const body = expectOneVerdict(pull, job, runnerTemp);
-    expect(body).toMatch(/^## opp metrics gate: (✅ passed|❌ failed)$/m);
+    expect(body).toMatch(
+      /^## opp metrics gate: (✅ passed|❌ failed)( · ⚠️ \d+ divisions? possibly worse)?$/m,
+    );
     expect(body).not.toContain('unverified');
     expect(body).not.toContain('Advisory: sample data');
   }, 120_000);

@@ -309,8 +309,9 @@ describe('retrain.yml, scheduled week after week', () => {
     expect(third.results['gate-register']).toBe('success');
     const [gate] = third.jobs['gate-register']!;
     expect(gate!.outputs.compare).toEqual({ report: 'comparison.json' });
+    // `opp compare --baseline opp:production` resolved v1 and comparison.json names it.
     expect(gate!.summary).toContain(
-      'Compared with the **production model from the registry**, scored on the same pinned hold-out rows',
+      'Compared with the **production model `opp:1` from the registry**, scored on the same pinned hold-out rows',
     );
     expect(gate!.summary).toContain('**AUC non-regression**');
     const registered = await versions();

@@ -42,14 +42,8 @@ export async function run(): Promise<void> {
       artifactUrl: inputs.artifactUrl ?? runUrlFromEnv(),
       runUrl: runUrlFromEnv(),
       unverified: inputs.fromFork,
-      ...(sample
-        ? {
-            advisory: {
-              dataSource: (inputs.dataSource ?? dataSource)!,
-              gateConfig: inputs.sampleGateConfigFile,
-            },
-          }
-        : {}),
+      dataSource: inputs.dataSource ?? dataSource,
+      ...(sample ? { advisory: { gateConfig: inputs.sampleGateConfigFile } } : {}),
     };
     const markdown = renderMetricsComment(view);
     const fullReport = renderMetricsSummary(view);
@@ -131,7 +125,7 @@ function sampleGate(inputs: MetricsGateInputs): GateConfig {
     : mergeGateConfig(base, inputs.gateOverrides, 'input gate-overrides');
 }
 
-/** One error annotation per failing check (metric and by how much) or data problem; notices for notes. */
+/** One error annotation per failing check (metric and by how much) or data problem; warnings for divisions possibly worse; notices for other notes. */
 function annotate(gate: GateResult): void {
   for (const division of gate.divisions) {
     const title = `metrics gate: division ${division.division}`;
@@ -139,7 +133,10 @@ function annotate(gate: GateResult): void {
     for (const check of failed) core.error(describeFailure(check), { title: `${title} ${check.metric}` });
     const described = new Set(failed.map(describeFailure));
     for (const reason of division.reasons.filter((r) => !described.has(r))) core.error(reason, { title });
-    for (const note of division.notes) core.notice(note, { title });
+    // A division possibly worse needs a reviewer's look: a warning, not a notice.
+    const review = gate.needsReview.includes(division.division);
+    for (const note of division.notes)
+      (review && note.startsWith('possibly worse:') ? core.warning : core.notice)(note, { title });
   }
 }
 

@@ -43,6 +43,8 @@ describe('the shipped configs', () => {
       seed: 42,
     });
     expect(production.evaluation).toMatchObject({ testFraction: 0.2, folds: 5 });
+    // A division possibly worse is flagged for review, not failed, unless a team says so.
+    expect(loadGateConfig(defaultConfigPath('gate.json')).nonInferiority.auc?.possiblyWorse).toBe('flag');
     expect(loadGateConfig(defaultConfigPath('gate.json')).minimum).toEqual({
       accuracy: 0.85,
       auc: 0.65,
@@ -117,6 +119,16 @@ describe('config errors name the file, the JSON path and what was expected', () 
   it('on a value out of range', () => {
     const file = configFile('out-of-range.json', JSON.stringify({ minimum: { auc: 1.5 } }));
     expect(errorOf(() => loadGateConfig(file)).message).toMatch(/\$\.minimum\.auc: .*<=1.*\(got 1\.5\)/);
+  });
+
+  it('on a possiblyWorse that is neither "flag" nor "fail"', () => {
+    const file = configFile(
+      'possibly-worse.json',
+      JSON.stringify({ nonInferiority: { auc: { margin: 0.01, possiblyWorse: 'block' } } }),
+    );
+    expect(errorOf(() => loadGateConfig(file)).message).toMatch(
+      /\$\.nonInferiority\.auc\.possiblyWorse: .*"flag"\|"fail".*\(got "block"\)/,
+    );
   });
 
   it('on a missing required key', () => {

@@ -3,6 +3,7 @@ import { GateConfigSchema } from '../../../pipeline/config/gate-config.js';
 import { isMetricsGateError } from '../../../pipeline/errors/MetricsGateError.js';
 import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
 import { evaluateGate } from '../../../pipeline/gate/evaluate-gate.js';
+import { formatGateText } from '../../../pipeline/gate/format-gate.js';
 import { mergeGateConfig, resolveDivisionBounds } from '../../../pipeline/gate/gate-bounds.js';
 import type { ComparisonReport } from '../../../pipeline/reports/comparison-report.js';
 import { fallbackReport, metricSet, metricsReport, modelReport } from '../../support/metrics-fixtures.js';
@@ -236,25 +237,65 @@ describe('evaluateGate with a comparison and a non-inferiority rule', () => {
   }
   const report = () => metricsReport([modelReport(0, { auc: 0.7 }), modelReport(6, { auc: 0.7171 })]);
 
-  it('no longer fails a drop within the noise on the point estimate: it is too small to tell, and said so', () => {
+  it('no longer fails a drop within the noise on the point estimate: it is possibly worse, flagged for review', () => {
     // The point rule (maxDrop 0.01) fails division 6: 0.018 below.
     const old = evaluateGate(report(), config, { comparison: comparisonOf() });
     expect(old.divisions[1]!.outcome).toBe('fail');
+    expect(old.needsReview).toEqual([]);
     const result = evaluateGate(report(), withRule, { comparison: comparisonOf() });
     const six = result.divisions[1]!;
     expect(six.outcome).toBe('pass');
     expect(six.checks.some((c) => c.kind === 'maxDrop')).toBe(false);
     const check = six.checks.find((c) => c.kind === 'nonInferiority')!;
     expect(check).toMatchObject({ metric: 'auc', bound: -0.01, passed: true });
-    expect(check.nonInferiority).toMatchObject({ decision: 'inconclusive', method: 'delong-paired' });
-    expect(six.notes.join('\n')).toContain('too small to tell');
+    // −0.018 is beyond the 0.01 margin, but se 0.011 cannot prove it at Holm's level.
+    expect(check.nonInferiority).toMatchObject({ decision: 'possibly-worse', method: 'delong-paired' });
+    expect(six.notes).toEqual([
+      'possibly worse: AUC change −0.0180 is beyond the margin of 0.01, not provable with this hold-out (smallest detectable change 0.0308); not blocking, review',
+    ]);
+    expect(six.reasons).toEqual([]);
+    // Division 0 failed (worse beyond doubt); only division 6 needs a reviewer's look.
+    expect(result.needsReview).toEqual([6]);
+    // `opp gate` in a terminal says so on its first line.
+    expect(formatGateText(result).split('\n')[0]).toBe(
+      'metrics gate: FAILED (baseline: comparison); AUC possibly worse, review: division 6',
+    );
+    expect(formatGateText(old).split('\n')[0]).toBe('metrics gate: FAILED (baseline: comparison)');
     expect(result.nonInferiority).toEqual({
       margin: 0.01,
       alpha: 0.05,
       correction: 'holm',
       power: 0.8,
+      possiblyWorse: 'flag',
       divisions: 2,
     });
+  });
+
+  it('fails a division possibly worse where possiblyWorse is "fail", saying it is not proven', () => {
+    const failing = GateConfigSchema.parse({
+      ...config,
+      nonInferiority: { auc: { margin: 0.01, possiblyWorse: 'fail' } },
+    });
+    const result = evaluateGate(report(), failing, { comparison: comparisonOf() });
+    const six = result.divisions[1]!;
+    expect(six.outcome).toBe('fail');
+    expect(six.notes).toEqual([]);
+    expect(six.reasons).toEqual([
+      'auc possibly worse: dropped 0.0180 below the comparison model, beyond the allowed 0.0100, not provable with this hold-out (smallest detectable change 0.0308); possiblyWorse is "fail"',
+    ]);
+    expect(result.needsReview).toEqual([6]);
+  });
+
+  it('calls a drop within the margin that the hold-out cannot clear too small to tell, not possibly worse', () => {
+    const comparison = comparisonOf();
+    const six = comparison.divisions[1]!;
+    six.aucDelong = { ...six.aucDelong!, estimate: -0.006 };
+    const result = evaluateGate(report(), withRule, { comparison });
+    const check = result.divisions[1]!.checks.find((c) => c.kind === 'nonInferiority')!;
+    expect(check.nonInferiority!.decision).toBe('inconclusive');
+    expect(check.passed).toBe(true);
+    expect(result.divisions[1]!.notes.join('\n')).toContain('too small to tell');
+    expect(result.needsReview).toEqual([]);
   });
 
   it('fails a drop beyond the margin beyond doubt, naming the test', () => {

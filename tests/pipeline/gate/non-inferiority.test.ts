@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pairedDelong } from '../../../model/metrics/delong.js';
 import { AucNonInferioritySchema, GateConfigSchema } from '../../../pipeline/config/gate-config.js';
-import { holmAdjust, judgeNonInferiority } from '../../../pipeline/gate/non-inferiority.js';
+import { blocks, holmAdjust, judgeNonInferiority, unproven } from '../../../pipeline/gate/non-inferiority.js';
 import type { DivisionComparison } from '../../../pipeline/reports/comparison-report.js';
 import { Random } from '../../../pipeline/util/random.js';
 import { metricSet } from '../../support/metrics-fixtures.js';
@@ -35,8 +35,14 @@ function compared(
 }
 
 describe('AUC non-inferiority rule', () => {
-  it('defaults alpha 0.05, Holm and 80% power, and refuses a margin of 0 with a clear error', () => {
-    expect(rule).toEqual({ margin: 0.01, alpha: 0.05, correction: 'holm', power: 0.8 });
+  it('defaults alpha 0.05, Holm, 80% power and flagging, and refuses a margin of 0 with a clear error', () => {
+    expect(rule).toEqual({
+      margin: 0.01,
+      alpha: 0.05,
+      correction: 'holm',
+      power: 0.8,
+      possiblyWorse: 'flag',
+    });
     const parsed = GateConfigSchema.safeParse({ nonInferiority: { auc: { margin: 0 } } });
     expect(parsed.success).toBe(false);
     expect(parsed.error!.issues[0]!.message).toBe('margin must be above 0');
@@ -53,7 +59,7 @@ describe('AUC non-inferiority rule', () => {
     expect(holmAdjust([0.6, 0.9])).toEqual([1, 1]);
   });
 
-  it("calls the issue's division 6 (−0.018, [−0.040, +0.003]) too small to tell, not a failure", () => {
+  it("calls the issue's division 6 (−0.018, [−0.040, +0.003]) possibly worse, not a failure", () => {
     const [result] = judgeNonInferiority([compared(6, -0.018, [-0.04, 0.003])], rule);
     // se from the bootstrap interval: 0.043 / (2 × 1.959964) = 0.010970.
     expect(result!.method).toBe('bootstrap');
@@ -63,7 +69,46 @@ describe('AUC non-inferiority rule', () => {
     expect(result!.lower).toBeCloseTo(-0.018 - 1.644854 * 0.01097, 4);
     // (1.959964 + 0.841621) × 0.01097 = 0.03073.
     expect(result!.minimumDetectable).toBeCloseTo(0.03073, 4);
-    expect(result!.decision).toBe('inconclusive');
+    // Not provable (p 0.23), but the point estimate is a drop beyond the margin.
+    expect(result!.decision).toBe('possibly-worse');
+    expect(blocks(result!.decision, rule)).toBe(false);
+    expect(blocks(result!.decision, { ...rule, possiblyWorse: 'fail' })).toBe(true);
+  });
+
+  it('splits the unproven by the point estimate: beyond the margin (strictly) is possibly worse', () => {
+    // se 0.02: none of these is proven worse (p ≥ 0.3) nor no worse (lower bound < −0.03).
+    const at = (estimate: number) =>
+      judgeNonInferiority([compared(1, estimate, [-0.1, 0.1], 0.02)], rule)[0]!;
+    expect(at(-0.0101).decision).toBe('possibly-worse');
+    // Exactly the margin, also as floating point makes it (0.7 − 0.71 = −0.01000000000000001).
+    expect(at(-0.01).decision).toBe('inconclusive');
+    expect(at(0.7 - 0.71).decision).toBe('inconclusive');
+    expect(at(-0.0099).decision).toBe('inconclusive');
+    expect(at(0.005).decision).toBe('inconclusive');
+    expect([-0.0101, -0.01, 0].map((d) => unproven(d, 0.01))).toEqual([
+      'possibly-worse',
+      'inconclusive',
+      'inconclusive',
+    ]);
+    // A proven drop stays `worse`, a precise small one `non-inferior`: the split touches neither.
+    expect(judgeNonInferiority([compared(1, -0.05, [-0.06, -0.04], 0.005)], rule)[0]!.decision).toBe('worse');
+    expect(judgeNonInferiority([compared(1, -0.001, [-0.004, 0.002], 0.001)], rule)[0]!.decision).toBe(
+      'non-inferior',
+    );
+    expect(blocks('worse', rule)).toBe(true);
+    expect(
+      ['non-inferior', 'inconclusive'].some((d) =>
+        blocks(d as 'inconclusive', { ...rule, possiblyWorse: 'fail' }),
+      ),
+    ).toBe(false);
+  });
+
+  it('refuses a possiblyWorse other than "flag" or "fail", naming the field', () => {
+    const parsed = GateConfigSchema.safeParse({
+      nonInferiority: { auc: { margin: 0.01, possiblyWorse: 'warn' } },
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]!.path).toEqual(['nonInferiority', 'auc', 'possiblyWorse']);
   });
 
   it('fails a drop beyond the margin beyond doubt, passes a precise small change, and uses DeLong when given', () => {
@@ -87,7 +132,8 @@ describe('AUC non-inferiority rule', () => {
       rule,
     );
     expect(together.map((r) => r.pWorseAdjusted).every((p) => Math.abs(p - 0.06) < 1e-5)).toBe(true);
-    expect(together.map((r) => r.decision)).toEqual(['inconclusive', 'inconclusive']);
+    // Not proven together, each −0.029 is still a drop beyond the margin: possibly worse.
+    expect(together.map((r) => r.decision)).toEqual(['possibly-worse', 'possibly-worse']);
     const uncorrected = judgeNonInferiority(
       [compared(1, d, [-0.05, 0], 0.01), compared(2, d, [-0.05, 0], 0.01)],
       {

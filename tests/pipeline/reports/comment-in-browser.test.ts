@@ -13,7 +13,8 @@ const inputs30 = commentInputs(30);
 const fork8 = {
   ...inputs8,
   unverified: true,
-  advisory: { dataSource: 'sample records', gateConfig: 'configs/examples/gate-sample-data.json' },
+  dataSource: 'sample records (20000, seed 1)',
+  advisory: { gateConfig: 'configs/examples/gate-sample-data.json' },
 };
 const small = renderMetricsComment(commentInputs(2));
 const documents = {

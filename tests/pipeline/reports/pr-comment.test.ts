@@ -71,7 +71,7 @@ describe('renderMetricsComment', () => {
     expect(text).toContain('- ❌ recall below the minimum 0.700: division 1 (0.600)\n');
     expect(text).toContain('- ℹ️ served by the general model: division 6 (only 120 rows \\(needs 500\\))\n');
     expect(text).toContain(
-      'a **model trained from the base commit** `0123456` on the same snapshot and seed',
+      'a **model trained from the base commit** `0123456` on the same data and seed (snapshot `snap-2026-11-24T00-00Z`; no registry reachable)',
     );
     expect(text).toContain(
       '| 0 general | 4000 (13.0% positive) | 16000 (13.0% positive) | class-weight: 2080:13920 → 8000:8000 | 0.420 |',
@@ -79,6 +79,66 @@ describe('renderMetricsComment', () => {
     expect(text).toContain('- data snapshot: `snap-2026-11-24T00-00Z`');
     expect(text).toContain('config hash: `cccccccccccc`');
     expect(text).toContain('- full report: [artifact](https://example.test/a/1)');
+  });
+
+  it('names the registry model version the comparison report records, also when only the source is given', () => {
+    const report = metricsReport([modelReport(0)]);
+    const comparison = comparisonFor([0], 0.75, 0.74);
+    comparison.comparison = { source: 'registry', modelVersion: 'opp:3' };
+    const gate = evaluateGate(report, config, { comparison });
+    const named = 'Compared with the **production model `opp:3` from the registry**, scored';
+    expect(renderMetricsComment({ report, gate, comparison })).toContain(named);
+    // retrain.yml's metrics-gate step gives `comparison-source: registry` and no version.
+    expect(
+      renderMetricsComment({
+        report,
+        gate,
+        comparison,
+        comparisonModel: { source: 'registry', modelVersion: undefined },
+      }),
+    ).toContain(named);
+    // A version given explicitly wins; another source given keeps nothing of the report's.
+    expect(
+      renderMetricsComment({
+        report,
+        gate,
+        comparison,
+        comparisonModel: { source: 'registry', modelVersion: 'opp:4' },
+      }),
+    ).toContain('**production model `opp:4` from the registry**');
+    const other = renderMetricsComment({
+      report,
+      gate,
+      comparison,
+      comparisonModel: { source: 'base-commit' },
+    });
+    expect(other).toContain('a **model trained from the base commit** n/a');
+    expect(other).not.toContain('opp:3');
+    // Without any version: said without one.
+    comparison.comparison = { source: 'registry' };
+    expect(renderMetricsComment({ report, gate, comparison })).toContain(
+      'Compared with the **production model from the registry**, scored',
+    );
+  });
+
+  it('says what data a base-commit comparison model trained on, escaped and cut short', () => {
+    const comparison = comparisonFor([0], 0.75, 0.74);
+    const sampled = metricsReport([modelReport(0)], { snapshotId: undefined });
+    const gate = evaluateGate(sampled, config, { comparison });
+    const said = (dataSource?: string) =>
+      renderMetricsComment({ report: sampled, gate, comparison, ...(dataSource ? { dataSource } : {}) });
+    expect(said('sample records (20000, seed 1)')).toContain(
+      '`0123456` on the same data and seed (sample records \\(20000, seed 1\\); no registry reachable)',
+    );
+    expect(said('sample records (20000, seed 1)')).not.toContain('snapshot and seed');
+    // Nothing known about the data: nothing claimed.
+    expect(said()).toContain('`0123456` on the same data and seed (no registry reachable)');
+    // From a fork's pr.json: hostile text is escaped and cut to 120 characters.
+    const hostile = said(`<img src=x> [a](http://evil) @org ${'x'.repeat(300)}`);
+    expect(hostile).toContain('&lt;img src=x&gt; \\[a\\]\\(http:\u200b//evil\\) @\u200borg x');
+    expect(hostile).not.toContain('<img');
+    expect(hostile).toContain(`${'x'.repeat(80)}…; no registry reachable)`);
+    expect(hostile).not.toContain('x'.repeat(120));
   });
 
   it('says when the comparison model is the registry production model, and draws both ROC lines', () => {
@@ -91,7 +151,9 @@ describe('renderMetricsComment', () => {
       production,
       comparisonModel: { source: 'registry', modelVersion: 'opp-general:12' },
     });
-    expect(text).toContain('the **production model from the registry** (`opp-general:12`)');
+    expect(text).toContain(
+      'Compared with the **production model `opp-general:12` from the registry**, scored',
+    );
     // A metrics report gives a delta but no interval: the header does not promise one.
     expect(text).toContain('\n| division | AUC | Δ AUC | gate |\n');
     expect(text).toContain('| 0 general | 0.750 | +0.010 | ✅ pass |');
@@ -240,7 +302,7 @@ describe('Mermaid charts', () => {
 });
 
 describe('renderMetricsComment with the non-inferiority rule', () => {
-  it("shows one verdict: the issue's division 6 is too small to tell, not failed, and the rule is stated", () => {
+  it("shows one verdict: the issue's division 6 is possibly worse, not failed, flagged in the headline, and the rule is stated", () => {
     const ruled = GateConfigSchema.parse({
       minimum: { auc: 0.65 },
       maxDrop: { auc: 0.01 },
@@ -261,10 +323,11 @@ describe('renderMetricsComment with the non-inferiority rule', () => {
     six.aucDelong = { method: 'delong-paired', estimate: -0.018, se: 0.011, pValue: 0.1 };
     const gate = evaluateGate(report, ruled, { comparison });
     const text = renderMetricsComment({ report, gate, comparison });
-    expect(text).toContain('## opp metrics gate: ✅ passed');
+    // The reviewer's eye goes to the one division whose drop is beyond the margin, unproven.
+    expect(text).toContain('\n## opp metrics gate: ✅ passed · ⚠️ 1 division possibly worse\n');
     // MDE = (1.959964 + 0.841621) × 0.011 = 0.0308.
     expect(text).toContain(
-      '| 6 division-6 | 0.717 | −0.018 [−0.040, +0.003] | 0.031 | ⚠️ too small to tell | ✅ pass |',
+      '| 6 division-6 | 0.717 | −0.018 [−0.040, +0.003] | 0.031 | ⚠️ possibly worse | ✅ pass |',
     );
     // Division 0 has no DeLong se: the bootstrap's, (0.027 + 0.004) / 3.92 = 0.0079, is named.
     expect(text).toContain(
@@ -276,7 +339,81 @@ describe('renderMetricsComment with the non-inferiority rule', () => {
     );
     expect(text).not.toContain('dropped 0.0180 below production');
     expect(text).toContain(
-      '- ℹ️ AUC change too small to tell from a drop of 0.010 (not blocking): division 6 (Δ −0.018, MDE 0.031)',
+      '\n- ⚠️ AUC possibly worse: Δ beyond the 0.010 margin, not provable with this hold-out — review: division 6 (Δ −0.018, MDE 0.031)\n',
+    );
+    // The gate's own 4-decimal note is replaced by that line, not repeated.
+    expect(text).not.toContain('not blocking, review');
+    expect(text).toContain(
+      '_possibly worse_: Δ is a drop beyond 0.01 that the hold-out cannot prove (flagged for review, not blocking)',
+    );
+  });
+
+  it('fails a division possibly worse under possiblyWorse "fail", and says why on its ❌ line', () => {
+    const failing = GateConfigSchema.parse({
+      minimum: { auc: 0.65 },
+      nonInferiority: { auc: { margin: 0.01, possiblyWorse: 'fail' } },
+    });
+    const report = metricsReport([modelReport(6, { auc: 0.7171 })]);
+    const comparison = comparisonFor([6], 0.7171, 0.7351);
+    comparison.divisions[0]!.aucDelong = {
+      method: 'delong-paired',
+      estimate: -0.018,
+      se: 0.011,
+      pValue: 0.1,
+    };
+    const gate = evaluateGate(report, failing, { comparison });
+    const text = renderMetricsComment({ report, gate, comparison });
+    expect(text).toContain('\n## opp metrics gate: ❌ failed · ⚠️ 1 division possibly worse\n');
+    expect(text).toContain('| ⚠️ possibly worse | ❌ fail |');
+    expect(text).toContain(
+      '\n- ❌ AUC possibly worse: Δ beyond the 0.010 margin, not provable with this hold-out (possiblyWorse: fail): division 6 (Δ −0.018, MDE 0.031)\n',
+    );
+    expect(text).not.toContain('— review');
+    expect(text).toContain('cannot prove (fails the division)');
+  });
+
+  it('keeps a division possibly worse longer than the others when rows must go to fit', () => {
+    const ruled = GateConfigSchema.parse({ nonInferiority: { auc: { margin: 0.01 } } });
+    const ids = [0, 1, 2, 3, 4, 5, 6, 7];
+    const report = metricsReport(ids.map((i) => modelReport(i)));
+    const comparison = comparisonFor(ids, 0.75, 0.75);
+    for (const d of comparison.divisions)
+      d.aucDelong = {
+        method: 'delong-paired',
+        estimate: d.division === 7 ? -0.02 : 0,
+        se: 0.011,
+        pValue: 0.5,
+      };
+    const gate = evaluateGate(report, ruled, { comparison });
+    expect(gate.needsReview).toEqual([7]);
+    const full = renderMetricsComment({ report, gate, comparison });
+    const noCharts = full.slice(0, full.indexOf('### ROC and calibration'));
+    const cut = renderMetricsComment({ report, gate, comparison }, { maxChars: noCharts.length - 400 });
+    expect(cut).toMatch(/_\d more divisions? in the full report/);
+    expect(cut).toContain('| 7 division-7 |');
+    expect(cut).not.toContain('| 6 division-6 |');
+  });
+
+  it('says a division within the margin is too small to tell, without a warning sign or a headline count', () => {
+    const report = metricsReport([modelReport(6, { auc: 0.7171 })]);
+    const comparison = comparisonFor([6], 0.7171, 0.7221);
+    comparison.divisions[0]!.aucDelong = {
+      method: 'delong-paired',
+      estimate: -0.005,
+      se: 0.011,
+      pValue: 0.6,
+    };
+    const ruled = GateConfigSchema.parse({ nonInferiority: { auc: { margin: 0.01 } } });
+    const text = renderMetricsComment({
+      report,
+      gate: evaluateGate(report, ruled, { comparison }),
+      comparison,
+    });
+    expect(text).toContain('\n## opp metrics gate: ✅ passed\n');
+    expect(text).toContain('| too small to tell | ✅ pass |');
+    expect(text).not.toContain('⚠️');
+    expect(text).toContain(
+      '\n- ℹ️ AUC change too small to tell from a drop of 0.010 (not blocking): division 6 (Δ −0.005, MDE 0.031)',
     );
   });
 });
@@ -307,8 +444,12 @@ describe('renderMetricsComment gate reasons', () => {
       '- ❌ recall below the minimum 0.700: divisions 0 (0.620), 1 (0.670), 3 (0.660), 5 (0.650), 7 (0.640)',
       '- ❌ F1 below the minimum 0.700: divisions 0 (0.660), 1 (0.690), 3 (0.680), 5 (0.670), 7 (0.660)',
       '- ❌ AUC below the minimum 0.650: divisions 0 (0.620), 6 (0.630)',
-      '- ℹ️ AUC change too small to tell from a drop of 0.010 (not blocking): divisions 0 (Δ 0.000, MDE 0.028), 1 (Δ −0.020, MDE 0.028), 2 (Δ −0.020, MDE 0.028), 3 (Δ 0.000, MDE 0.028), 4 (Δ −0.020, MDE 0.028), 5 (Δ −0.020, MDE 0.028), 6 (Δ 0.000, MDE 0.028), 7 (Δ −0.020, MDE 0.028)',
+      '- ⚠️ AUC possibly worse: Δ beyond the 0.010 margin, not provable with this hold-out — review: divisions 1 (Δ −0.020, MDE 0.028), 2 (Δ −0.020, MDE 0.028), 4 (Δ −0.020, MDE 0.028), 5 (Δ −0.020, MDE 0.028), 7 (Δ −0.020, MDE 0.028)',
+      '- ℹ️ AUC change too small to tell from a drop of 0.010 (not blocking): divisions 0 (Δ 0.000, MDE 0.028), 3 (Δ 0.000, MDE 0.028), 6 (Δ 0.000, MDE 0.028)',
     ]);
+    // The headline counts the divisions for review, as the gate lists them.
+    expect(input.gate.needsReview).toEqual([1, 2, 4, 5, 7]);
+    expect(text).toContain('## opp metrics gate: ❌ failed · ⚠️ 5 divisions possibly worse\n');
     // Every failing check is on a line: the counts agree with the gate's reasons.
     const listed = reasons.filter((r) => r.startsWith('- ❌')).map((r) => r.split('), ').length);
     expect(listed.reduce((a, b) => a + b, 0)).toBe(input.gate.reasons.length);
@@ -324,7 +465,7 @@ describe('renderMetricsComment reading order and size', () => {
       return index;
     };
     const order = [
-      '## opp metrics gate: ❌ failed',
+      '## opp metrics gate: ❌ failed · ⚠️ 5 divisions possibly worse',
       '### Divisions',
       '<details><summary>How the gate judges AUC</summary>',
       '### Gate reasons',
@@ -341,7 +482,7 @@ describe('renderMetricsComment reading order and size', () => {
     expect(headline).toBe('| division | AUC | Δ AUC (95% CI) | MDE | AUC verdict | gate |');
     expect(headline.split(' | ')).toHaveLength(6);
     expect(text).toContain(
-      '| 3 division-3 | 0.710 | 0.000 [−0.020, +0.020] | 0.028 | ⚠️ too small to tell | ❌ fail |',
+      '| 3 division-3 | 0.710 | 0.000 [−0.020, +0.020] | 0.028 | too small to tell | ❌ fail |',
     );
     expect(text).toContain(
       '| 3 division-3 | 0.830 (−0.050) | 0.770 (−0.060) | 0.660 (−0.080) | 0.680 (−0.100) |',
