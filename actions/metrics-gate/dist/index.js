@@ -40285,7 +40285,14 @@ var AucNonInferioritySchema = external_exports.strictObject({
   /** Multiple-comparison correction across divisions: `holm` (step-down Bonferroni) or `none`. */
   correction: external_exports.enum(["holm", "none"]).default("holm"),
   /** Power at which each division's minimum detectable AUC change is stated. */
-  power: external_exports.number().gt(0).lt(1).default(0.8)
+  power: external_exports.number().gt(0).lt(1).default(0.8),
+  /**
+   * A division whose point estimate drops beyond the margin but whose hold-out cannot prove it
+   * (`possibly-worse`): `flag` it for a reviewer's look (the comment's headline counts it), or
+   * `fail` it. With `fail` the rule fails every point drop beyond the margin, like `maxDrop`,
+   * and loses its error-rate guarantee on no-op changes.
+   */
+  possiblyWorse: external_exports.enum(["flag", "fail"]).default("flag")
 });
 var GateConfigSchema = external_exports.strictObject({
   $schema: external_exports.string().optional(),
@@ -40445,9 +40452,15 @@ function judgeNonInferiority(divisions, rule) {
   const adjusted = rule.correction === "holm" ? holmAdjust(base.map((b) => b.pWorse)) : base.map((b) => b.pWorse);
   return base.map((b, i) => {
     const pWorseAdjusted = adjusted[i];
-    const decision = pWorseAdjusted <= rule.alpha ? "worse" : b.lower > -rule.margin ? "non-inferior" : "inconclusive";
+    const decision = pWorseAdjusted <= rule.alpha ? "worse" : b.lower > -rule.margin ? "non-inferior" : unproven(b.estimate, rule.margin);
     return { ...b, pWorseAdjusted, decision };
   });
+}
+function unproven(estimate, margin) {
+  return Math.round((estimate + margin) * 1e12) / 1e12 < 0 ? "possibly-worse" : "inconclusive";
+}
+function blocks(decision, rule) {
+  return decision === "worse" || decision === "possibly-worse" && rule.possiblyWorse === "fail";
 }
 function standardError(d) {
   if (d.aucDelong && d.aucDelong.se > 0) return { se: d.aucDelong.se, method: "delong-paired" };
@@ -40480,11 +40493,13 @@ function evaluateGate(report, config2, options = {}) {
     )
   );
   const reasons = divisions.flatMap((d) => d.reasons.map((r) => `division ${d.division} (${d.name}): ${r}`));
+  const needsReview = divisions.filter((d) => d.checks.some((c) => c.nonInferiority?.decision === "possibly-worse")).map((d) => d.division);
   return {
     passed: divisions.every((d) => d.outcome !== "fail"),
     baseline,
     divisions,
     reasons,
+    needsReview,
     ...rule ? { nonInferiority: { ...rule, divisions: judged.size } } : {}
   };
 }
@@ -40575,9 +40590,13 @@ function addNonInferiorityCheck(result, { rule, result: test }) {
     bound: -rule.margin,
     actual: test.estimate,
     margin,
-    passed: test.decision !== "worse",
+    passed: !blocks(test.decision, rule),
     nonInferiority: test
   });
+  if (test.decision === "possibly-worse" && rule.possiblyWorse === "flag")
+    result.notes.push(
+      `possibly worse: AUC change ${signed(test.estimate)} is beyond the margin of ${rule.margin}, not provable with this hold-out (smallest detectable change ${test.minimumDetectable.toFixed(4)}); not blocking, review`
+    );
   if (test.decision === "inconclusive")
     result.notes.push(
       `too small to tell: AUC change ${signed(test.estimate)} cannot be told from a drop of ${rule.margin} (lower bound ${signed(test.lower)}; smallest detectable change ${test.minimumDetectable.toFixed(4)}); not blocking`
@@ -40600,6 +40619,8 @@ function describeFailure(check3) {
       return `${check3.metric} ${actual} > maximum ${check3.bound.toFixed(4)} (over by ${by})`;
     case "nonInferiority": {
       const t = check3.nonInferiority;
+      if (t?.decision === "possibly-worse")
+        return `${check3.metric} possibly worse: dropped ${Math.abs(check3.actual).toFixed(4)} below the comparison model, beyond the allowed ${Math.abs(check3.bound).toFixed(4)}, not provable with this hold-out (smallest detectable change ${t.minimumDetectable.toFixed(4)}); possiblyWorse is "fail"`;
       return `${check3.metric} dropped ${Math.abs(check3.actual).toFixed(4)} below the comparison model, beyond the allowed ${Math.abs(check3.bound).toFixed(4)}${t ? ` (${t.method === "delong-paired" ? "paired DeLong" : "bootstrap"} se ${t.se.toFixed(4)}, adjusted one-sided p ${formatP(t.pWorseAdjusted)})` : ""}`;
     }
     case "maxDrop":
@@ -44930,6 +44951,7 @@ function quote(text) {
 // pipeline/reports/pr-comment.ts
 var METRICS_COMMENT_MARKER = "<!-- opp-metrics-report -->";
 var GITHUB_COMMENT_MAX_CHARS = 65536;
+var DATA_SOURCE_MAX_CHARS = 120;
 function advisoryNote(advisory) {
   return `> [!NOTE]
 > **Advisory: sample data.** No data snapshot was reachable (a fork's pull request gets no secrets), so the candidate and the base commit trained on sample records. They were gated with the sample-data gate ${inlineCode(advisory.gateConfig)}, not ${inlineCode("configs/gate.json")}, whose bounds are for real data and which sample data cannot meet: this verdict says whether the change regresses against the base commit on sample data, not whether the model is fit for production.`;
@@ -44946,7 +44968,8 @@ var TABLE_METRICS = [
 var OUTCOME_LABEL = { pass: "\u2705 pass", fail: "\u274C fail", fallback: "\u21AA\uFE0F fallback" };
 var DECISION_LABEL = {
   "non-inferior": "no worse",
-  inconclusive: "\u26A0\uFE0F too small to tell",
+  inconclusive: "too small to tell",
+  "possibly-worse": "\u26A0\uFE0F possibly worse",
   worse: "worse beyond margin"
 };
 var VERDICT_LABEL = { better: "better", worse: "worse", "no-real-change": "no real change" };
@@ -44992,27 +45015,43 @@ _Report cut to fit ${maxChars} characters: see the full report._
 }
 function orderForTruncation(view) {
   const failing = new Set(view.gate?.divisions.filter((d) => d.outcome === "fail").map((d) => d.division));
+  const review = new Set(view.gate?.needsReview.filter((id) => !failing.has(id)));
   const ids = view.report.models.map((m) => m.division);
-  return [...ids.filter((id) => failing.has(id)), ...ids.filter((id) => !failing.has(id))];
+  const rest = ids.filter((id) => !failing.has(id) && !review.has(id));
+  return [...ids.filter((id) => failing.has(id)), ...ids.filter((id) => review.has(id)), ...rest];
 }
 function resolveComparisonModel(input2) {
-  if (input2.comparisonModel) return input2.comparisonModel;
-  if (input2.comparison) return input2.comparison.comparison;
-  return { source: input2.production ? "registry" : "none" };
+  const given = input2.comparisonModel;
+  const recorded = input2.comparison?.comparison;
+  if (!given) return recorded ?? { source: input2.production ? "registry" : "none" };
+  if (recorded?.source !== given.source) return given;
+  const modelVersion = given.modelVersion ?? recorded.modelVersion;
+  const gitSha = given.gitSha ?? recorded.gitSha;
+  return { source: given.source, ...modelVersion ? { modelVersion } : {}, ...gitSha ? { gitSha } : {} };
 }
-function describeComparisonModel(model) {
+function describeComparisonModel(model, view) {
   switch (model.source) {
     case "registry":
-      return `the **production model from the registry**${model.modelVersion ? ` (${inlineCode(model.modelVersion)})` : ""}`;
-    case "base-commit":
-      return `a **model trained from the base commit** ${short(model.gitSha)} on the same snapshot and seed (no registry reachable)`;
+      return `the **production model${model.modelVersion ? ` ${inlineCode(model.modelVersion)}` : ""} from the registry**`;
+    case "base-commit": {
+      const data = view.dataSource?.trim() ? `${escapeMarkdown(clip(view.dataSource.trim(), DATA_SOURCE_MAX_CHARS))}; ` : view.report.snapshotId ? `snapshot ${inlineCode(view.report.snapshotId)}; ` : "";
+      return `a **model trained from the base commit** ${short(model.gitSha)} on the same data and seed (${data}no registry reachable)`;
+    }
     case "none":
       return "**no comparison model** (thresholds only)";
   }
 }
+function clip(text, max) {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`;
+}
+function gateVerdict(gate) {
+  const status = gate.passed ? "\u2705 passed" : "\u274C failed";
+  const review = gate.needsReview.length;
+  return review === 0 ? status : `${status} \xB7 \u26A0\uFE0F ${review} division${review === 1 ? "" : "s"} possibly worse`;
+}
 function renderHeader(input2) {
   const { gate, report } = input2;
-  const status = gate.passed ? "\u2705 passed" : "\u274C failed";
+  const status = gateVerdict(gate);
   const trained = report.models.filter((m) => m.status === "trained").length;
   const failing = gate.divisions.filter((d) => d.outcome === "fail").length;
   const sha = input2.gitSha ?? report.gitSha;
@@ -45022,7 +45061,7 @@ function renderHeader(input2) {
     "",
     ...input2.unverified ? [UNVERIFIED_NOTE, ""] : [],
     ...input2.advisory ? [advisoryNote(input2.advisory), ""] : [],
-    `Candidate ${short(sha)}: ${trained} trained division${trained === 1 ? "" : "s"}, ${failing} failing. Compared with ${describeComparisonModel(comparisonModel)}${comparisonModel.source === "none" ? "" : ", scored on the same pinned hold-out rows"}.`
+    `Candidate ${short(sha)}: ${trained} trained division${trained === 1 ? "" : "s"}, ${failing} failing. Compared with ${describeComparisonModel(comparisonModel, input2)}${comparisonModel.source === "none" ? "" : ", scored on the same pinned hold-out rows"}.`
   ].join("\n");
 }
 function productionSet(input2, division) {
@@ -45094,7 +45133,7 @@ function describeNonInferiority(gate) {
   const correction = rule.correction === "holm" ? `Holm-corrected across ${rule.divisions} division${rule.divisions === 1 ? "" : "s"}` : "no correction across divisions";
   return [
     `**AUC non-regression** (non-inferiority, margin ${rule.margin}): a division fails only when its AUC is lower than the comparison model's by more than ${rule.margin} beyond doubt, by a one-sided test at \u03B1 = ${rule.alpha}, ${correction}${method ? `, using ${method}` : ""}.`,
-    `_no worse_: the one-sided ${Math.round((1 - rule.alpha) * 100)}% lower bound of \u0394 is above \u2212${rule.margin}; _too small to tell_: the hold-out cannot exclude a drop of ${rule.margin} (flagged, not blocking); MDE: the smallest AUC change the division's hold-out detects with ${Math.round(rule.power * 100)}% power (two-sided \u03B1 = ${rule.alpha}). The interval shown is the paired bootstrap's.`
+    `_no worse_: the one-sided ${Math.round((1 - rule.alpha) * 100)}% lower bound of \u0394 is above \u2212${rule.margin}; _possibly worse_: \u0394 is a drop beyond ${rule.margin} that the hold-out cannot prove (${rule.possiblyWorse === "fail" ? "fails the division" : "flagged for review, not blocking"}); _too small to tell_: \u0394 is within the margin but the hold-out cannot exclude a drop of ${rule.margin} (not blocking); MDE: the smallest AUC change the division's hold-out detects with ${Math.round(rule.power * 100)}% power (two-sided \u03B1 = ${rule.alpha}). The interval shown is the paired bootstrap's.`
   ].join(" ");
 }
 function aucCell(test, interval) {
@@ -45130,6 +45169,7 @@ function metricLabel(metric) {
   if (metric === "logLoss") return "log loss";
   return TABLE_METRICS.find((m) => m.key === metric)?.label ?? metric;
 }
+var POSSIBLY_WORSE_CAUSE = (check3) => `possibly worse: \u0394 beyond the ${num(Math.abs(check3.bound))} margin, not provable with this hold-out`;
 function checkCause(check3) {
   const metric = metricLabel(check3.metric);
   switch (check3.kind) {
@@ -45143,6 +45183,11 @@ function checkCause(check3) {
         value: `${num(check3.actual)} vs ${num(check3.production ?? 0)}`
       };
     case "nonInferiority":
+      if (check3.nonInferiority?.decision === "possibly-worse")
+        return {
+          cause: `${metric} ${POSSIBLY_WORSE_CAUSE(check3)} (possiblyWorse: fail)`,
+          value: `\u0394 ${signed2(check3.actual)}, MDE ${num(check3.nonInferiority.minimumDetectable)}`
+        };
       return {
         cause: `${metric} lower than the comparison model's by more than ${num(Math.abs(check3.bound))} beyond doubt`,
         value: `\u0394 ${signed2(check3.actual)}`
@@ -45151,6 +45196,7 @@ function checkCause(check3) {
 }
 function renderGateReasons(gate, kept) {
   const failing = /* @__PURE__ */ new Map();
+  const review = /* @__PURE__ */ new Map();
   const notes = /* @__PURE__ */ new Map();
   const add = (groups, cause, where) => {
     const list = groups.get(cause);
@@ -45168,17 +45214,23 @@ function renderGateReasons(gate, kept) {
     for (const reason of division.reasons) {
       if (!described.has(reason)) add(failing, escapeMarkdown(reason), id);
     }
-    const inconclusive = division.checks.find((c) => c.nonInferiority?.decision === "inconclusive");
-    const test = inconclusive?.nonInferiority;
-    if (inconclusive && test) {
-      add(
-        notes,
-        `AUC change too small to tell from a drop of ${num(Math.abs(inconclusive.bound))} (not blocking)`,
-        `${id} (\u0394 ${signed2(test.estimate)}, MDE ${num(test.minimumDetectable)})`
-      );
+    const unproven2 = division.checks.find(
+      (c) => c.passed && (c.nonInferiority?.decision === "inconclusive" || c.nonInferiority?.decision === "possibly-worse")
+    );
+    const test = unproven2?.nonInferiority;
+    if (unproven2 && test) {
+      const where = `${id} (\u0394 ${signed2(test.estimate)}, MDE ${num(test.minimumDetectable)})`;
+      if (test.decision === "possibly-worse")
+        add(review, `AUC ${POSSIBLY_WORSE_CAUSE(unproven2)} \u2014 review`, where);
+      else
+        add(
+          notes,
+          `AUC change too small to tell from a drop of ${num(Math.abs(unproven2.bound))} (not blocking)`,
+          where
+        );
     }
     for (const note of division.notes) {
-      if (test && note.startsWith("too small to tell:")) continue;
+      if (test && (note.startsWith("too small to tell:") || note.startsWith("possibly worse:"))) continue;
       if (division.outcome === "fallback" && note.startsWith(FALLBACK_NOTE)) {
         const why = note.slice(FALLBACK_NOTE.length).replace(/^: /, "");
         add(notes, FALLBACK_NOTE, why ? `${id} (${escapeMarkdown(why)})` : id);
@@ -45186,7 +45238,11 @@ function renderGateReasons(gate, kept) {
     }
   }
   const line = (mark) => ([cause, where]) => `- ${mark} ${cause}: division${where.length === 1 ? "" : "s"} ${where.join(", ")}`;
-  const lines = [...[...failing].map(line("\u274C")), ...[...notes].map(line("\u2139\uFE0F"))];
+  const lines = [
+    ...[...failing].map(line("\u274C")),
+    ...[...review].map(line("\u26A0\uFE0F")),
+    ...[...notes].map(line("\u2139\uFE0F"))
+  ];
   return lines.length === 0 ? "" : `### Gate reasons
 
 ${lines.join("\n")}`;
@@ -45646,7 +45702,7 @@ var PullRequestInfoSchema = external_exports.strictObject({
   number: external_exports.number().int().min(1).max(2 ** 31 - 1),
   /** The head commit the run built. */
   headSha: GitShaSchema,
-  /** Where the run's training data came from (free text, never rendered). */
+  /** Where the run's training data came from (free text: the comment shows it escaped and cut short). */
   data: external_exports.string().max(500).optional()
 });
 function readPrArtifact(dir) {
@@ -45884,12 +45940,8 @@ async function run() {
       artifactUrl: inputs.artifactUrl ?? runUrlFromEnv(),
       runUrl: runUrlFromEnv(),
       unverified: inputs.fromFork,
-      ...sample ? {
-        advisory: {
-          dataSource: inputs.dataSource ?? dataSource,
-          gateConfig: inputs.sampleGateConfigFile
-        }
-      } : {}
+      dataSource: inputs.dataSource ?? dataSource,
+      ...sample ? { advisory: { gateConfig: inputs.sampleGateConfigFile } } : {}
     };
     const markdown = renderMetricsComment(view);
     const fullReport = renderMetricsSummary(view);
@@ -45957,7 +46009,9 @@ function annotate(gate) {
     for (const check3 of failed) error(describeFailure(check3), { title: `${title} ${check3.metric}` });
     const described = new Set(failed.map(describeFailure));
     for (const reason of division.reasons.filter((r) => !described.has(r))) error(reason, { title });
-    for (const note of division.notes) notice(note, { title });
+    const review = gate.needsReview.includes(division.division);
+    for (const note of division.notes)
+      (review && note.startsWith("possibly worse:") ? warning : notice)(note, { title });
   }
 }
 function writeReportFiles(dir, comment, report, gate) {
