@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 
 /**
@@ -85,8 +85,9 @@ export function createArtifactStore(dir: string): ArtifactStore {
       for (const file of unique) {
         const target = join(folder(runId, name), relative(root, file));
         mkdirSync(dirname(target), { recursive: true });
-        // Uploads store the content: a link is followed, as the action's globber does.
-        cpSync(file, target, { dereference: true });
+        // Uploads store the content: a link is followed, as the action's globber does (copyFile
+        // reads through links; cpSync's dereference mistakes a linked file for a folder on Node 24).
+        copyFileSync(file, target);
       }
       return true;
     },
