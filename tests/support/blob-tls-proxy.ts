@@ -121,3 +121,16 @@ function withSas(path: string, sas: string | undefined): string {
   if (!sas) return path;
   return `${path}${path.includes('?') ? '&' : '?'}${sas}`;
 }
+
+/**
+ * What a rehearsed step needs to reach the fake Azure ML workspace and its datastore: the ARM URL
+ * (the actions' documented override) and the blob proxy with its CA.
+ */
+export function azureRehearsalEnv(armUrl: string, proxy: BlobTlsProxy): Record<string, string> {
+  return {
+    AZURE_ARM_ENDPOINT: armUrl,
+    HTTPS_PROXY: proxy.url,
+    NO_PROXY: '127.0.0.1,localhost',
+    NODE_EXTRA_CA_CERTS: proxy.caFile,
+  };
+}

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { AzureMlModelRegistry } from '../../pipeline/registry/AzureMlModelRegistry.js';
 import { azuriteContainers, clientFor } from '../support/azureml-fixture.js';
 import { type AzuriteBlob, startAzuriteBlob } from '../support/azurite-blob.js';
-import { type BlobTlsProxy, startBlobTlsProxy } from '../support/blob-tls-proxy.js';
+import { azureRehearsalEnv, type BlobTlsProxy, startBlobTlsProxy } from '../support/blob-tls-proxy.js';
 import { makeBundle, sampleMetricsReport } from '../support/bundle-fixture.js';
 import { azureLoginStandIn, installFakeAz } from '../support/fake-az.js';
 import { FAKE_TOKEN, type FakeAzureMl, startFakeAzureMl } from '../support/fake-azureml.js';
@@ -138,10 +138,7 @@ async function dispatch(
       GITHUB_EVENT_NAME: 'workflow_dispatch',
       GITHUB_EVENT_PATH: eventPath,
       GITHUB_REPOSITORY: 'example/opp',
-      AZURE_ARM_ENDPOINT: fake.url,
-      HTTPS_PROXY: proxy.url,
-      NO_PROXY: '127.0.0.1,localhost',
-      NODE_EXTRA_CA_CERTS: proxy.caFile,
+      ...azureRehearsalEnv(fake.url, proxy),
     },
     remoteActions: {
       'actions/checkout': () => {

@@ -17,7 +17,7 @@ import type { StorageClients } from '../../pipeline/storage/storage-clients.js';
 import { azuriteContainers, clientFor } from '../support/azureml-fixture.js';
 import { useAzurite } from '../support/azurite.js';
 import { type AzuriteBlob, startAzuriteBlob } from '../support/azurite-blob.js';
-import { type BlobTlsProxy, startBlobTlsProxy } from '../support/blob-tls-proxy.js';
+import { azureRehearsalEnv, type BlobTlsProxy, startBlobTlsProxy } from '../support/blob-tls-proxy.js';
 import { azureLoginStandIn, installFakeAz } from '../support/fake-az.js';
 import { type FakeAzureMl, startFakeAzureMl } from '../support/fake-azureml.js';
 import { AFTER_ALL, type SourceFixture, startSourceFixture } from '../support/ingest-fixture.js';
@@ -191,10 +191,7 @@ async function runWorkflow(
           GITHUB_RUN_ID: String(context['github.run_id']),
           GITHUB_REPOSITORY: 'example/opp',
           GITHUB_SHA: SHA,
-          AZURE_ARM_ENDPOINT: fake.url,
-          HTTPS_PROXY: proxy.url,
-          NO_PROXY: '127.0.0.1,localhost',
-          NODE_EXTRA_CA_CERTS: proxy.caFile,
+          ...azureRehearsalEnv(fake.url, proxy),
         },
         remoteActions: {
           'actions/checkout': () => {
