@@ -54,6 +54,8 @@ const MERGE = sha('merge');
 const SAMPLE_RECORDS = '3000';
 const OUTCOME_LABEL = { pass: '✅ pass', fail: '❌ fail', fallback: '↪️ fallback' } as const;
 const SAMPLE_GATE = 'configs/examples/gate-sample-data.json';
+/** The gate rules a pull request edits to no bounds at all in its own tree (the base keeps them). */
+const LOOSENED_GATE_FILES = ['configs/gate.json', SAMPLE_GATE];
 
 const azurite = useAzurite();
 let dir: string;
@@ -153,6 +155,9 @@ async function runPrJob(
         } else {
           expect(inputs.path).toBeUndefined();
           checkoutWorkingTree(ROOT, workspace);
+          // The pull request loosens its own gate: pr.yml must still gate with the base's rules,
+          // as pr-comment.yml does with the default branch's (the verdicts compared below).
+          for (const rules of LOOSENED_GATE_FILES) writeFileSync(join(workspace, rules), '{}\n');
         }
       },
       'actions/setup-node': (inputs) => nodeVersions.push(inputs['node-version'] ?? ''),
@@ -261,6 +266,7 @@ function expectPrRun(pull: PullRequestRun, data: { file: string; source: string 
   expect(run.output).toMatch(/> opp@[\d.]+ prepare\n> npm run build/);
   expect(run.outputs.base).toEqual({ report: 'report/baseline/metrics.json' });
   expect(run.outputs.compare).toEqual({ report: 'report/comparison.json' });
+  expect(run.outputs.rules).toEqual({ gate: '.base/configs/gate.json', sample: `.base/${SAMPLE_GATE}` });
   expect(readJson(join(workspace, 'report', 'pr.json'))).toEqual({
     number: pull.pr,
     headSha: HEAD,
