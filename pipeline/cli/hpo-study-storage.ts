@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AzureTableStudyStorage } from '../../model/hpo/azure-table-study-storage.js';
 import { JsonLinesStudyStorage } from '../../model/hpo/json-lines-study-storage.js';
 import type { StudyStorage } from '../../model/hpo/study-storage.js';
 import { InputError } from '../errors/InputError.js';
+import { AzureTableStudyStorage } from '../storage/azure-table-study-storage.js';
 import { resolveStorage } from '../storage/resolve-storage.js';
 import { oppPath } from '../util/opp-home.js';
 

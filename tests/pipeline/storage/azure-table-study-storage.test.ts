@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { AzureTableStudyStorage, trialRowKey } from '../../../model/hpo/azure-table-study-storage.js';
 import type { Params, SearchSpace } from '../../../model/hpo/distributions.js';
 import { runStudy } from '../../../model/hpo/run-study.js';
 import { Study } from '../../../model/hpo/study.js';
 import { isStudyError } from '../../../pipeline/errors/StudyError.js';
+import { AzureTableStudyStorage, trialRowKey } from '../../../pipeline/storage/azure-table-study-storage.js';
 import { uniquePrefix, useAzurite } from '../../support/azurite.js';
 
 const space: SearchSpace = {

@@ -1,14 +1,10 @@
 import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
-import { StudyError } from '../../pipeline/errors/StudyError.js';
-import { isInsecure } from '../../pipeline/storage/storage-clients.js';
-import {
-  HTTP_CONFLICT,
-  HTTP_PRECONDITION_FAILED,
-  restStatus,
-} from '../../pipeline/storage/storage-errors.js';
-import { checkHeader, type StudyHeader, type StudyStorage } from './study-storage.js';
-import type { TrialRecord } from './trial.js';
-import { TrialRecordSchema } from './trial-record-schema.js';
+import { checkHeader, type StudyHeader, type StudyStorage } from '../../model/hpo/study-storage.js';
+import type { TrialRecord } from '../../model/hpo/trial.js';
+import { TrialRecordSchema } from '../../model/hpo/trial-record-schema.js';
+import { StudyError } from '../errors/StudyError.js';
+import { isInsecure } from './storage-clients.js';
+import { HTTP_CONFLICT, HTTP_PRECONDITION_FAILED, restStatus } from './storage-errors.js';
 
 /** RowKey of a study's header row. */
 const HEADER_ROW = 'header';
