@@ -1,17 +1,14 @@
 import * as core from '@actions/core';
-import { duration, isoDate } from '../../pipeline/cli/options.js';
+import { parseDuration, parseIsoDate } from '../../pipeline/util/parse-values.js';
 
-/**
- * Typed parsers for time inputs, apart from inputs.ts because they reuse the CLI's
- * parsers (which pull commander into a bundle that imports them).
- */
+/** Typed parsers for time inputs, with the library's parsers (the CLI uses the same). */
 
 /** A duration such as `30s`, `5m` or `7d` in milliseconds, or `undefined` when empty. */
 export function getDurationInput(name: string): number | undefined {
   const value = core.getInput(name);
   if (value === '') return undefined;
   try {
-    return duration(value);
+    return parseDuration(value);
   } catch (error) {
     throw new TypeError(`Input ${name}: ${(error as Error).message}`, { cause: error });
   }
@@ -22,7 +19,7 @@ export function getDateInput(name: string, options: { required?: boolean } = {})
   const value = core.getInput(name, { required: options.required ?? false });
   if (value === '') return undefined;
   try {
-    return isoDate(value);
+    return parseIsoDate(value);
   } catch (error) {
     throw new TypeError(`Input ${name}: ${(error as Error).message}`, { cause: error });
   }

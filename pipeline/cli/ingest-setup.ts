@@ -1,37 +1,15 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../errors/ConfigError.js';
-import { compileFeatureSpec } from '../features/compile-spec.js';
-import { loadFeatureSpec } from '../features/feature-spec.js';
-import type { IngestContext } from '../ingestion/ingest-window.js';
-import { IndexClient } from '../sources/IndexClient.js';
-import { RecordApiClient } from '../sources/RecordApiClient.js';
-import { SampleSource } from '../sources/SampleSource.js';
-import { startSampleSourceServer } from '../sources/sample-source-server.js';
+import {
+  type IngestSourceOptions,
+  SOURCE_ENV,
+  STORAGE_PREFIX_ENV,
+} from '../ingestion/open-ingest-context.js';
 import { resolveStorage } from '../storage/resolve-storage.js';
 import { createStorageClients, type StorageClients } from '../storage/storage-clients.js';
 import { defaultConfigPath } from '../util/package-root.js';
 import { duration, wholeNumber } from './options.js';
-import type { Output } from './output.js';
 
-/** Env vars naming the production source; without OPP_INDEX_ENDPOINT opp serves sample records. */
-export const SOURCE_ENV = {
-  indexEndpoint: 'OPP_INDEX_ENDPOINT',
-  indexName: 'OPP_INDEX_NAME',
-  indexApiKey: 'OPP_INDEX_API_KEY',
-  recordApiUrl: 'OPP_RECORD_API_URL',
-  recordApiKey: 'OPP_RECORD_API_KEY',
-} as const;
-/** Env var: prefix of opp's table and container names (isolates environments sharing an account). */
-export const STORAGE_PREFIX_ENV = 'OPP_STORAGE_PREFIX';
-
-export interface SourceCliOptions {
-  spec: string;
-  fetchConcurrency: number;
-  writeConcurrency: number;
-  pageSize: number;
-  requestTimeout: number;
-  sampleRecords: number;
-  sampleSeed: number;
+export interface SourceCliOptions extends IngestSourceOptions {
   json?: boolean;
 }
 
@@ -51,78 +29,6 @@ export function addSourceOptions(command: Command): Command {
     )
     .option('--sample-seed <n>', 'seed of the local sample source', wholeNumber(0), 1)
     .option('--json', 'print one JSON result on stdout');
-}
-
-/** An ingest context over the configured (or local) source and storage; close() stops what it started. */
-export async function openIngestContext(
-  opts: SourceCliOptions,
-  output: Output,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ context: IngestContext; close: () => Promise<void> }> {
-  const spec = compileFeatureSpec(loadFeatureSpec(opts.spec));
-  const retry = { timeoutMs: opts.requestTimeout };
-  const closers: (() => Promise<void>)[] = [];
-  const close = async () => {
-    for (const closer of closers.reverse()) await closer().catch(() => undefined);
-  };
-  try {
-    let index: IndexClient;
-    let recordApi: RecordApiClient;
-    const endpoint = env[SOURCE_ENV.indexEndpoint];
-    if (endpoint) {
-      const need = (name: string) => {
-        const value = env[name];
-        if (!value) throw new ConfigError(`${name} must be set when ${SOURCE_ENV.indexEndpoint} is`);
-        return value;
-      };
-      index = new IndexClient({
-        endpoint,
-        indexName: env[SOURCE_ENV.indexName] || 'records',
-        apiKey: need(SOURCE_ENV.indexApiKey),
-        pageSize: Math.min(opts.pageSize, 1000),
-        retry,
-      });
-      recordApi = new RecordApiClient({
-        url: need(SOURCE_ENV.recordApiUrl),
-        key: need(SOURCE_ENV.recordApiKey),
-        retry,
-      });
-    } else {
-      const server = await startSampleSourceServer(
-        SampleSource.fromSample({ n: opts.sampleRecords, seed: opts.sampleSeed }),
-      );
-      closers.push(() => server.stop());
-      output.note(
-        `serving ${opts.sampleRecords} sample records at ${server.url} (set ${SOURCE_ENV.indexEndpoint} for a real source)`,
-      );
-      index = new IndexClient({
-        endpoint: server.url,
-        indexName: 'records',
-        apiKey: server.apiKey,
-        pageSize: Math.min(opts.pageSize, 1000),
-        retry,
-      });
-      recordApi = new RecordApiClient({ url: server.recordApiUrl, key: server.functionsKey, retry });
-    }
-    const target = await resolveStorage({ env });
-    closers.push(() => target.close());
-    if (target.azurite) output.note(`started Azurite (pid ${target.azurite.pid}) for storage`);
-    const storage = createStorageClients(target.connectionString, { prefix: env[STORAGE_PREFIX_ENV] ?? '' });
-    return {
-      context: {
-        index,
-        recordApi,
-        storage,
-        spec,
-        fetchConcurrency: opts.fetchConcurrency,
-        writeConcurrency: opts.writeConcurrency,
-      },
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
 }
 
 /**

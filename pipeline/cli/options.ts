@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { AZUREML_ENDPOINT_NAME } from '../config/deployment-config.js';
+import { parseDuration, parseIsoDate } from '../util/parse-values.js';
 
 /** Parses a whole number ≥ `min` for a CLI option (accepts 50000, 50_000, 50,000 and 50k). */
 export function wholeNumber(min = 0): (value: string) => number {
@@ -16,23 +17,22 @@ export function wholeNumber(min = 0): (value: string) => number {
   };
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** A library parser (which throws a TypeError) as a commander option parser, with its message. */
+export function cliParser<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
 
 /** Parses a duration such as `250ms`, `30s`, `5m`, `2h` or `7d` into milliseconds. */
-export function duration(value: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i.exec(value);
-  if (!match) throw new InvalidArgumentError(`expected a duration such as 30s, 5m, 2h or 7d, got "${value}"`);
-  return Math.round(Number(match[1]) * DURATION_UNITS[match[2]!.toLowerCase()]!);
-}
+export const duration = cliParser(parseDuration);
 
 /** Parses an ISO 8601 date (`2024-01-31`, taken as UTC midnight) or date-time. */
-export function isoDate(value: string): Date {
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? `${value.trim()}T00:00:00Z` : value.trim();
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime()))
-    throw new InvalidArgumentError(`expected an ISO date or date-time, got "${value}"`);
-  return date;
-}
+export const isoDate = cliParser(parseIsoDate);
 
 /**
  * Parses an endpoint name as Azure ML takes it (3-32 letters, digits or '-', a letter first): the

@@ -1,5 +1,16 @@
 import type { DeploymentTarget } from './deployment-target.js';
 
+/** Parses `10,100` into ascending traffic steps ending at 100, or throws a TypeError. */
+export function parseTrafficSteps(value: string): number[] {
+  const steps = value.split(',').map((s) => Number(s.trim()));
+  const ok =
+    steps.length > 0 &&
+    steps.every((s, i) => Number.isInteger(s) && s >= 1 && s <= 100 && (i === 0 || s > steps[i - 1]!)) &&
+    steps.at(-1) === 100;
+  if (!ok) throw new TypeError(`expected ascending percents ending at 100 (e.g. 10,100), got "${value}"`);
+  return steps;
+}
+
 /**
  * Traffic with `percent` on `name` and the rest spread over the previous deployments in
  * proportion to their shares (whole percents, summing to 100).

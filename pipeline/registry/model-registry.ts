@@ -156,3 +156,11 @@ export function parseModelRef(text: string): ModelRef | undefined {
     return undefined;
   return { name, version };
 }
+
+/** Parses `name:version` (version a number or `production`), or throws a TypeError saying what it expected. */
+export function requireModelRef(value: string): ModelRef {
+  const ref = parseModelRef(value);
+  if (!ref)
+    throw new TypeError(`expected <name>:<version> or <name>:production, got "${value.slice(0, 300)}"`);
+  return ref;
+}

@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
-import { modelRef, trafficSteps } from '../../../pipeline/cli/commands/deploy.js';
 import { type GateConfig, loadGateConfig } from '../../../pipeline/config/gate-config.js';
+import { parseTrafficSteps } from '../../../pipeline/deployment/traffic.js';
 import type { RegistryKind } from '../../../pipeline/registry/create-registry.js';
+import { requireModelRef } from '../../../pipeline/registry/model-registry.js';
 import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
 import { applyAzureInputs } from '../../shared/azure-inputs.js';
 import {
@@ -39,9 +40,11 @@ export function readInputs(): DeployInputs {
   const target = core.getInput('target');
   const registry = core.getInput('registry');
   return {
-    model: parsed('model', modelRef, core.getInput('model', { required: true })),
+    model: parsed('model', requireModelRef, core.getInput('model', { required: true })),
     traffic:
-      core.getInput('traffic') === '' ? undefined : parsed('traffic', trafficSteps, core.getInput('traffic')),
+      core.getInput('traffic') === ''
+        ? undefined
+        : parsed('traffic', parseTrafficSteps, core.getInput('traffic')),
     target: target === '' ? undefined : getChoiceInput('target', KINDS, 'local'),
     registry: registry === '' ? undefined : getChoiceInput('registry', KINDS, 'local'),
     endpoint: core.getInput('endpoint') || undefined,
@@ -57,7 +60,7 @@ export function readInputs(): DeployInputs {
   };
 }
 
-/** Runs a CLI parser on an input, naming the input in its error. */
+/** Runs a library parser on an input, naming the input in its error. */
 function parsed<T>(name: string, parse: (value: string) => T, value: string): T {
   try {
     return parse(value);

@@ -1,5 +1,9 @@
 import * as core from '@actions/core';
-import { SOURCE_ENV, STORAGE_PREFIX_ENV } from '../../../pipeline/cli/ingest-setup.js';
+import {
+  type IngestSourceOptions,
+  SOURCE_ENV,
+  STORAGE_PREFIX_ENV,
+} from '../../../pipeline/ingestion/open-ingest-context.js';
 import { DEFAULT_BACKFILL_WINDOW_MS } from '../../../pipeline/ingestion/run-backfill.js';
 import {
   DEFAULT_INITIAL_WATERMARK,
@@ -87,7 +91,7 @@ export function readInputs(): IngestInputs {
 }
 
 /** The source options `openIngestContext` takes, from the inputs. */
-export function sourceOptions(inputs: IngestInputs) {
+export function sourceOptions(inputs: IngestInputs): IngestSourceOptions {
   return {
     spec: inputs.spec,
     fetchConcurrency: DEFAULTS.fetchConcurrency,

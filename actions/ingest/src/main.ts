@@ -1,15 +1,14 @@
 import * as core from '@actions/core';
-import { openIngestContext } from '../../../pipeline/cli/ingest-setup.js';
-import type { Output } from '../../../pipeline/cli/output.js';
 import { isLeaseHeldError } from '../../../pipeline/errors/LeaseHeldError.js';
 import type { IngestStats } from '../../../pipeline/ingestion/ingest-window.js';
+import { openIngestContext, type ProgressNotes } from '../../../pipeline/ingestion/open-ingest-context.js';
 import { runBackfill } from '../../../pipeline/ingestion/run-backfill.js';
 import { runIngest } from '../../../pipeline/ingestion/run-ingest.js';
 import { cell, failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
 import { type IngestInputs, readInputs, sourceOptions } from './inputs.js';
 
 /** Library notes go to the step log. */
-const log: Output = { json: false, result: () => undefined, note: (line) => core.info(line) };
+const log: ProgressNotes = { note: (line) => core.info(line) };
 
 /** Runs one incremental ingest or a backfill: outputs, job summary, failure with the cause. */
 export async function run(): Promise<void> {

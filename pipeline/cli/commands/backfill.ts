@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import { openIngestContext } from '../../ingestion/open-ingest-context.js';
 import {
   DEFAULT_BACKFILL_CHECKPOINT_MS,
   DEFAULT_BACKFILL_WINDOW_MS,
   runBackfill,
 } from '../../ingestion/run-backfill.js';
-import { addSourceOptions, openIngestContext, type SourceCliOptions } from '../ingest-setup.js';
+import { addSourceOptions, type SourceCliOptions } from '../ingest-setup.js';
 import { duration, isoDate, wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
 import { createProgress } from '../progress.js';

@@ -1,5 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type AzureConnectionOverrides, connectAzureMl } from '../../azureml/create-client.js';
 import { loadDeploymentConfig } from '../../config/deployment-config.js';
 import { assertFiniteModelVersion } from '../../deployment/assert-finite-model-version.js';
@@ -12,13 +12,14 @@ import {
   rolloutEndpoints,
   rolloutOptions,
 } from '../../deployment/rollout-plan.js';
+import { parseTrafficSteps } from '../../deployment/traffic.js';
 import { isDeploymentError } from '../../errors/DeploymentError.js';
 import { AtomicFile } from '../../io/AtomicFile.js';
 import { createRegistry, type RegistryKind } from '../../registry/create-registry.js';
-import { type ModelRef, type ModelVersion, parseModelRef } from '../../registry/model-registry.js';
+import { type ModelVersion, requireModelRef } from '../../registry/model-registry.js';
 import { oppPath } from '../../util/opp-home.js';
 import { defaultConfigPath } from '../../util/package-root.js';
-import { endpointName, wholeNumber } from '../options.js';
+import { cliParser, endpointName, wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
 
 interface DeployOptions {
@@ -43,26 +44,10 @@ export function rolloutFile(endpoint: string): string {
 }
 
 /** Parses `name:version` (version a number or `production`) for commander. */
-export function modelRef(value: string): ModelRef {
-  const ref = parseModelRef(value);
-  if (!ref)
-    throw new InvalidArgumentError(
-      `expected <name>:<version> or <name>:production, got "${value.slice(0, 300)}"`,
-    );
-  return ref;
-}
+const modelRef = cliParser(requireModelRef);
 
-/** Parses `10,100` into ascending traffic steps ending at 100. */
-export function trafficSteps(value: string): number[] {
-  const steps = value.split(',').map((s) => Number(s.trim()));
-  const ok =
-    steps.length > 0 &&
-    steps.every((s, i) => Number.isInteger(s) && s >= 1 && s <= 100 && (i === 0 || s > steps[i - 1]!)) &&
-    steps.at(-1) === 100;
-  if (!ok)
-    throw new InvalidArgumentError(`expected ascending percents ending at 100 (e.g. 10,100), got "${value}"`);
-  return steps;
-}
+/** Parses `10,100` into ascending traffic steps ending at 100, for commander. */
+const trafficSteps = cliParser(parseTrafficSteps);
 
 /** `opp deploy`: blue/green rollout of a registered model version, with rollback on failure. */
 export function registerDeploy(program: Command, azure: AzureConnectionOverrides = {}): void {

@@ -2,13 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { isLeaseHeldError } from '../../errors/LeaseHeldError.js';
 import { DEFAULT_CHECKPOINT_PAGES, type IngestStats } from '../../ingestion/ingest-window.js';
+import { openIngestContext } from '../../ingestion/open-ingest-context.js';
 import {
   DEFAULT_LAG_MS,
   DEFAULT_OVERLAP_MS,
   type RunIngestResult,
   runIngest,
 } from '../../ingestion/run-ingest.js';
-import { addSourceOptions, openIngestContext, type SourceCliOptions } from '../ingest-setup.js';
+import { addSourceOptions, type SourceCliOptions } from '../ingest-setup.js';
 import { duration, isoDate, wholeNumber } from '../options.js';
 import { createOutput, formatCounts, type Output } from '../output.js';
 import { createProgress } from '../progress.js';

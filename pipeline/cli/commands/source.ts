@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { SOURCE_ENV } from '../../ingestion/open-ingest-context.js';
 import { SampleSource } from '../../sources/SampleSource.js';
 import { startSampleSourceServer } from '../../sources/sample-source-server.js';
-import { SOURCE_ENV } from '../ingest-setup.js';
 import { duration, wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
 
