@@ -8,7 +8,7 @@ import { LocalDeploymentTarget } from '../../pipeline/deployment/LocalDeployment
 import { LocalModelRegistry } from '../../pipeline/registry/LocalModelRegistry.js';
 import { defaultConfigPath } from '../../pipeline/util/package-root.js';
 import { createActionHarness } from '../support/action-run.js';
-import { makeBundle } from '../support/bundle-fixture.js';
+import { makeBundle, writeFixtureGate } from '../support/bundle-fixture.js';
 import { poisonWeights, registerUnchecked, writeTinyOutput } from '../support/tiny-bundle.js';
 
 const harness = createActionHarness();
@@ -39,8 +39,7 @@ writeFileSync(
 );
 
 // A gate the fixture bundles (AUC 0.9) pass, and one with AUC 0.7 fails.
-const gateConfig = join(home, 'gate.json');
-writeFileSync(gateConfig, JSON.stringify({ minimum: { auc: 0.8 }, maximum: {}, maxDrop: {} }));
+const gateConfig = writeFixtureGate(home);
 
 afterAll(async () => {
   const registry = new LocalModelRegistry(join(home, 'registry'));

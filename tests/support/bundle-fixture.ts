@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,16 @@ export function sampleMetricsReport(auc = 0.9): MetricsReport {
       },
     ],
   };
+}
+
+/**
+ * Writes a gate config the fixture bundles (AUC 0.9) pass and an AUC below 0.8 fails, into `dir`:
+ * the shipped gate also bounds precision and f1, which the sample report (0.6, 0.65) does not meet.
+ */
+export function writeFixtureGate(dir: string): string {
+  const path = join(dir, 'fixture-gate.json');
+  writeFileSync(path, JSON.stringify({ minimum: { auc: 0.8 }, maximum: {}, maxDrop: {} }));
+  return path;
 }
 
 /**

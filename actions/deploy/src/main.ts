@@ -16,11 +16,11 @@ import {
 } from '../../../pipeline/deployment/rollout-plan.js';
 import { isDeploymentError } from '../../../pipeline/errors/DeploymentError.js';
 import { assertGatePassed } from '../../../pipeline/gate/assert-gate.js';
+import { recheckGate } from '../../../pipeline/gate/recheck-gate.js';
 import { createRegistry } from '../../../pipeline/registry/create-registry.js';
 import { renderGateRecheck } from '../../../pipeline/reports/job-summary.js';
 import { inlineCode } from '../../../pipeline/reports/markdown-escape.js';
 import { failWith, writeSummary } from '../../shared/outcome.js';
-import { recheckGate } from './gate-recheck.js';
 import { readInputs } from './inputs.js';
 import { failureSummary, type RolloutLog, refusedSummary, successSummary } from './summary.js';
 
@@ -50,7 +50,9 @@ export async function run(): Promise<void> {
       gate: `### Gate not re-checked\n\n\`skip-gate\` was set: the gate was not re-checked on ${inlineCode(name)}.`,
     };
     if (inputs.gate) {
-      const checked = await recheckGate(registry, model, inputs.gate);
+      const checked = await recheckGate(registry, model, inputs.gate, process.env.RUNNER_TEMP || undefined);
+      core.setOutput('gate-passed', String(checked.gate.passed));
+      core.info(`gate re-checked on ${name}: ${checked.gate.passed ? 'passed' : 'failed'}`);
       log.gate = renderGateRecheck(name, checked.report, checked.gate);
       if (!checked.gate.passed) await writeSummary(refusedSummary(log));
       assertGatePassed(checked.gate);

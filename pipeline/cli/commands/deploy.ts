@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { type AzureConnectionOverrides, connectAzureMl } from '../../azureml/create-client.js';
 import { loadDeploymentConfig } from '../../config/deployment-config.js';
+import { loadGateConfig } from '../../config/gate-config.js';
 import { assertFiniteModelVersion } from '../../deployment/assert-finite-model-version.js';
 import { beginDeploy, type DeployResult } from '../../deployment/blue-green.js';
 import { createDeploymentTarget } from '../../deployment/create-target.js';
@@ -14,6 +15,8 @@ import {
 } from '../../deployment/rollout-plan.js';
 import { parseTrafficSteps } from '../../deployment/traffic.js';
 import { isDeploymentError } from '../../errors/DeploymentError.js';
+import { assertGatePassed } from '../../gate/assert-gate.js';
+import { recheckGate } from '../../gate/recheck-gate.js';
 import { AtomicFile } from '../../io/AtomicFile.js';
 import { createRegistry, type RegistryKind } from '../../registry/create-registry.js';
 import { type ModelVersion, requireModelRef } from '../../registry/model-registry.js';
@@ -35,6 +38,8 @@ interface DeployOptions {
   stepWait?: number;
   promote?: boolean;
   resume?: boolean;
+  gateConfig: string;
+  skipGate?: boolean;
   json?: boolean;
 }
 
@@ -83,6 +88,12 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
     .option('--step-wait <seconds>', 'wait at each traffic step (default: from the config)', wholeNumber(0))
     .option('--promote', 'mark the version production in the registry once deployed')
     .option('--resume', 'continue an interrupted rollout of this version from where it stopped')
+    .option(
+      '--gate-config <file>',
+      "gate re-checked on the version's registered metrics.json before any traffic moves",
+      defaultConfigPath('gate.json'),
+    )
+    .option('--skip-gate', 'deploy without re-checking the gate (an emergency rollback to a known version)')
     .option('--json', 'print one JSON result on stdout')
     .action(async (opts: DeployOptions) => {
       const output = createOutput(Boolean(opts.json));
@@ -95,6 +106,13 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
       const registry = await createRegistry(opts.registry ?? config.registry, connect);
       const model = await resolveModelVersion(registry, opts.model);
       await assertFiniteModelVersion(registry, model);
+      const name = `${model.name}:${model.version}`;
+      if (opts.skipGate) output.note(`skip-gate: deploying ${name} without re-checking the gate`);
+      else {
+        const checked = await recheckGate(registry, model, loadGateConfig(opts.gateConfig));
+        output.note(`gate re-checked on ${name}: ${checked.gate.passed ? 'passed' : 'failed'}`);
+        assertGatePassed(checked.gate);
+      }
       const target = await createDeploymentTarget(opts.target ?? config.target, config, registry, connect);
       const overrides: RolloutOverrides = {
         endpoint: opts.endpoint,
@@ -144,6 +162,7 @@ export function registerDeploy(program: Command, azure: AzureConnectionOverrides
           model: model.name,
           version: model.version,
           promoted: Boolean(opts.promote),
+          gateRechecked: !opts.skipGate,
           endpoints: results,
         },
         () =>

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,7 +11,7 @@ import { registerRegister } from '../../../pipeline/cli/commands/register.js';
 import { defaultConfigPath } from '../../../pipeline/util/package-root.js';
 import { azuriteContainers } from '../../support/azureml-fixture.js';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite-blob.js';
-import { makeBundle } from '../../support/bundle-fixture.js';
+import { makeBundle, writeFixtureGate } from '../../support/bundle-fixture.js';
 import {
   FAST_RETRY,
   type FakeAzureMl,
@@ -23,6 +23,7 @@ let fake: FakeAzureMl;
 let azurite: AzuriteBlob;
 let deps: AzureConnectionOverrides;
 const config = join(mkdtempSync(join(tmpdir(), 'opp-aml-cli-')), 'deployment.json');
+const gate = writeFixtureGate(dirname(config));
 
 beforeAll(async () => {
   [fake, azurite] = await Promise.all([startFakeAzureMl(), startAzuriteBlob()]);
@@ -81,8 +82,19 @@ describe('opp commands on Azure ML (in-process, real SDK against the fakes)', ()
     const reg = await run('register', '--bundle', await makeBundle(), '--name', 'opp', '--config', config);
     expect(reg).toMatchObject({ registry: 'azureml', version: '1', lineage: { metrics: { auc: 0.9 } } });
     await run('register', '--bundle', await makeBundle(), '--name', 'opp', '--config', config);
-    expect(await run('deploy', '--model', 'opp:1', '--config', config)).toMatchObject({ target: 'azureml' });
-    const second = await run('deploy', '--model', 'opp:2', '--config', config, '--promote');
+    expect(await run('deploy', '--model', 'opp:1', '--config', config, '--gate-config', gate)).toMatchObject({
+      target: 'azureml',
+    });
+    const second = await run(
+      'deploy',
+      '--model',
+      'opp:2',
+      '--config',
+      config,
+      '--gate-config',
+      gate,
+      '--promote',
+    );
     expect(second).toMatchObject({
       promoted: true,
       endpoints: [{ endpoint: 'aml-ep', traffic: { 'opp-v1': 0, 'opp-v2': 100 } }],

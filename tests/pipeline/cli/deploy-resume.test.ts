@@ -9,7 +9,7 @@ import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploym
 import { AtomicFile } from '../../../pipeline/io/AtomicFile.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { OPP_HOME_ENV } from '../../../pipeline/util/opp-home.js';
-import { makeBundle, placeholderDeploymentConfig } from '../../support/bundle-fixture.js';
+import { makeBundle, placeholderDeploymentConfig, writeFixtureGate } from '../../support/bundle-fixture.js';
 
 const home = mkdtempSync(join(tmpdir(), 'opp-deploy-resume-'));
 const shipped = placeholderDeploymentConfig();
@@ -47,9 +47,22 @@ describe('opp deploy --resume', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation((c) => out.push(String(c)) > 0);
     vi.spyOn(process.stderr, 'write').mockImplementation((c) => notes.push(String(c)) > 0);
     try {
-      await program.parseAsync(['deploy', '--model', 'opp:2', '--config', config, '--resume', '--json'], {
-        from: 'user',
-      });
+      await program.parseAsync(
+        [
+          'deploy',
+          '--model',
+          'opp:2',
+          '--config',
+          config,
+          '--gate-config',
+          writeFixtureGate(home),
+          '--resume',
+          '--json',
+        ],
+        {
+          from: 'user',
+        },
+      );
     } finally {
       vi.restoreAllMocks();
     }

@@ -1,16 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { PACKAGE_ROOT } from '../../../pipeline/util/package-root.js';
-import { makeBundle, placeholderDeploymentConfig } from '../../support/bundle-fixture.js';
+import { makeBundle, placeholderDeploymentConfig, writeFixtureGate } from '../../support/bundle-fixture.js';
 
 const OPP = join(PACKAGE_ROOT, 'build', 'pipeline', 'cli', 'opp.js');
 const home = mkdtempSync(join(tmpdir(), 'opp-cli-deploy-'));
 const config = join(home, 'deployment.json');
+const gate = writeFixtureGate(home);
 const shipped = placeholderDeploymentConfig();
 writeFileSync(
   config,
@@ -33,11 +34,9 @@ function opp(...args: string[]) {
 
 afterAll(async () => {
   const registry = new LocalModelRegistry(join(home, 'registry'));
-  await new LocalDeploymentTarget(
-    registry,
-    { serverCommand: ['node'] },
-    join(home, 'endpoints'),
-  ).removeEndpoint('cli-ep');
+  const target = new LocalDeploymentTarget(registry, { serverCommand: ['node'] }, join(home, 'endpoints'));
+  await target.removeEndpoint('cli-ep');
+  await target.removeEndpoint('cli-gate-ep');
 });
 
 describe('opp register / opp deploy (local)', () => {
@@ -76,7 +75,18 @@ describe('opp register / opp deploy (local)', () => {
         .version,
     ).toBe('2');
 
-    const d1 = opp('deploy', '--model', 'opp:1', '--target', 'local', '--config', config, '--json');
+    const d1 = opp(
+      'deploy',
+      '--model',
+      'opp:1',
+      '--target',
+      'local',
+      '--config',
+      config,
+      '--gate-config',
+      gate,
+      '--json',
+    );
     expect(d1.code).toBe(0);
     expect(JSON.parse(d1.stdout).endpoints[0]).toMatchObject({
       endpoint: 'cli-ep',
@@ -84,7 +94,18 @@ describe('opp register / opp deploy (local)', () => {
       traffic: { 'opp-v1': 100 },
     });
 
-    const d2 = opp('deploy', '--model', 'opp:2', '--traffic', '10,100', '--config', config, '--json');
+    const d2 = opp(
+      'deploy',
+      '--model',
+      'opp:2',
+      '--traffic',
+      '10,100',
+      '--config',
+      config,
+      '--gate-config',
+      gate,
+      '--json',
+    );
     expect(d2.code).toBe(1);
     const error = JSON.parse(d2.stdout).error;
     expect(error.name).toBe('DeploymentError');
@@ -158,6 +179,42 @@ describe('opp register / opp deploy (local)', () => {
       models: [{ name: 'check-a', version: '1' }, { name: 'check-b' }],
     });
     expect(check('k2', 'check-a')).toMatchObject({ changed: true, models: [{ name: 'check-a' }] });
+  });
+
+  it('re-checks the gate before any traffic moves: a version it refuses is not deployed unless --skip-gate', async () => {
+    // AUC 0.6 is below the shipped gate's minimum (configs/gate.json: 0.65), and other bounds.
+    const weak = opp('register', '--bundle', await makeBundle({}, 0.6), '--name', 'weak', '--config', config);
+    expect(weak.code).toBe(0);
+    const deploy = (...extra: string[]) =>
+      opp('deploy', '--model', 'weak:1', '--endpoint', 'cli-gate-ep', '--config', config, '--json', ...extra);
+
+    const refused = deploy();
+    expect(refused.code).toBe(1);
+    const error = JSON.parse(refused.stdout).error;
+    expect(error.name).toBe('MetricsGateError');
+    expect(error.message).toMatch(/^metrics gate failed for 1 division:\n/);
+    expect(error.message).toContain('division 0 (general): auc 0.6000 < minimum 0.6500 (short by 0.0500)');
+    expect(refused.stderr).toContain('gate re-checked on weak:1: failed');
+    expect(refused.stderr).not.toMatch(/deploying weak:1/);
+    expect(existsSync(join(home, 'endpoints', 'cli-gate-ep'))).toBe(false);
+
+    // A gate file it passes lets it through; --skip-gate deploys it without the check, and says so.
+    const looser = join(home, 'looser-gate.json');
+    writeFileSync(looser, JSON.stringify({ minimum: { auc: 0.55 }, maximum: {}, maxDrop: {} }));
+    const passed = deploy('--gate-config', looser);
+    expect(passed.code).toBe(0);
+    expect(passed.stderr).toContain('gate re-checked on weak:1: passed');
+    expect(JSON.parse(passed.stdout)).toMatchObject({
+      gateRechecked: true,
+      endpoints: [{ endpoint: 'cli-gate-ep' }],
+    });
+    const skipped = deploy('--skip-gate');
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toContain('skip-gate: deploying weak:1 without re-checking the gate');
+    expect(JSON.parse(skipped.stdout)).toMatchObject({
+      gateRechecked: false,
+      endpoints: [{ endpoint: 'cli-gate-ep' }],
+    });
   });
 
   it('refuses a malformed --model and --traffic with exit code 2', () => {

@@ -7,7 +7,7 @@ import { registerDeploy } from '../../../pipeline/cli/commands/deploy.js';
 import { LocalDeploymentTarget } from '../../../pipeline/deployment/LocalDeploymentTarget.js';
 import { LocalModelRegistry } from '../../../pipeline/registry/LocalModelRegistry.js';
 import { OPP_HOME_ENV } from '../../../pipeline/util/opp-home.js';
-import { makeBundle, placeholderDeploymentConfig } from '../../support/bundle-fixture.js';
+import { makeBundle, placeholderDeploymentConfig, writeFixtureGate } from '../../support/bundle-fixture.js';
 
 const home = mkdtempSync(join(tmpdir(), 'opp-per-division-'));
 const registry = new LocalModelRegistry(join(home, 'registry'));
@@ -50,7 +50,18 @@ describe('per-division mode', () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       await program.parseAsync(
-        ['deploy', '--model', 'opp:1', '--config', config, '--divisions-config', divisions, '--json'],
+        [
+          'deploy',
+          '--model',
+          'opp:1',
+          '--config',
+          config,
+          '--gate-config',
+          writeFixtureGate(home),
+          '--divisions-config',
+          divisions,
+          '--json',
+        ],
         {
           from: 'user',
         },
