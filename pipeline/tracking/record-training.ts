@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { MetricsReport } from '../../model/metrics-report.js';
 import type { EpochLog } from '../../model/training/fit-network.js';
-import type { Tracker } from './tracker.js';
+import { type CreateTrackerOptions, createTracker } from './create-tracker.js';
+import type { Tracker, TrackerReport } from './tracker.js';
 import {
   type GateDecision,
   logBundle,
@@ -88,6 +89,23 @@ export async function recordTraining(tracker: Tracker, input: RecordTrainingInpu
   }
   await tracker.endRun(parent.runId, 'FINISHED');
   return parent.runId;
+}
+
+/**
+ * Records a finished training as runs where the environment says ({@link createTracker}:
+ * `$MLFLOW_TRACKING_URI`, else `$OPP_HOME/mlruns`) and closes the tracker: what `opp train` and
+ * the train action both do. Never fails the training: problems go to `onWarning`, and runs an
+ * unreachable server did not take wait in the outbox for the next process.
+ *
+ * @throws ConfigError for a tracking URI scheme opp cannot use (as {@link createTracker}).
+ */
+export async function trackTraining(
+  input: RecordTrainingInput,
+  options: CreateTrackerOptions = {},
+): Promise<TrackerReport> {
+  const tracker = await createTracker(options);
+  await recordTraining(tracker, input);
+  return tracker.close();
 }
 
 /** One HPO trial as the study stored it (model/hpo/trial.ts). */

@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cell } from '../../actions/shared/outcome.js';
 import { run } from '../../actions/train/src/main.js';
 import { generateSampleRecords } from '../../pipeline/sources/sample-records.js';
+import { listFileStoreRuns } from '../../pipeline/tracking/read-file-store.js';
 import { defaultConfigPath } from '../../pipeline/util/package-root.js';
 import { type ActionHarness, createActionHarness, parseOutputs } from '../support/action-run.js';
+import { startFakeMlflow } from '../support/fake-mlflow.js';
 
 let harness: ActionHarness;
 let records: string;
@@ -38,7 +41,12 @@ afterAll(() => harness.dispose());
 describe('train action', () => {
   it('trains on records, writes bundles and metrics.json, sets outputs and the summary', async () => {
     const out = join(harness.dir, 'out');
-    const result = await harness.run(run, { data: records, out, config, backend: 'wasm', seed: '7' });
+    const home = join(harness.dir, 'home');
+    const result = await harness.run(
+      run,
+      { data: records, out, config, backend: 'wasm', seed: '7' },
+      { OPP_HOME: home, MLFLOW_TRACKING_URI: '' },
+    );
     expect(result.errors).toEqual([]);
     expect(result.failed).toBe(false);
     expect(result.outputs).toMatchObject({
@@ -75,6 +83,79 @@ describe('train action', () => {
       2 * report.models.filter((m: { curves?: unknown }) => m.curves).length,
     );
     expect(summary).toContain('### Provenance');
+
+    // Recorded as `opp train` records it, by default in the MLflow file store under $OPP_HOME.
+    const store = join(home, 'mlruns');
+    expect(result.outputs.tracking).toBe(`file://${store}`);
+    const runs = await listFileStoreRuns(store, 'opp');
+    expect(runs.filter((r) => !r.parentRunId)).toHaveLength(1);
+    const parent = runs.find((r) => !r.parentRunId);
+    expect(parent).toMatchObject({ status: 'FINISHED', params: { seed: '7', backend: report.backend } });
+    const children = runs.filter((r) => r.parentRunId === parent!.runId);
+    // A child run per model of the report (the divisions' fallbacks too), as `opp train` logs them.
+    expect(children.map((r) => r.runName).sort()).toEqual(
+      report.models.map((m: { division: number; name: string }) => `division ${m.division} ${m.name}`).sort(),
+    );
+    const generalRun = children.find((r) => r.runName === 'division 0 general');
+    expect(generalRun!.metrics.final_auc).toBeCloseTo(auc, 12);
+    expect(summary).toContain(`| tracking | ${cell(`file://${store}`)} |`);
+  });
+
+  it('records the run on the MLflow server $MLFLOW_TRACKING_URI names, parent and child with fold losses', async () => {
+    const server = await startFakeMlflow();
+    try {
+      const out = join(harness.dir, 'tracked-out');
+      const result = await harness.run(
+        run,
+        { data: records, out, config, backend: 'wasm', seed: '3' },
+        { OPP_HOME: join(harness.dir, 'tracked-home'), MLFLOW_TRACKING_URI: server.url },
+      );
+      expect(result.errors).toEqual([]);
+      expect(result.outputs.tracking).toBe(server.url);
+      expect(server.violations).toEqual([]);
+      const runs = [...server.runs.values()];
+      const parents = runs.filter((r) => !r.tags.has('mlflow.parentRunId'));
+      expect(parents).toHaveLength(1);
+      const parent = parents[0];
+      expect(parent?.info.status).toBe('FINISHED');
+      expect(parent?.params.get('seed')).toBe('3');
+      const child = runs.find(
+        (r) =>
+          r.tags.get('mlflow.parentRunId') === parent!.info.run_id &&
+          r.info.run_name === 'division 0 general',
+      );
+      expect(child?.info.status).toBe('FINISHED');
+      const keys = new Set(child!.metrics.map((m) => m.key));
+      for (const key of ['fold_1/train_loss', 'fold_2/val_loss', 'final_auc']) expect(keys).toContain(key);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not fail the training when the MLflow server is down: a warning, and the run waits in the outbox', async () => {
+    const server = await startFakeMlflow();
+    server.down = true;
+    try {
+      const home = join(harness.dir, 'down-home');
+      const result = await harness.run(
+        run,
+        { data: records, out: join(harness.dir, 'down-out'), config, backend: 'wasm' },
+        { OPP_HOME: home, MLFLOW_TRACKING_URI: server.url },
+      );
+      expect(result.errors).toEqual([]);
+      expect(result.failed).toBe(false);
+      expect(result.outputs['trained-divisions']).toBe('[0]');
+      expect(result.stdout).toContain(
+        `::warning::tracking: tracking server ${server.url} failed (GET /api/2.0/mlflow/experiments/get-by-name: HTTP 503`,
+      );
+      expect(result.stdout).toContain(
+        `the run is kept in ${join(home, 'tracking', 'outbox')} and uploaded later`,
+      );
+      expect(server.runs.size).toBe(0);
+      expect(readdirSync(join(home, 'tracking', 'outbox')).length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
   });
 
   it('fails naming the input when the data file or the backend is wrong', async () => {
@@ -102,6 +183,7 @@ describe('train action', () => {
         INPUT_OUT: out,
         INPUT_CONFIG: config,
         INPUT_BACKEND: 'wasm',
+        OPP_HOME: join(harness.dir, 'bundled-home'),
         GITHUB_OUTPUT: files.output,
         GITHUB_STEP_SUMMARY: files.summary,
       },

@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import { bundleDir, REPORT_FILE } from '../../../model/bundle/training-output.js';
 import { trainFromFiles } from '../../../model/training/train-from-files.js';
 import { renderTrainingSummary } from '../../../pipeline/reports/job-summary.js';
+import { collectEpochs, trackTraining } from '../../../pipeline/tracking/record-training.js';
 import { runUrlFromEnv } from '../../shared/github-env.js';
 import { failWith, keyValueTable, writeSummary } from '../../shared/outcome.js';
 import { useBundledWasm } from './bundled-wasm.js';
@@ -14,7 +15,8 @@ export async function run(): Promise<void> {
     useBundledWasm();
     const inputs = readInputs();
     const started = performance.now();
-    const { result, table, backend, workers } = await trainFromFiles({
+    const epochs = collectEpochs();
+    const { result, config, table, backend, workers } = await trainFromFiles({
       data: inputs.data,
       out: inputs.out,
       config: inputs.config,
@@ -25,8 +27,15 @@ export async function run(): Promise<void> {
       backend: inputs.backend,
       seed: inputs.seed,
       announce: (line) => core.info(line),
+      onEpoch: epochs.onEpoch,
       onFitDone: (label) => core.info(`fit done: ${label}`),
     });
+    // Every training is a run, as with `opp train` (MLflow: $MLFLOW_TRACKING_URI, else
+    // $OPP_HOME/mlruns); tracking problems are warnings, never a failed training.
+    const tracked = await trackTraining(
+      { report: result.report, config, out: inputs.out, epochs: epochs.logs },
+      { onWarning: (warning) => core.warning(`tracking: ${warning}`) },
+    );
     const seconds = (performance.now() - started) / 1000;
     const trained = [...result.bundles.keys()].sort((a, b) => a - b);
     core.setOutput('out', inputs.out);
@@ -36,6 +45,7 @@ export async function run(): Promise<void> {
     core.setOutput('backend', backend);
     core.setOutput('seed', String(result.report.seed));
     core.setOutput('seconds', seconds.toFixed(1));
+    core.setOutput('tracking', tracked.destination);
     // The same report sections as the metrics gate's, without a verdict: nothing is gated yet.
     await writeSummary(
       renderTrainingSummary(
@@ -47,6 +57,7 @@ export async function run(): Promise<void> {
           ['seed', result.report.seed],
           ['seconds', seconds.toFixed(1)],
           ['output', inputs.out],
+          ['tracking', tracked.destination],
         ]),
         { runUrl: runUrlFromEnv() },
       ),

@@ -5,8 +5,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { formatMetricsTable } from '../../../model/training/format-report.js';
 import { type TrainFromFilesResult, trainFromFiles } from '../../../model/training/train-from-files.js';
 import { InputError } from '../../errors/InputError.js';
-import { createTracker } from '../../tracking/create-tracker.js';
-import { collectEpochs, recordTraining } from '../../tracking/record-training.js';
+import { collectEpochs, trackTraining } from '../../tracking/record-training.js';
 import { defaultConfigPath } from '../../util/package-root.js';
 import { wholeNumber } from '../options.js';
 import { createOutput } from '../output.js';
@@ -117,9 +116,10 @@ export function registerTrain(program: Command): void {
       }
       const { result, config, table, backend, workers } = trained;
       // Experiment tracking (MLflow: $MLFLOW_TRACKING_URI, else $OPP_HOME/mlruns); never fails the training.
-      const tracker = await createTracker({ onWarning: (warning) => output.note(`tracking: ${warning}`) });
-      await recordTraining(tracker, { report: result.report, config, out: opts.out, epochs: epochs.logs });
-      const tracked = await tracker.close();
+      const tracked = await trackTraining(
+        { report: result.report, config, out: opts.out, epochs: epochs.logs },
+        { onWarning: (warning) => output.note(`tracking: ${warning}`) },
+      );
       const seconds = (performance.now() - started) / 1000;
       output.result(
         {
