@@ -33,8 +33,7 @@ import { SampleSource } from '../sources/SampleSource.js';
 import { startSampleSourceServer } from '../sources/sample-source-server.js';
 import { openLocalAzurite } from '../storage/local-azurite.js';
 import { createStorageClients } from '../storage/storage-clients.js';
-import { createTracker } from '../tracking/create-tracker.js';
-import { collectEpochs, type EpochLogs, recordTraining } from '../tracking/record-training.js';
+import { collectEpochs, type EpochLogs, trackTraining } from '../tracking/record-training.js';
 import { oppHome, oppPath } from '../util/opp-home.js';
 import { defaultConfigPath, PACKAGE_ROOT } from '../util/package-root.js';
 import { type ScoredExample, scoreExamples } from './score-examples.js';
@@ -320,16 +319,17 @@ export async function runDemo(options: DemoOptions, services: DemoServices): Pro
 
 /** Records the training and its gate decision as MLflow runs ($OPP_HOME/mlruns by default). */
 async function track(report: MetricsReport, out: string, epochs: EpochLogs, gate: GateResult): Promise<void> {
-  const tracker = await createTracker({ onWarning: () => undefined });
-  await recordTraining(tracker, {
-    report,
-    config: loadTrainingConfig(defaultConfigPath('production.json')),
-    out,
-    epochs,
-    gate: { passed: gate.passed, reasons: gate.reasons },
-    runName: 'opp demo',
-  });
-  await tracker.close();
+  await trackTraining(
+    {
+      report,
+      config: loadTrainingConfig(defaultConfigPath('production.json')),
+      out,
+      epochs,
+      gate: { passed: gate.passed, reasons: gate.reasons },
+      runName: 'opp demo',
+    },
+    { onWarning: () => undefined },
+  );
 }
 
 /** Registers the training output once: a re-run finds the version with the same snapshot and config. */
