@@ -1,6 +1,7 @@
 import type { MetricName, MetricSet, MetricsReport, ModelReport } from '../../model/metrics-report.js';
 import type { AucNonInferiority, GateConfig } from '../config/gate-config.js';
 import type { ComparisonReport } from '../reports/comparison-report.js';
+import { withoutFloatNoise } from './float-noise.js';
 import { type DivisionBounds, resolveDivisionBounds } from './gate-bounds.js';
 import { blocks, judgeNonInferiority, type NonInferiorityResult } from './non-inferiority.js';
 
@@ -225,7 +226,7 @@ function addNonInferiorityCheck(
   result: DivisionGateResult,
   { rule, result: test }: NonInferiorityInput,
 ): void {
-  const margin = Math.round((test.estimate + rule.margin) * 1e12) / 1e12;
+  const margin = withoutFloatNoise(test.estimate + rule.margin);
   result.checks.push({
     metric: 'auc',
     kind: 'nonInferiority',
@@ -256,8 +257,7 @@ function check(
   actual: number,
   margin: number,
 ): GateCheck {
-  // Round away float noise so a value equal to its bound passes (0.85 - 0.85 can be -1e-17).
-  const rounded = Math.round(margin * 1e12) / 1e12;
+  const rounded = withoutFloatNoise(margin);
   return { metric, kind, bound, actual, margin: rounded, passed: rounded >= 0 };
 }
 

@@ -1,6 +1,7 @@
 import { normalCdf, normalQuantile } from '../../model/metrics/delong.js';
 import type { AucNonInferiority } from '../config/gate-config.js';
 import type { DivisionComparison } from '../reports/comparison-report.js';
+import { withoutFloatNoise } from './float-noise.js';
 
 /**
  * Non-regression of AUC as a statistical decision, per division, with Δ = AUC(candidate) −
@@ -85,8 +86,7 @@ export function judgeNonInferiority(
  * which re-splits outcomes recorded before the split existed.
  */
 export function unproven(estimate: number, margin: number): 'possibly-worse' | 'inconclusive' {
-  // Rounded as the gate's checks are, so a drop of exactly the margin is within it.
-  return Math.round((estimate + margin) * 1e12) / 1e12 < 0 ? 'possibly-worse' : 'inconclusive';
+  return withoutFloatNoise(estimate + margin) < 0 ? 'possibly-worse' : 'inconclusive';
 }
 
 /** Whether a decision fails the division: `worse` always, `possibly-worse` when the rule says `fail`. */

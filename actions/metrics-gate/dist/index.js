@@ -40363,6 +40363,11 @@ function assertGatePassed(result) {
   );
 }
 
+// pipeline/gate/float-noise.ts
+function withoutFloatNoise(margin) {
+  return Math.round(margin * 1e12) / 1e12;
+}
+
 // pipeline/gate/gate-bounds.ts
 function resolveDivisionBounds(config2, division) {
   const override = config2.divisions[String(division)];
@@ -40457,7 +40462,7 @@ function judgeNonInferiority(divisions, rule) {
   });
 }
 function unproven(estimate, margin) {
-  return Math.round((estimate + margin) * 1e12) / 1e12 < 0 ? "possibly-worse" : "inconclusive";
+  return withoutFloatNoise(estimate + margin) < 0 ? "possibly-worse" : "inconclusive";
 }
 function blocks(decision, rule) {
   return decision === "worse" || decision === "possibly-worse" && rule.possiblyWorse === "fail";
@@ -40583,7 +40588,7 @@ function addRegressionChecks(result, bounds2, test, production, nonInferiority) 
   }
 }
 function addNonInferiorityCheck(result, { rule, result: test }) {
-  const margin = Math.round((test.estimate + rule.margin) * 1e12) / 1e12;
+  const margin = withoutFloatNoise(test.estimate + rule.margin);
   result.checks.push({
     metric: "auc",
     kind: "nonInferiority",
@@ -40606,7 +40611,7 @@ function signed(x) {
   return `${x >= 0 ? "+" : "\u2212"}${Math.abs(x).toFixed(4)}`;
 }
 function check2(metric, kind, bound, actual, margin) {
-  const rounded = Math.round(margin * 1e12) / 1e12;
+  const rounded = withoutFloatNoise(margin);
   return { metric, kind, bound, actual, margin: rounded, passed: rounded >= 0 };
 }
 function describeFailure(check3) {
